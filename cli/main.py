@@ -1,0 +1,115 @@
+"""The `sohoa` command. Messages for archive staff are Vietnamese; logs are English.
+
+Exit codes: 0 every document done (or waiting for review), 1 a document failed, 2 usage.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
+                           TextColumn, TimeRemainingColumn)
+from rich.table import Table
+from rich.text import Text
+
+from workers.settings import Settings
+
+console = Console(stderr=True)
+STATUS_VI = {"done": "xong", "needs_review": "cần kiểm tra", "failed": "lỗi"}
+
+
+class PagesPerSecond(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.2f} trang/giây" if speed else "… trang/giây", style="cyan")
+
+
+@click.group()
+@click.version_option(version("sohoa"), prog_name="sohoa")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def main(verbose: bool) -> None:
+    """sohoa: scanned dossiers to signed, searchable PDF/A records."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("batch", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (results, PDF/A, signed copies, object store).")
+@click.option("--processes", type=click.IntRange(1, 64), help="Local worker processes.")
+def process(batch: Path, out: Path, processes: int | None) -> None:
+    """Digitize every document of BATCH into OUT."""
+    from workers.runner import run_batch
+
+    batch, out = batch.resolve(), out.resolve()
+    if out == batch or out.is_relative_to(batch):
+        raise click.UsageError("--out must not be inside the batch folder.")
+    settings = Settings()
+    if processes:
+        settings.processes = processes
+    columns = (TextColumn("Đang số hóa"), BarColumn(), MofNCompleteColumn(), TextColumn("trang"),
+               PagesPerSecond(), TextColumn("còn"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("pages", total=None)
+        results = run_batch(
+            batch, out, settings,
+            on_plan=lambda pages, docs: bar.update(task, total=pages),
+            on_pages=lambda n: bar.advance(task, n),
+        )
+    _report(results, out)
+    sys.exit(1 if any(r["status"] == "failed" for r in results) else 0)
+
+
+def _report(results: list[dict], out: Path) -> None:
+    counts = {s: sum(1 for r in results if r["status"] == s) for s in STATUS_VI}
+    skipped = sum(1 for r in results if r.get("skipped"))
+    console.print(f"[bold]{len(results)} tài liệu[/]: [green]{counts['done']} xong[/], "
+                  f"[yellow]{counts['needs_review']} cần kiểm tra[/], [red]{counts['failed']} lỗi[/]"
+                  + (f" ({skipped} đã xong từ lần chạy trước)" if skipped else ""))
+    attention = [r for r in results if r["status"] != "done"]
+    if attention:
+        table = Table("Tài liệu", "Trạng thái", "Lý do", show_lines=False)
+        for r in sorted(attention, key=lambda r: (r["status"], r["source"])):
+            reason = r.get("error") or "; ".join(r.get("review") or [])
+            table.add_row(r["source"], STATUS_VI[r["status"]], reason)
+        console.print(table)
+    console.print(f"Kết quả: {out}")
+
+
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--per-type", type=click.IntRange(1, 10000), default=3, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--clean", is_flag=True, help="No degradations, no rotation or skew.")
+def samples(out: Path, per_type: int, seed: int, clean: bool) -> None:
+    """Write a batch of synthetic scans with truth.json (ground truth) into OUT."""
+    from samples.generate import generate_batch
+
+    options = {"degraded_ratio": 0.0, "rotations": False, "max_skew": 0.0} if clean else {}
+    try:
+        truth = generate_batch(out, per_type, seed, **options)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    console.print(f"Đã tạo bộ ảnh mẫu: {truth.parent} (dữ liệu chuẩn: {truth.name})")
+
+
+@main.command()
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Worker processes.")
+def worker(concurrency: int | None) -> None:
+    """Run a Celery worker (needs SOHOA_BROKER_URL)."""
+    settings = Settings()
+    if not settings.broker_url:
+        raise click.UsageError("set SOHOA_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker.")
+    from workers.celery_app import app
+
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency or settings.processes}"]
+    app.worker_main(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,365 @@
+"""Signing identities for the digitizing agency's signature.
+
+A :class:`SigningIdentity` wraps the pyHanko signer (certificate, chain and private key)
+that :func:`pipeline.signing.sign_pdf` uses. Production identities come from a PKCS#12
+file (:func:`load_pkcs12`); officials' own signatures live on USB tokens or HSMs
+(PKCS#11) and are out of scope here (Thông tư 15/2025/TT-BKHCN Phụ lục I).
+
+For development and tests, :func:`ensure_test_identity` creates, once, a throw-away
+PKI under a directory outside the repository (by default ``~/.local/share/sohoa``):
+a self-signed CA and an RSA-2048 end-entity certificate whose subject says plainly
+that it is a TEST identity, NOT VALID FOR PRODUCTION.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import errno
+import hashlib
+import os
+import secrets
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asn1crypto import pkcs12 as _asn1_pkcs12
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.sign.signers import SimpleSigner
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+__all__ = [
+    "IdentityError",
+    "SigningIdentity",
+    "TEST_IDENTITY_MARKER",
+    "default_identity_home",
+    "ensure_test_identity",
+    "load_pkcs12",
+    "load_test_identity",
+    "test_ca_cert_path",
+]
+
+#: Text every development certificate carries in its common name; an identity whose
+#: certificate carries it is reported with ``is_test=True``.
+TEST_IDENTITY_MARKER = "NOT VALID FOR PRODUCTION"
+_TEST_EE_CN = f"sohoa TEST signing identity - {TEST_IDENTITY_MARKER}"
+_TEST_CA_CN = f"sohoa TEST root CA - {TEST_IDENTITY_MARKER}"
+_TEST_VALIDITY = _dt.timedelta(days=3653)  # 10 years
+_RSA_BITS = 2048
+
+_P12_NAME = "signer.p12"
+_PASS_NAME = "signer.passphrase"
+_CA_NAME = "ca.pem"
+
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class IdentityError(Exception):
+    """A signing identity cannot be loaded or created."""
+
+
+class _KeyCachingSigner(SimpleSigner):
+    """A :class:`SimpleSigner` that parses its private key once.
+
+    ``SimpleSigner.sign_raw`` re-parses (and, for RSA, re-checks) the private key for
+    every signature, about 40 ms each time, twice per document; this keeps the parsed
+    key instead. Mechanisms other than RSA and ECDSA go to ``SimpleSigner``.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._private_key = serialization.load_der_private_key(
+            self.signing_key.dump(), password=None
+        )
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algo = mechanism.signature_algo
+        except ValueError:
+            algo = mechanism["algorithm"].native
+        key = self._private_key
+        if algo == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
+            return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if algo == "rsassa_pss" and isinstance(key, RSAPrivateKey):
+            padding, hash_algo = process_pss_params(mechanism["parameters"])
+            return key.sign(data, padding, hash_algo)
+        if algo == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
+            return key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        return super().sign_raw(data, digest_algorithm)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} for {self.subject_name!r}>"
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    """What :func:`pipeline.signing.sign_pdf` needs to sign: a pyHanko signer.
+
+    ``subject`` is the certificate subject in human-readable form; ``is_test`` is true
+    for the development identities made by :func:`ensure_test_identity`.
+    The repr shows only the subject, the flag and the certificate fingerprint, never
+    key material.
+    """
+
+    signer: SimpleSigner = field(repr=False, compare=False)
+    subject: str
+    is_test: bool
+
+    @property
+    def certificate(self):
+        """The signer's certificate (``asn1crypto.x509.Certificate``)."""
+        return self.signer.signing_cert
+
+    @property
+    def cert_sha256(self) -> str:
+        """SHA-256 fingerprint (hex) of the signer's certificate."""
+        return hashlib.sha256(self.signer.signing_cert.dump()).hexdigest()
+
+    def __repr__(self) -> str:
+        return (
+            f"SigningIdentity(subject={self.subject!r}, is_test={self.is_test}, "
+            f"cert_sha256={self.cert_sha256[:16]}…)"
+        )
+
+    __str__ = __repr__
+
+
+def load_pkcs12(
+    path: Path, passphrase: bytes | None, *, prefer_pss: bool = False
+) -> SigningIdentity:
+    """Load a signing identity (key, certificate, chain) from a PKCS#12 file.
+
+    ``prefer_pss`` signs RSA keys with RSASSA-PSS (recommended by Thông tư
+    15/2025/TT-BKHCN) instead of PKCS#1 v1.5. Raises :class:`IdentityError` if the file is missing, is not PKCS#12, the
+    passphrase is wrong, or it holds no private key with its certificate.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IdentityError(f"Signing identity file {path} does not exist.") from None
+    except OSError as e:
+        raise IdentityError(
+            f"Signing identity file {path} cannot be read ({e.strerror or e})."
+        ) from None
+    try:
+        pfx = _asn1_pkcs12.Pfx.load(data, strict=True)
+        pfx["auth_safe"]["content_type"].native  # noqa: B018 - forces parsing
+        is_pfx = pfx["version"].native == "v3"
+    except Exception:
+        is_pfx = False
+    if not is_pfx:
+        raise IdentityError(f"Signing identity file {path} is not a PKCS#12 (.p12/.pfx) file.")
+    try:
+        loaded = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
+    except ValueError:
+        raise IdentityError(
+            f"Wrong passphrase for signing identity file {path}, or the file is corrupt."
+        ) from None
+    except Exception:
+        raise IdentityError(
+            f"Signing identity file {path} does not hold a private key with its certificate."
+        ) from None
+    try:
+        signer = _KeyCachingSigner(
+            signing_cert=loaded.signing_cert,
+            signing_key=loaded.signing_key,
+            cert_registry=loaded.cert_registry,
+            prefer_pss=prefer_pss,
+        )
+    except Exception:
+        raise IdentityError(
+            f"The private key in signing identity file {path} cannot be used."
+        ) from None
+    cert = signer.signing_cert
+    subject = cert.subject.human_friendly
+    common_name = cert.subject.native.get("common_name", "")
+    if isinstance(common_name, list):
+        common_name = " ".join(common_name)
+    return SigningIdentity(
+        signer=signer, subject=subject, is_test=TEST_IDENTITY_MARKER in common_name
+    )
+
+
+def default_identity_home() -> Path:
+    """``$XDG_DATA_HOME/sohoa`` (default ``~/.local/share/sohoa``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sohoa"
+
+
+def _identity_dir(home: Path, agency_name: str) -> Path:
+    key = hashlib.sha256(unicodedata.normalize("NFC", agency_name).encode("utf-8"))
+    return Path(home) / "test-identities" / key.hexdigest()[:16]
+
+
+def test_ca_cert_path(home: Path, agency_name: str) -> Path:
+    """Path of the test CA certificate (PEM) belonging to the test identity of
+    ``agency_name`` under ``home``; use it as the trust root when validating."""
+    return _identity_dir(home, agency_name) / _CA_NAME
+
+
+def _check_home(home: Path) -> Path:
+    home = Path(home).expanduser().resolve()
+    if home == _REPO_ROOT or _REPO_ROOT in home.parents:
+        raise IdentityError(
+            f"Test identities must be kept outside the repository, not in {home}."
+        )
+    return home
+
+
+def _name(common_name: str, agency_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, agency_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        os.fchmod(fd, mode)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _generate(target: Path, agency_name: str) -> None:
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    not_before = now - _dt.timedelta(minutes=5)  # tolerate small clock skew
+    not_after = not_before + _TEST_VALIDITY
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS)
+    ca_name = _name(_TEST_CA_CN, agency_name)
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False, content_commitment=False,
+                key_encipherment=False, data_encipherment=False, key_agreement=False,
+                key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    ee_key = rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS)
+    ee_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(_TEST_EE_CN, agency_name))
+        .issuer_name(ca_name)
+        .public_key(ee_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True,  # = nonRepudiation
+                key_encipherment=False, data_encipherment=False, key_agreement=False,
+                key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ee_key.public_key()), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    passphrase = secrets.token_urlsafe(32).encode("ascii")
+    p12 = pkcs12.serialize_key_and_certificates(
+        name=b"sohoa-test-signer",
+        key=ee_key,
+        cert=ee_cert,
+        cas=[ca_cert],
+        encryption_algorithm=serialization.BestAvailableEncryption(passphrase),
+    )
+    _write_private(target / _PASS_NAME, passphrase)
+    _write_private(target / _P12_NAME, p12)
+    _write_private(target / _CA_NAME, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    # The CA's private key is deliberately not kept: nothing else is ever issued from it.
+
+
+def ensure_test_identity(home: Path, agency_name: str) -> Path:
+    """Create (first call only) the development signing identity of ``agency_name``
+    under ``home`` and return the path of its PKCS#12 file.
+
+    Idempotent, and safe when several processes call it at once: the identity is
+    built in a private temporary directory, then renamed into place atomically; a
+    loser of the race discards its copy and uses the winner's. The .p12 and its
+    passphrase file (``signer.passphrase``, next to it) are mode 0600; the test CA's
+    certificate is :func:`test_ca_cert_path`.
+    """
+    if not agency_name or not agency_name.strip():
+        raise IdentityError("The agency name of a test identity must not be empty.")
+    home = _check_home(home)
+    final = _identity_dir(home, agency_name)
+    p12_path = final / _P12_NAME
+    if p12_path.is_file():
+        return p12_path
+    parent = final.parent
+    try:
+        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=parent))  # mode 0700
+    except OSError as e:
+        raise IdentityError(
+            f"Cannot create the test identity directory under {home} ({e.strerror or e})."
+        ) from None
+    try:
+        _generate(tmp, unicodedata.normalize("NFC", agency_name.strip()))
+        try:
+            os.rename(tmp, final)
+        except OSError as e:
+            if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            # another process won the race: its identity is complete (atomic rename)
+    except OSError as e:
+        raise IdentityError(
+            f"Cannot write the test identity under {home} ({e.strerror or e})."
+        ) from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return p12_path
+
+
+def load_test_identity(home: Path, agency_name: str) -> SigningIdentity:
+    """:func:`ensure_test_identity` then :func:`load_pkcs12` with the stored passphrase."""
+    p12_path = ensure_test_identity(home, agency_name)
+    try:
+        passphrase = (p12_path.parent / _PASS_NAME).read_bytes().strip()
+    except OSError as e:
+        raise IdentityError(
+            f"Cannot read the passphrase of test identity {p12_path} ({e.strerror or e})."
+        ) from None
+    identity = load_pkcs12(p12_path, passphrase)
+    if not identity.is_test:
+        raise IdentityError(f"Test identity file {p12_path} does not hold a test certificate.")
+    return identity

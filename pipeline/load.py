@@ -1,0 +1,209 @@
+"""Stage 1, load: open a scan (PNG, JPEG, TIFF, PDF) and hand out its pages as pixels.
+
+The file type comes from its first bytes, never from its name. Sizes are checked from the
+headers *before* anything is decoded, so a decompression bomb or a 35000×35000 page is
+refused without allocating it.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+from pdf2image import convert_from_path
+from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
+from PIL import Image, UnidentifiedImageError
+
+from pipeline.errors import InputError
+from pipeline.model import Limits
+
+# Decoders must not enforce a smaller limit than ours, and our own check runs first.
+Image.MAX_IMAGE_PIXELS = None
+A4_LONG_SIDE_IN = 11.69
+PDF_RENDER_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    kind: str  # "png" | "jpeg" | "tiff" | "pdf"
+    page_count: int
+
+
+@dataclass
+class LoadedPage:
+    pixels: np.ndarray  # uint8, H×W (grey) or H×W×3 (RGB)
+    dpi: float
+
+
+def sniff_kind(head: bytes) -> str | None:
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    return None
+
+
+def inspect_source(path: Path, limits: Limits) -> SourceInfo:
+    """Check that `path` is a scan we can read; count its pages. Raises InputError."""
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("Tệp rỗng (0 byte), không có trang nào để số hóa.", "empty_file")
+    if size > limits.max_file_bytes:
+        raise InputError(
+            f"Tệp quá lớn ({size // 2**20} MB), vượt giới hạn {limits.max_file_bytes // 2**20} MB.",
+            "file_too_large",
+        )
+    with path.open("rb") as fh:
+        kind = sniff_kind(fh.read(1024))
+    if kind is None:
+        raise InputError(
+            "Tệp không phải ảnh quét (PNG, JPEG, TIFF) hay PDF nên không thể số hóa.",
+            "unsupported_type",
+        )
+    if kind == "pdf":
+        return SourceInfo(kind, len(_pdf_page_dpis(path, limits)))
+    with _open_image(path) as im:
+        count = getattr(im, "n_frames", 1)
+        _check_count(count, limits)
+        for i in range(count):
+            im.seek(i)
+            _check_pixels(im.size[0], im.size[1], limits, i)
+    return SourceInfo(kind, count)
+
+
+def load_page(path: Path, kind: str, index: int, limits: Limits) -> LoadedPage:
+    """Decode page `index` of a file that `inspect_source` accepted."""
+    if kind == "pdf":
+        return _render_pdf_page(path, index, limits)
+    with _open_image(path) as im:
+        im.seek(index)
+        _check_pixels(im.size[0], im.size[1], limits, index)
+        dpi = _image_dpi(im)
+        try:
+            pixels = _to_array(im)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise InputError(
+                f"Trang {index + 1} của tệp ảnh bị hỏng hoặc không đầy đủ nên không đọc được.",
+                "truncated_image",
+            ) from exc
+    return LoadedPage(pixels, dpi)
+
+
+def _open_image(path: Path) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(path)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError(
+            "Tệp ảnh bị hỏng hoặc không đầy đủ nên không đọc được.", "corrupt_image"
+        ) from exc
+
+
+def _check_count(count: int, limits: Limits) -> None:
+    if count < 1:
+        raise InputError("Tệp không có trang nào để số hóa.", "no_pages")
+    if count > limits.max_pages:
+        raise InputError(
+            f"Tệp có {count} trang, vượt giới hạn {limits.max_pages} trang một tài liệu.",
+            "too_many_pages",
+        )
+
+
+def _check_pixels(width: int, height: int, limits: Limits, index: int) -> None:
+    if width * height > limits.max_page_pixels:
+        raise InputError(
+            f"Trang {index + 1} có kích thước {width}×{height} điểm ảnh, quá lớn để là một "
+            "trang quét (có thể là tệp độc hại).",
+            "page_too_large",
+        )
+    if width * height < limits.min_page_pixels:
+        raise InputError(
+            f"Trang {index + 1} chỉ có {width}×{height} điểm ảnh, quá nhỏ để đọc được.",
+            "page_too_small",
+        )
+
+
+def _image_dpi(im: Image.Image) -> float:
+    dpi = im.info.get("dpi")
+    value = float(dpi[0]) if dpi else 0.0
+    if 100 <= value <= 1200:
+        return value
+    # No usable density recorded: assume the long side is an A4 page's.
+    return float(min(1200, max(100, round(max(im.size) / A4_LONG_SIDE_IN))))
+
+
+def _to_array(im: Image.Image) -> np.ndarray:
+    if im.mode in ("1", "L", "LA", "I;16", "I;16B", "I", "F"):
+        if im.mode in ("I;16", "I;16B", "I", "F"):
+            arr = np.asarray(im, dtype=np.float32)
+            peak = max(float(arr.max()), 1.0)
+            return np.clip(arr * (255.0 / peak), 0, 255).astype(np.uint8)
+        return np.asarray(im.convert("L"))
+    return np.asarray(im.convert("RGB"))
+
+
+def _pdf_page_dpis(path: Path, limits: Limits) -> list[float]:
+    """Open the PDF safely and return each page's own resolution (from its largest image)."""
+    try:
+        with pikepdf.open(path) as pdf:
+            pages = list(pdf.pages)
+            _check_count(len(pages), limits)
+            dpis = []
+            for i, page in enumerate(pages):
+                width_in, height_in = _page_inches(page)
+                dpi = _largest_image_dpi(page, width_in) or 300.0
+                _check_pixels(int(width_in * dpi), int(height_in * dpi), limits, i)
+                dpis.append(dpi)
+            return dpis
+    except pikepdf.PasswordError as exc:
+        raise InputError(
+            "Tệp PDF được mã hóa bằng mật khẩu nên không thể mở để số hóa.", "encrypted_pdf"
+        ) from exc
+    except pikepdf.PdfError as exc:
+        raise InputError("Tệp PDF bị hỏng nên không đọc được.", "corrupt_pdf") from exc
+
+
+def _page_inches(page: pikepdf.Page) -> tuple[float, float]:
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    width, height = abs(x1 - x0) / 72.0, abs(y1 - y0) / 72.0
+    if int(page.obj.get("/Rotate", 0)) % 180:
+        width, height = height, width
+    return width, height
+
+
+def _largest_image_dpi(page: pikepdf.Page, width_in: float) -> float | None:
+    best = 0
+    for image in page.images.values():
+        try:
+            best = max(best, int(image.Width), int(image.Height))
+        except (AttributeError, ValueError, TypeError):
+            continue
+    if not best or width_in <= 0:
+        return None
+    long_in = max(width_in, *_page_inches(page))
+    dpi = best / long_in
+    return float(min(1200, max(100, round(dpi))))
+
+
+def _render_pdf_page(path: Path, index: int, limits: Limits) -> LoadedPage:
+    dpi = _pdf_page_dpis(path, limits)[index]
+    try:
+        images = convert_from_path(
+            path, dpi=dpi, first_page=index + 1, last_page=index + 1,
+            thread_count=1, timeout=PDF_RENDER_TIMEOUT_S,
+        )
+    except (PDFPageCountError, PDFSyntaxError, OSError, ValueError) as exc:
+        raise InputError(
+            f"Không dựng được trang {index + 1} của tệp PDF (tệp bị hỏng).", "corrupt_pdf"
+        ) from exc
+    if not images:
+        raise InputError(f"Trang {index + 1} của tệp PDF trống.", "corrupt_pdf")
+    with images[0] as im:
+        return LoadedPage(_to_array(im), dpi)

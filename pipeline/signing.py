@@ -1,0 +1,479 @@
+"""The digitizing agency's signature on each digitized document.
+
+Rules (see ``/work/shared/spec/rules.md``):
+
+* Nghị định 30/2020/NĐ-CP, Phụ lục I: the agency's signature appearance sits at the
+  **top right of page 1** and shows the agency name and the signing time in ISO 8601,
+  Vietnam time (``+07:00``); Times New Roman 10 pt, black, **no seal image**. Liberation
+  Serif (metric-compatible with Times New Roman, with Vietnamese glyphs) stands in for it.
+* Thông tư 15/2025/TT-BKHCN, Phụ lục I: PDF signatures are PAdES (ETSI EN 319 142-1),
+  here baseline B-B (``/SubFilter /ETSI.CAdES.detached``), SHA-256.
+* Sign last (Thông tư 15/2025/TT-BKHCN; Thông tư 05/2025/TT-BNV Điều 8 for the PDF/A):
+  the signature is an incremental update, so every byte of the PDF/A-2b revision the
+  caller made stays as it was, and what the update adds keeps to PDF/A-2b (widget with
+  the Print flag, embedded font subset with ToUnicode, no transparency, no images).
+
+The stamp is 7 cm × 1.8 cm, 1 cm from the top and right edges of page 1 as displayed
+(crop box and ``/Rotate`` taken into account; on a rotated page the appearance is
+turned so that it reads upright).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import unicodedata
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from io import BytesIO
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import (
+    AxisAlignment,
+    BoxConstraints,
+    InnerScaling,
+    Margins,
+    SimpleBoxLayoutRule,
+)
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.general import SigningError as _PyHankoSigningError
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.stamp import TextStamp, TextStampStyle
+
+from pipeline.identity import SigningIdentity
+
+__all__ = ["SigningError", "VIETNAM_TZ", "sign_pdf", "stamp_lines"]
+
+#: Vietnam time. Fixed offset: Vietnam has no daylight saving time (since 1975), and a
+#: fixed offset needs no tz database and ignores the machine's time zone.
+VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
+
+_PT_PER_CM = 72 / 2.54
+# whole points: pyHanko sizes the appearance's /BBox in whole points, so the widget
+# /Rect is too (no rescaling of the appearance)
+STAMP_WIDTH = round(7.0 * _PT_PER_CM)  # 198 pt
+STAMP_HEIGHT = round(1.8 * _PT_PER_CM)  # 51 pt
+STAMP_MARGIN = 1.0 * _PT_PER_CM  # from the page's top and right edges
+FONT_SIZE = 10
+_LEADING = 11
+_PADDING = 3.0  # inside the stamp, around the text
+
+# Vietnamese letters a stamp font must have (NFC forms).
+_VIETNAMESE = (
+    "ĂÂĐÊÔƠƯăâđêôơư"
+    "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"
+    "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+)
+# Liberation Serif 2.x (Debian fonts-liberation2) has Vietnamese; 1.07 (fonts-liberation)
+# does not, and is only tried in case a distribution patched it.
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+)
+FONT_ENV_VAR = "SOHOA_STAMP_FONT"
+
+
+class SigningError(Exception):
+    """A PDF cannot be signed."""
+
+
+# --------------------------------------------------------------------------- font
+
+
+@dataclass(frozen=True)
+class _InMemoryGlyphAccumulatorFactory(GlyphAccumulatorFactory):
+    """pyHanko's GlyphAccumulatorFactory, fed from bytes read once per process
+    instead of opening the font file for every document."""
+
+    font_bytes: bytes = field(default=b"", repr=False, compare=False)
+
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=BytesIO(self.font_bytes),
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
+        )
+
+
+# What the everyday working copy of the font keeps: Latin, Vietnamese, punctuation.
+_REPERTOIRE = (
+    *range(0x20, 0x7F), *range(0xA0, 0x180), 0x1A0, 0x1A1, 0x1AF, 0x1B0,
+    0x300, 0x301, 0x303, 0x309, 0x323, *range(0x1EA0, 0x1EFA),
+    *range(0x2010, 0x2028), *range(0x2030, 0x203B), 0x20AB, 0x2116, 0x2212,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class _FontVariant:
+    """A working copy of the stamp font, ready for pyHanko to embed (and subset)."""
+
+    codepoints: frozenset[int]
+    factory: _InMemoryGlyphAccumulatorFactory
+    hb_font: object  # uharfbuzz.Font over the same bytes, to measure lines
+
+    def width(self, text: str) -> float:
+        """Advance width of ``text`` in points at FONT_SIZE, kerning included."""
+        import uharfbuzz as hb
+
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.guess_segment_properties()
+        hb.shape(self.hb_font, buf)
+        total = sum(pos.x_advance for pos in buf.glyph_positions or ())
+        return total * FONT_SIZE / 1000  # working copies have 1000 units per em
+
+
+def _working_copy(path: str, data: bytes, unicodes) -> _FontVariant:
+    """Prepare a copy of the font for pyHanko's GlyphAccumulator.
+
+    * Its em is rescaled to 1000 units. pyHanko 0.38 writes the font's own units
+      into the CID font's /W array, the TJ kerning adjustments and the
+      FontDescriptor, which PDF reads as thousandths of an em; with Liberation's
+      2048 units per em the text came out letter-spaced, and the /W widths
+      disagreed with the embedded program (a PDF/A-2 rule, ISO 19005-2 6.2.11.5).
+    * TrueType hinting is dropped (it cannot survive the rescale; PDF viewers do
+      without it), and so are tables pyHanko's subsetter cannot handle (FFTM).
+    * With ``unicodes`` given, it is cut down to them first: pyHanko subsets the
+      font again for every document, and from ~450 glyphs instead of ~2600 that
+      is several times faster.
+    """
+    import uharfbuzz as hb
+    from fontTools import subset, ttLib
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    tt = ttLib.TTFont(BytesIO(data))
+    options = subset.Options()
+    options.drop_tables += ["FFTM"]
+    options.hinting = False
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    subsetter = subset.Subsetter(options=options)
+    subsetter.populate(unicodes=unicodes if unicodes is not None else tt.getBestCmap())
+    subsetter.subset(tt)
+    if tt["head"].unitsPerEm != 1000:
+        scale_upem(tt, 1000)
+    out = BytesIO()
+    tt.save(out)
+    font_bytes = out.getvalue()
+    factory = _InMemoryGlyphAccumulatorFactory(
+        font_file=path,
+        font_size=FONT_SIZE,
+        ot_script_tag="latn",
+        ot_language_tag="VIT ",
+        bcp47_lang_code="vi",
+        font_bytes=font_bytes,
+    )
+    return _FontVariant(
+        codepoints=frozenset(tt.getBestCmap()),
+        factory=factory,
+        hb_font=hb.Font(hb.Face(font_bytes)),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _StampFont:
+    path: str
+    data: bytes = field(repr=False)
+    codepoints: frozenset[int]  # of the whole font
+    small: _FontVariant  # cut to _REPERTOIRE: what stamps normally need
+
+    @functools.cached_property
+    def full(self) -> _FontVariant:
+        """The whole font, prepared on first need (an odd character in a name)."""
+        return _working_copy(self.path, self.data, None)
+
+    def variant_for(self, text: str) -> _FontVariant:
+        chars = {ord(c) for c in text if c != "\n"}
+        if chars <= self.small.codepoints:
+            return self.small
+        missing = chars - self.codepoints
+        if missing:
+            shown = "".join(sorted(map(chr, missing)))
+            raise SigningError(
+                f"The stamp font {self.path} has no glyph for {shown!r} in the stamp text."
+            )
+        return self.full
+
+
+@functools.lru_cache(maxsize=1)
+def _stamp_font() -> _StampFont:
+    """Find, read and prepare the stamp font, once per process."""
+    from fontTools import ttLib
+
+    candidates = [os.environ.get(FONT_ENV_VAR), *_FONT_CANDIDATES]
+    for path in filter(None, candidates):
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            codepoints = frozenset(ttLib.TTFont(BytesIO(data), lazy=True).getBestCmap() or ())
+        except Exception:
+            continue
+        if any(ord(c) not in codepoints for c in _VIETNAMESE):
+            continue
+        try:
+            small = _working_copy(path, data, _REPERTOIRE)
+        except Exception as e:
+            raise SigningError(f"The stamp font {path} cannot be prepared ({e}).") from e
+        return _StampFont(path=path, data=data, codepoints=codepoints, small=small)
+    raise SigningError(
+        "No stamp font with Vietnamese glyphs was found: install Debian's "
+        f"fonts-liberation2 or point {FONT_ENV_VAR} at a TrueType font that has them."
+    )
+
+
+# -------------------------------------------------------------------------- stamp
+
+# Rotation of the appearance (form XObject /Matrix) that makes it read upright on a
+# page displayed with /Rotate r.
+_ROTATION_MATRIX = {
+    90: (0, 1, -1, 0, 0, 0),
+    180: (-1, 0, 0, -1, 0, 0),
+    270: (0, -1, 1, 0, 0, 0),
+}
+
+
+class _DigitizationStamp(TextStamp):
+    def as_form_xobject(self) -> generic.StreamObject:
+        xobj = super().as_form_xobject()
+        matrix = _ROTATION_MATRIX.get(self.style.rotation)
+        if matrix is not None:
+            xobj["/Matrix"] = generic.ArrayObject(generic.NumberObject(v) for v in matrix)
+        return xobj
+
+
+@dataclass(frozen=True)
+class _DigitizationStampStyle(TextStampStyle):
+    """Text-only stamp (no border, no background), optionally turned for /Rotate."""
+
+    rotation: int = 0
+
+    def create_stamp(self, writer, box, text_params) -> _DigitizationStamp:
+        if self.rotation in (90, 270):
+            # pyHanko sizes the box from the widget /Rect (user space); lay the text out
+            # in the box as displayed.
+            box = BoxConstraints(width=box.height, height=box.width)
+        return _DigitizationStamp(writer=writer, style=self, box=box, text_params=text_params)
+
+
+@functools.lru_cache(maxsize=8)
+def _stamp_style(rotation: int, variant: _FontVariant) -> _DigitizationStampStyle:
+    return _DigitizationStampStyle(
+        rotation=rotation,
+        border_width=0,
+        background=None,
+        stamp_text="%(sohoa_stamp)s",
+        text_box_style=TextBoxStyle(
+            font=variant.factory,
+            font_size=FONT_SIZE,
+            leading=_LEADING,
+            border_width=0,
+            text_color=None,  # default fill colour: black
+            box_layout_rule=SimpleBoxLayoutRule(
+                x_align=AxisAlignment.ALIGN_MIN,
+                y_align=AxisAlignment.ALIGN_MAX,
+                margins=Margins(),
+                inner_content_scaling=InnerScaling.NO_SCALING,
+            ),
+        ),
+        inner_content_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins.uniform(_PADDING),
+            # only if an agency name is too long even for wrapped lines
+            inner_content_scaling=InnerScaling.SHRINK_TO_FIT,
+        ),
+    )
+
+
+def _vietnam_time(signing_time: datetime) -> datetime:
+    if not isinstance(signing_time, datetime):
+        raise SigningError("The signing time must be a datetime.")
+    if signing_time.tzinfo is None or signing_time.utcoffset() is None:
+        raise SigningError(
+            "The signing time must be timezone-aware, so that it can be shown in "
+            "Vietnam time."
+        )
+    return signing_time.astimezone(VIETNAM_TZ).replace(microsecond=0)
+
+
+def _wrap(words: list[str], first_prefix: str, width_of, max_width: float) -> list[str]:
+    lines: list[str] = []
+    current = first_prefix.rstrip()
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and width_of(candidate) > max_width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
+
+
+def stamp_lines(agency_name: str, signing_time: datetime) -> list[str]:
+    """The stamp's text lines: ``Ký bởi: <agency>`` (wrapped at word boundaries when
+    too long for 7 cm at 10 pt) and ``Thời gian ký: <ISO 8601, +07:00>``."""
+    when = _vietnam_time(signing_time)
+    if not isinstance(agency_name, str) or not agency_name.strip():
+        raise SigningError("The agency name shown in the signature must not be empty.")
+    agency = " ".join(unicodedata.normalize("NFC", agency_name).split())
+    time_line = f"Thời gian ký: {when.isoformat(timespec='seconds')}"
+    prefix = "Ký bởi:"
+    variant = _stamp_font().variant_for(f"{prefix} {agency}\n{time_line}")
+    max_width = STAMP_WIDTH - 2 * _PADDING
+    signed_by = _wrap(agency.split(" "), prefix, variant.width, max_width)
+    return [*signed_by, time_line]
+
+
+def _stamp_rect(writer: IncrementalPdfFileWriter) -> tuple[tuple[float, ...], int]:
+    """Widget /Rect (user space) at the top right of page 1 as displayed, and the
+    page rotation."""
+    try:
+        page_ref, _ = writer.find_page_for_modification(0)
+        page = page_ref.get_object()
+        media_box = find_inherited_value_in_tree(page, "/MediaBox", "/Parent")
+        crop_box = find_inherited_value_in_tree(page, "/CropBox", "/Parent") or media_box
+        rotate = find_inherited_value_in_tree(page, "/Rotate", "/Parent") or 0
+        mx0, my0, mx1, my1 = (float(v) for v in media_box)
+        cx0, cy0, cx1, cy1 = (float(v) for v in crop_box)
+        rotation = int(rotate) % 360
+    except Exception as e:
+        raise SigningError(f"Page 1 of the PDF has no usable page box ({e}).") from None
+    if rotation % 90:
+        raise SigningError(f"Page 1 has an invalid /Rotate value {int(rotate)}.")
+    # visible area: crop box clipped to the media box
+    x0 = max(min(mx0, mx1), min(cx0, cx1))
+    x1 = min(max(mx0, mx1), max(cx0, cx1))
+    y0 = max(min(my0, my1), min(cy0, cy1))
+    y1 = min(max(my0, my1), max(cy0, cy1))
+    w, h, m = STAMP_WIDTH, STAMP_HEIGHT, STAMP_MARGIN
+    shown_w, shown_h = (x1 - x0, y1 - y0) if rotation in (0, 180) else (y1 - y0, x1 - x0)
+    if shown_w < w + m or shown_h < h + m:
+        raise SigningError(
+            f"Page 1 ({shown_w / _PT_PER_CM:.1f} × {shown_h / _PT_PER_CM:.1f} cm) is too "
+            "small for the 7 × 1.8 cm signature stamp."
+        )
+    if rotation == 0:  # displayed top right = user-space (x1, y1)
+        rect = (x1 - m - w, y1 - m - h, x1 - m, y1 - m)
+    elif rotation == 90:  # shown turned clockwise: top right = (x0, y1)
+        rect = (x0 + m, y1 - m - w, x0 + m + h, y1 - m)
+    elif rotation == 180:  # top right = (x0, y0)
+        rect = (x0 + m, y0 + m, x0 + m + w, y0 + m + h)
+    else:  # 270: top right = (x1, y0)
+        rect = (x1 - m - h, y0 + m, x1 - m, y0 + m + w)
+    return rect, rotation
+
+
+_RESERVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def _sign(signer: PdfSigner, writer: IncrementalPdfFileWriter, when: datetime,
+                text: str):
+    # The steps of PdfSigner.async_sign_pdf, with the session's clock set to the
+    # caller's signing time: it becomes the signature's /M (PAdES puts no signing-time
+    # attribute in the CMS) and the time shown in the stamp.
+    session = signer.init_signing_session(writer)
+    session.system_time = when
+    validation_info = await session.perform_presign_validation(writer)
+    # The size of a B-B signature container depends only on the signer (certificates,
+    # key size): estimate it (a dry-run signature) once per signer.
+    bytes_reserved = _RESERVED.get(signer.signer)
+    if bytes_reserved is None:
+        bytes_reserved = await session.estimate_signature_container_size(validation_info)
+        _RESERVED[signer.signer] = bytes_reserved
+    tbs = session.prepare_tbs_document(
+        validation_info=validation_info,
+        bytes_reserved=bytes_reserved,
+        appearance_text_params={"sohoa_stamp": text},
+    )
+    prepared, output = tbs.digest_tbs_document(in_place=True)
+    post = await tbs.perform_signature(
+        document_digest=prepared.document_digest,
+        pdf_cms_signed_attrs=_signed_attrs(session, validation_info, signer),
+    )
+    await post.post_signature_processing(output)
+    return output
+
+
+def _signed_attrs(session, validation_info, signer: PdfSigner):
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    return PdfCMSSignedAttributes(
+        signing_time=session.system_time,
+        adobe_revinfo_attr=None if validation_info is None else validation_info.adobe_revinfo_attr,
+        cades_signed_attrs=signer.signature_meta.cades_signed_attr_spec,
+    )
+
+
+def sign_pdf(
+    pdf: bytes,
+    identity: SigningIdentity,
+    *,
+    agency_name: str,
+    signing_time: datetime,
+    field_name: str = "SoHoa",
+    reason: str | None = None,
+    location: str | None = None,
+) -> bytes:
+    """Sign ``pdf`` as the digitizing agency and return the signed file.
+
+    PAdES B-B (ETSI.CAdES.detached, SHA-256) appended as an incremental update: the
+    returned bytes start with ``pdf`` unchanged. The visible stamp at the top right of
+    page 1 shows ``agency_name`` and ``signing_time`` in Vietnam time (ISO 8601,
+    ``+07:00``); ``signing_time`` must be timezone-aware and is also the signature's
+    ``/M``. Raises :class:`SigningError` if the PDF cannot be signed.
+    """
+    if not isinstance(pdf, (bytes, bytearray, memoryview)):
+        raise SigningError("The PDF to sign must be given as bytes.")
+    if not isinstance(identity, SigningIdentity):
+        raise SigningError("The signing identity must be a SigningIdentity.")
+    when = _vietnam_time(signing_time)
+    lines = stamp_lines(agency_name, when)
+    text = "\n".join(lines)
+    variant = _stamp_font().variant_for(text)
+
+    buf = BytesIO(pdf)
+    try:
+        writer = IncrementalPdfFileWriter(buf)
+    except Exception as e:
+        raise SigningError(f"The PDF cannot be read for signing ({e}).") from e
+    if writer.security_handler is not None:
+        raise SigningError("The PDF is encrypted, and an archival PDF/A must not be.")
+    rect, rotation = _stamp_rect(writer)
+
+    signer = PdfSigner(
+        PdfSignatureMetadata(
+            field_name=field_name,
+            md_algorithm="sha256",
+            subfilter=SigSeedSubFilter.PADES,
+            reason=reason,
+            location=location,
+        ),
+        identity.signer,
+        stamp_style=_stamp_style(rotation, variant),
+        new_field_spec=SigFieldSpec(sig_field_name=field_name, on_page=0, box=rect),
+    )
+    try:
+        output = asyncio.run(_sign(signer, writer, when, text))
+    except _PyHankoSigningError as e:
+        raise SigningError(f"The PDF cannot be signed: {e}") from e
+    except (PdfError, ValueError, KeyError, TypeError) as e:
+        raise SigningError(f"The PDF cannot be signed ({type(e).__name__}: {e}).") from e
+    return output.getvalue()

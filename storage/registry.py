@@ -1,0 +1,70 @@
+"""The dossier registry: stable mã hồ sơ per dossier and order per document.
+
+A dossier keeps the number it got the first time it was seen, and a document its order,
+so re-running a batch (after a crash, or with files added) names nothing differently.
+SQLAlchemy Core over SQLite by default; the same tables work on PostgreSQL.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (Column, Integer, MetaData, String, Table, UniqueConstraint,
+                        create_engine, func, insert, select)
+
+from pipeline.naming import ma_ho_so
+
+metadata = MetaData()
+dossiers = Table(
+    "dossiers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String, nullable=False, unique=True),
+    Column("ma_ho_so", String, nullable=False, unique=True),
+    Column("agency_code", String, nullable=False),
+    Column("day", String, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    UniqueConstraint("agency_code", "day", "sequence"),
+)
+documents = Table(
+    "dossier_documents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dossier_id", Integer, nullable=False),
+    Column("source", String, nullable=False, unique=True),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("dossier_id", "position"),
+)
+
+
+class DossierRegistry:
+    def __init__(self, url: str):
+        self.engine = create_engine(url)
+        metadata.create_all(self.engine)
+
+    def dossier(self, source: str, agency_code: str, day: date) -> tuple[int, str]:
+        """(id, mã hồ sơ) of the dossier at `source`, allocating the next number if new."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(dossiers.c.id, dossiers.c.ma_ho_so)
+                               .where(dossiers.c.source == source)).first()
+            if row:
+                return row.id, row.ma_ho_so
+            day_key = day.isoformat()
+            last = conn.execute(select(func.max(dossiers.c.sequence)).where(
+                (dossiers.c.agency_code == agency_code) & (dossiers.c.day == day_key))).scalar()
+            sequence = (last or 0) + 1
+            ma = ma_ho_so(agency_code, day, sequence)
+            new_id = conn.execute(insert(dossiers).values(
+                source=source, ma_ho_so=ma, agency_code=agency_code, day=day_key,
+                sequence=sequence)).inserted_primary_key[0]
+            return new_id, ma
+
+    def document_order(self, dossier_id: int, source: str) -> int:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(documents.c.position)
+                               .where(documents.c.source == source)).first()
+            if row:
+                return row.position
+            last = conn.execute(select(func.max(documents.c.position))
+                                .where(documents.c.dossier_id == dossier_id)).scalar()
+            position = (last or 0) + 1
+            conn.execute(insert(documents).values(dossier_id=dossier_id, source=source,
+                                                  position=position))
+            return position

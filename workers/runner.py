@@ -1,0 +1,135 @@
+"""Batch intake: find the documents, skip what is done, plan jobs, hand them to an executor.
+
+A batch is a folder; each sub-folder is a dossier and each file in it a document; a file
+directly in the batch folder is a dossier of its own (../shared/spec/documents.md).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.load import inspect_source
+from pipeline.naming import document_name, vietnam_now
+from storage.objects import sha256_file
+from storage.registry import DossierRegistry
+from workers.graph import DocumentJob, context_for, fail, summary, write_result
+from workers.settings import Settings
+
+log = logging.getLogger("sohoa.runner")
+SKIPPED_NAMES = {"Thumbs.db", "desktop.ini"}
+SIDECAR_SUFFIXES = {".json"}  # metadata next to scans (e.g. a generator's truth.json)
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    rel: str  # relative to the batch, with "/" separators
+    dossier: str  # output folder of its dossier, relative to OUT
+
+
+def discover(batch: Path) -> Iterator[Source]:
+    """Documents in a stable order; links leaving the batch are reported, never followed."""
+    batch = batch.resolve()
+    taken = {p.name for p in batch.iterdir() if p.is_dir()}
+    for entry in sorted(batch.iterdir()):
+        if _skip(entry):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            for path in sorted(entry.rglob("*")):
+                if not _skip(path) and (path.is_file() or path.is_symlink()):
+                    yield Source(path, path.relative_to(batch).as_posix(), entry.name)
+        else:
+            # A loose file is its own dossier, in a folder named after it.
+            dossier = entry.stem if entry.stem not in taken else entry.name
+            taken.add(dossier)
+            yield Source(entry, entry.name, dossier)
+
+
+def _skip(path: Path) -> bool:
+    return (path.name.startswith(".") or path.name in SKIPPED_NAMES
+            or (path.suffix.lower() in SIDECAR_SUFFIXES and path.is_file()))
+
+
+def result_path(source: Source) -> str:
+    inside = Path(source.rel).relative_to(Path(source.rel).parts[0]) if "/" in source.rel else Path(source.rel)
+    return str(Path(source.dossier) / f"{inside}.result.json")
+
+
+def is_finished(out: Path, rel_result: str, sha: str) -> dict | None:
+    path = out / rel_result
+    if not path.exists():
+        return None
+    try:
+        result = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if result.get("status") in ("done", "needs_review") and result["sha256"].get("original") == sha:
+        return result
+    return None
+
+
+def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob], list[dict]]:
+    """Jobs to run, and summaries of documents already finished or refused up front."""
+    ctx = context_for(str(out), settings)
+    registry = DossierRegistry(f"sqlite:///{out / '.sohoa' / 'registry.sqlite'}")
+    today = vietnam_now().date()
+    jobs, settled = [], []
+    for source in discover(batch):
+        dossier_key, ma = registry.dossier(source.dossier, settings.agency_code, today)
+        order = registry.document_order(dossier_key, source.rel)
+        rel_result = result_path(source)
+        job = DocumentJob(out_root=str(out), source=source.rel, dossier_id=ma,
+                          document_id=document_name(ma, order), original_key="", kind="",
+                          page_count=0, result_path=rel_result)
+        try:
+            job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx)
+        except InputError as exc:
+            result = fail(job, exc.message)
+            write_result(out / rel_result, result)
+            settled.append(summary(result))
+            continue
+        done = is_finished(out, rel_result, job.original_key)
+        if done:
+            settled.append({**summary(done), "skipped": True})
+        else:
+            jobs.append(job)
+    return jobs, settled
+
+
+def _admit(source: Source, batch: Path, settings: Settings, ctx) -> tuple[str, str, int]:
+    """Check the file and copy it into the object store; the store's copy is what we read."""
+    path = source.path
+    if path.is_symlink() and not path.resolve().is_relative_to(batch.resolve()):
+        raise InputError("Tệp là liên kết trỏ ra ngoài thư mục lô nên không được xử lý.", "link_outside")
+    if not path.is_file():
+        raise InputError("Không phải là tệp thông thường nên không thể số hóa.", "not_a_file")
+    info = inspect_source(path, settings.limits())
+    sha = sha256_file(path)
+    if not ctx.store.exists(sha):
+        ctx.store.put_file(path)
+    return sha, info.kind, info.page_count
+
+
+ProgressFn = Callable[[int], None]  # called with a number of pages just finished
+DoneFn = Callable[[dict], None]  # called with a document summary
+
+
+def run_batch(batch: Path, out: Path, settings: Settings, *, on_pages: ProgressFn | None = None,
+              on_document: DoneFn | None = None, on_plan: Callable[[int, int], None] | None = None
+              ) -> list[dict]:
+    out.mkdir(parents=True, exist_ok=True)
+    jobs, settled = plan(batch, out, settings)
+    if on_plan:
+        on_plan(sum(j.page_count for j in jobs), len(jobs) + len(settled))
+    for item in settled:
+        on_document and on_document(item)
+    if settings.broker_url:
+        from workers.celery_executor import run_jobs
+    else:
+        from workers.local_executor import run_jobs
+    results = run_jobs(jobs, settings, on_pages=on_pages, on_document=on_document)
+    return settled + results

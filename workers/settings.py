@@ -1,0 +1,56 @@
+"""Configuration from environment variables (prefix SOHOA_), with defaults that need none:
+local object store under the output folder, in-process execution, a test signing identity.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.model import Limits, OcrOptions
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "sohoa"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
+    # Who digitizes: printed on the stamp; the code starts every mã hồ sơ.
+    agency_name: str = "ĐƠN VỊ SỐ HÓA THỬ NGHIỆM"
+    agency_code: str = "H00.00.00.00"
+    # Outside the repository and any output folder: the test identity lives here.
+    home: Path = _default_home()
+    # A real signing identity: PKCS#12 file and its passphrase (value or file).
+    signing_p12: Path | None = None
+    signing_passphrase: SecretStr | None = None
+    signing_passphrase_file: Path | None = None
+
+    # Celery is used when a broker is configured; otherwise pages run in local processes.
+    broker_url: str | None = None
+    result_backend: str | None = None
+    processes: int = max(1, os.cpu_count() or 1)
+
+    ocr_language: str = "Vietnamese"
+    tessdata_dir: str | None = None
+    max_pages: int = Limits.max_pages
+    max_page_pixels: int = Limits.max_page_pixels
+    max_file_bytes: int = Limits.max_file_bytes
+
+    def limits(self) -> Limits:
+        return Limits(max_file_bytes=self.max_file_bytes, max_pages=self.max_pages,
+                      max_page_pixels=self.max_page_pixels)
+
+    def ocr(self) -> OcrOptions:
+        return OcrOptions(language=self.ocr_language, tessdata_dir=self.tessdata_dir)
+
+    def passphrase(self) -> bytes | None:
+        if self.signing_passphrase is not None:
+            return self.signing_passphrase.get_secret_value().encode()
+        if self.signing_passphrase_file is not None:
+            return self.signing_passphrase_file.read_bytes().strip()
+        return None
