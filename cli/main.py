@@ -18,7 +18,8 @@ from rich.text import Text
 
 from workers.settings import Settings
 
-console = Console(stderr=True)
+# Piped output (logs, CI) gets a wide console so the report never folds file names.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 STATUS_VI = {"done": "xong", "needs_review": "cần kiểm tra", "failed": "lỗi"}
 
 
@@ -52,6 +53,7 @@ def process(batch: Path, out: Path, processes: int | None) -> None:
     settings = Settings()
     if processes:
         settings.processes = processes
+    _check_signing_identity(settings)
     columns = (TextColumn("Đang số hóa"), BarColumn(), MofNCompleteColumn(), TextColumn("trang"),
                PagesPerSecond(), TextColumn("còn"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as bar:
@@ -63,6 +65,20 @@ def process(batch: Path, out: Path, processes: int | None) -> None:
         )
     _report(results, out)
     sys.exit(1 if any(r["status"] == "failed" for r in results) else 0)
+
+
+def _check_signing_identity(settings: Settings) -> None:
+    """A wrong key or passphrase is the operator's mistake: say so before any work starts."""
+    from pipeline.identity import IdentityError
+    from workers.graph import Context
+
+    try:
+        identity = Context(settings, Path("/nonexistent")).identity
+    except (IdentityError, OSError) as exc:
+        raise click.UsageError(f"cannot load the signing identity: {exc}") from exc
+    if identity.is_test:
+        console.print("[yellow]Ký bằng chứng thư THỬ NGHIỆM (không có giá trị pháp lý); "
+                      "cấu hình SOHOA_SIGNING_P12 để ký thật.[/]")
 
 
 def _report(results: list[dict], out: Path) -> None:

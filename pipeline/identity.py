@@ -44,7 +44,7 @@ __all__ = [
     "ensure_test_identity",
     "load_pkcs12",
     "load_test_identity",
-    "test_ca_cert_path",
+    "identity_ca_cert_path",
 ]
 
 #: Text every development certificate carries in its common name; an identity whose
@@ -138,9 +138,10 @@ def load_pkcs12(
 ) -> SigningIdentity:
     """Load a signing identity (key, certificate, chain) from a PKCS#12 file.
 
-    ``prefer_pss`` signs RSA keys with RSASSA-PSS (recommended by Thông tư
-    15/2025/TT-BKHCN) instead of PKCS#1 v1.5. Raises :class:`IdentityError` if the file is missing, is not PKCS#12, the
-    passphrase is wrong, or it holds no private key with its certificate.
+    ``prefer_pss`` signs with RSASSA-PSS (recommended by Thông tư 15/2025/TT-BKHCN)
+    instead of RSA PKCS#1 v1.5. Raises :class:`IdentityError` if the file is missing,
+    is not PKCS#12, the passphrase is wrong, or it holds no private key with its
+    certificate.
     """
     path = Path(path)
     try:
@@ -191,7 +192,9 @@ def load_pkcs12(
 
 
 def default_identity_home() -> Path:
-    """``$XDG_DATA_HOME/sohoa`` (default ``~/.local/share/sohoa``)."""
+    """``$SOHOA_HOME`` if set, else ``$XDG_DATA_HOME/sohoa`` (``~/.local/share/sohoa``)."""
+    if os.environ.get("SOHOA_HOME"):
+        return Path(os.environ["SOHOA_HOME"])
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "sohoa"
 
@@ -201,7 +204,7 @@ def _identity_dir(home: Path, agency_name: str) -> Path:
     return Path(home) / "test-identities" / key.hexdigest()[:16]
 
 
-def test_ca_cert_path(home: Path, agency_name: str) -> Path:
+def identity_ca_cert_path(home: Path, agency_name: str) -> Path:
     """Path of the test CA certificate (PEM) belonging to the test identity of
     ``agency_name`` under ``home``; use it as the trust root when validating."""
     return _identity_dir(home, agency_name) / _CA_NAME
@@ -315,7 +318,7 @@ def ensure_test_identity(home: Path, agency_name: str) -> Path:
     built in a private temporary directory, then renamed into place atomically; a
     loser of the race discards its copy and uses the winner's. The .p12 and its
     passphrase file (``signer.passphrase``, next to it) are mode 0600; the test CA's
-    certificate is :func:`test_ca_cert_path`.
+    certificate is :func:`identity_ca_cert_path`.
     """
     if not agency_name or not agency_name.strip():
         raise IdentityError("The agency name of a test identity must not be empty.")
@@ -347,6 +350,10 @@ def ensure_test_identity(home: Path, agency_name: str) -> Path:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    if not p12_path.is_file():
+        raise IdentityError(
+            f"The test identity directory {final} is incomplete; delete it to have it recreated."
+        )
     return p12_path
 
 

@@ -21,6 +21,7 @@ from pipeline.model import OcrOptions, Word
 
 # OpenMP threads make Tesseract ~3.7x slower on 2 cores; we parallelise by page instead.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+cv2.setNumThreads(1)
 
 
 @dataclass
@@ -47,25 +48,36 @@ def clean_for_ocr(grey: np.ndarray, dpi: float) -> np.ndarray:
 
 def _erase_leaders(flat: np.ndarray, dpi: float) -> np.ndarray:
     _, ink = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
     dot = max(3, round(dpi / 45))  # a printed dot is at most ~0.5 mm
-    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    tiny = (w <= dot) & (h <= dot)
-    tiny[0] = False
-    if tiny.sum() < 6:
+    x, y, w, h = (stats[1:, i] for i in range(4))
+    tiny = np.flatnonzero((w <= dot) & (h <= dot)) + 1
+    if len(tiny) < 6:
         return flat
-    dots = np.where(tiny[labels], 255, 0).astype(np.uint8)
-    gap = max(3, round(dpi / 22))  # leader dots sit ~1 mm apart
+    # Draw each tiny blob as its box, smeared sideways by the leader spacing (~1 mm).
+    dots = np.zeros(ink.shape, np.uint8)
+    dots[_box_pixels(stats[tiny])] = 255
+    gap = max(3, round(dpi / 22))
     smear = cv2.dilate(dots, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    m, runs, run_stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
-    long_runs = (run_stats[:, cv2.CC_STAT_WIDTH] >= dpi / 4) & (run_stats[:, cv2.CC_STAT_HEIGHT] <= 2 * dot)
-    long_runs[0] = False
-    if not long_runs.any():
+    _, runs, run_stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
+    is_leader = (run_stats[:, cv2.CC_STAT_WIDTH] >= dpi / 4) & (run_stats[:, cv2.CC_STAT_HEIGHT] <= 2 * dot)
+    is_leader[0] = False
+    cx, cy = centres[tiny, 0].astype(int), centres[tiny, 1].astype(int)
+    leaders = tiny[is_leader[runs[cy, cx]]]
+    if not len(leaders):
         return flat
-    erase = long_runs[runs] & (dots > 0)
     out = flat.copy()
-    out[erase] = 255
+    out[_box_pixels(stats[leaders])] = 255
     return out
+
+
+def _box_pixels(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of every pixel inside small boxes (x, y, w, h), vectorised."""
+    size = int(max(boxes[:, 2].max(), boxes[:, 3].max()))
+    dy, dx = np.mgrid[0:size, 0:size]
+    dy, dx = dy.ravel()[None, :], dx.ravel()[None, :]
+    inside = (dy < boxes[:, 3:4]) & (dx < boxes[:, 2:3])
+    return (boxes[:, 1:2] + dy)[inside], (boxes[:, 0:1] + dx)[inside]
 
 
 def ocr_page(grey: np.ndarray, dpi: float, options: OcrOptions) -> OcrResult:

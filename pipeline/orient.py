@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-COARSE_SIDE = 900  # px, long side for the all-angle search
-FINE_SIDE = 2000  # px, long side for the fine search and the up/down test
+FINE_SIDE = 2000  # px, long side of the working copy
+COARSE_POINTS = 25_000  # ink points for the all-angle search
 MAX_POINTS = 150_000
 UPRIGHT_MARGIN = 0.06  # |asymmetry - 0.5| below this is "unsure" -> OSD
 
@@ -143,19 +143,20 @@ def detect(pixels: np.ndarray, osd=None) -> Orientation:
     an already deskewed, roughly upright page; it runs only when the text shape is unsure.
     """
     rng = np.random.default_rng(0)
-    grey = to_grey(pixels)
-    small, _ = _scaled(grey, COARSE_SIDE)
-    coarse_pts = _points(ink_mask(small), rng)
-    if len(coarse_pts) < 200:  # blank page: nothing to align to
+    medium, _ = _scaled(to_grey(pixels), FINE_SIDE)
+    pts = _points(ink_mask(medium), rng)
+    if len(pts) < 500:  # blank page: nothing to align to
         return Orientation(0, 0.0, 0.5)
-    theta, _ = _best_angle(coarse_pts, np.arange(-90.0, 90.0, 1.0))
+    # A sample is plenty for whole degrees over the half circle.
+    sample = pts[rng.choice(len(pts), min(len(pts), COARSE_POINTS), replace=False)]
+    theta, _ = _best_angle(sample, np.arange(-90.0, 90.0, 1.0))
     # Lines at theta in [-45, 45): text runs across (0/180); otherwise down the page (90/270).
     quarter = 0 if -45 <= theta < 45 else 90
-    medium, _ = _scaled(grey, FINE_SIDE)
-    if quarter:
-        medium = cv2.rotate(medium, cv2.ROTATE_90_COUNTERCLOCKWISE)  # undo a 90° cw turn
+    if quarter:  # undo a 90° clockwise turn, on the points and the image
+        width = medium.shape[1]
+        pts = np.stack([pts[:, 1], (width - 1) - pts[:, 0]], axis=1)
+        medium = cv2.rotate(medium, cv2.ROTATE_90_COUNTERCLOCKWISE)
         theta = theta - 90 if theta >= 45 else theta + 90
-    pts = _points(ink_mask(medium), rng)
     skew = _refine(pts, _refine(pts, theta, 1.5, 0.25), 0.3, 0.05)
     score = updown_score(pts, skew)
     rotation = quarter if score >= 0.5 else quarter + 180
@@ -176,17 +177,21 @@ def paper_colour(pixels: np.ndarray) -> tuple[int, ...]:
     return tuple(int(v) for v in np.median(paper, axis=0))
 
 
-def apply(pixels: np.ndarray, rotation: int, skew_deg: float, fill=None) -> np.ndarray:
-    """Undo `rotation` (exactly, by transposition) then `skew_deg` (one bicubic warp)."""
+def turn(pixels: np.ndarray, rotation: int) -> np.ndarray:
+    """Undo a clockwise quarter turn exactly (a transposition, no resampling)."""
     turns = {0: None, 90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180,
              270: cv2.ROTATE_90_CLOCKWISE}
-    if turns[rotation] is not None:
-        pixels = cv2.rotate(pixels, turns[rotation])
-    if abs(skew_deg) < 0.01:
+    return pixels if turns[rotation] is None else cv2.rotate(pixels, turns[rotation])
+
+
+def apply(pixels: np.ndarray, rotation: int, skew_deg: float, fill=None) -> np.ndarray:
+    """Undo `rotation` (exactly) then `skew_deg` (one bilinear warp about the centre)."""
+    pixels = turn(pixels, rotation)
+    if abs(skew_deg) < 0.05:  # well inside the 0.2° tolerance: keep the pixels untouched
         return pixels
     if fill is None:
         fill = paper_colour(pixels)
     h, w = pixels.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), -skew_deg, 1.0)
-    return cv2.warpAffine(pixels, matrix, (w, h), flags=cv2.INTER_CUBIC,
+    return cv2.warpAffine(pixels, matrix, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=fill)

@@ -8,6 +8,7 @@ writes the sRGB output intent and the XMP, then validates the bytes it wrote.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,6 +34,7 @@ class PdfPage:
     height: int
     dpi: float
     words: list[Word] = field(default_factory=list)
+    skew_deg: float = 0.0  # drawn turned back by this much, so the scan's pixels stay as scanned
 
 
 @dataclass
@@ -92,7 +94,7 @@ def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object) -> None:
     image.ColorSpace = pikepdf.Name.DeviceRGB
     image.BitsPerComponent = 8
     image.Filter = pikepdf.Name.DCTDecode
-    content = f"q {width_pt:.3f} 0 0 {height_pt:.3f} 0 0 cm /Im0 Do Q\n".encode()
+    content = f"q {image_matrix(width_pt, height_pt, page.skew_deg)} cm /Im0 Do Q\n".encode()
     content += text_layer(page.words, scale, page.height)
     pdf_page = pikepdf.Page(pikepdf.Dictionary(
         Type=pikepdf.Name.Page,
@@ -102,6 +104,16 @@ def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object) -> None:
         Contents=pikepdf.Stream(pdf, content),
     ))
     pdf.pages.append(pdf_page)
+
+
+def image_matrix(width: float, height: float, skew_deg: float) -> str:
+    """Place the image on the page, turned clockwise by `skew_deg` about the page centre
+    (undoing a counter-clockwise skew) - the same turn the OCR copy was given."""
+    t = math.radians(-skew_deg)
+    cos, sin = math.cos(t), math.sin(t)
+    cx, cy = width / 2, height / 2
+    e, f = cx - (cos * cx - sin * cy), cy - (sin * cx + cos * cy)
+    return " ".join(f"{v:.4f}" for v in (width * cos, width * sin, -height * sin, height * cos, e, f))
 
 
 def text_layer(words: list[Word], scale: float, page_height_px: int) -> bytes:

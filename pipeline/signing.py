@@ -45,6 +45,7 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError as _PyHankoSigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.stamp import TextStamp, TextStampStyle
 
 from pipeline.identity import SigningIdentity
@@ -384,8 +385,9 @@ def _stamp_rect(writer: IncrementalPdfFileWriter) -> tuple[tuple[float, ...], in
 _RESERVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-async def _sign(signer: PdfSigner, writer: IncrementalPdfFileWriter, when: datetime,
-                text: str):
+async def _sign(
+    signer: PdfSigner, writer: IncrementalPdfFileWriter, when: datetime, text: str
+) -> BytesIO:
     # The steps of PdfSigner.async_sign_pdf, with the session's clock set to the
     # caller's signing time: it becomes the signature's /M (PAdES puts no signing-time
     # attribute in the CMS) and the time shown in the stamp.
@@ -406,20 +408,16 @@ async def _sign(signer: PdfSigner, writer: IncrementalPdfFileWriter, when: datet
     prepared, output = tbs.digest_tbs_document(in_place=True)
     post = await tbs.perform_signature(
         document_digest=prepared.document_digest,
-        pdf_cms_signed_attrs=_signed_attrs(session, validation_info, signer),
+        pdf_cms_signed_attrs=PdfCMSSignedAttributes(
+            signing_time=when,  # left out of the CMS by pyHanko for PAdES
+            adobe_revinfo_attr=(
+                None if validation_info is None else validation_info.adobe_revinfo_attr
+            ),
+            cades_signed_attrs=None,
+        ),
     )
     await post.post_signature_processing(output)
     return output
-
-
-def _signed_attrs(session, validation_info, signer: PdfSigner):
-    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-
-    return PdfCMSSignedAttributes(
-        signing_time=session.system_time,
-        adobe_revinfo_attr=None if validation_info is None else validation_info.adobe_revinfo_attr,
-        cades_signed_attrs=signer.signature_meta.cades_signed_attr_spec,
-    )
 
 
 def sign_pdf(
@@ -445,6 +443,12 @@ def sign_pdf(
     if not isinstance(identity, SigningIdentity):
         raise SigningError("The signing identity must be a SigningIdentity.")
     when = _vietnam_time(signing_time)
+    cert = identity.signer.signing_cert
+    if not cert.not_valid_before <= when <= cert.not_valid_after:
+        raise SigningError(
+            f"The signing certificate is not valid at the signing time {when.isoformat()} "
+            f"(valid {cert.not_valid_before.isoformat()} to {cert.not_valid_after.isoformat()})."
+        )
     lines = stamp_lines(agency_name, when)
     text = "\n".join(lines)
     variant = _stamp_font().variant_for(text)

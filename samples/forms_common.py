@@ -44,21 +44,22 @@ def letterhead(sheet: Sheet, left: list[tuple[str, bool]], left_after: list[tupl
     rule_y = sheet.y - sheet.lh(last_font, 1.3) + last_font.size * 0.35
     sheet.rule(left_cx - sheet.mm(12), left_cx + sheet.mm(12), rule_y)
     sheet.y += sheet.mm(3)
-    _under(sheet, left_cx, left_after, pt)
+    _under(sheet, left_cx, left_after, pt, col + sheet.mm(4))
     y_left, sheet.y = sheet.y, y0
     ornaments.national_header(sheet, right_cx, pt, gap=1.3)
     sheet.y += sheet.mm(3)
-    _under(sheet, right_cx, right_after, pt, italic_pt=pt + 1)
+    _under(sheet, right_cx, right_after, pt, sheet.right - sheet.left - col, italic_pt=pt + 1)
     sheet.y = max(sheet.y, y_left)
     return left_cx, right_cx
 
 
-def _under(sheet: Sheet, cx: float, lines: list[tuple[str, str]], pt: float,
+def _under(sheet: Sheet, cx: float, lines: list[tuple[str, str]], pt: float, width: float,
            italic_pt: float | None = None) -> None:
     for text, kind in lines:
         f = sheet.font(italic_pt if kind == "italic" and italic_pt else pt, italic=kind == "italic")
-        sheet.put(cx, text, f, anchor="ms", record=True)
-        sheet.y += sheet.lh(f, 1.35)
+        for line in sheet.wrap(text, f, width):
+            sheet.put(cx, line, f, anchor="ms", record=True)
+            sheet.y += sheet.lh(f, 1.3)
 
 
 def place_date(where: str, when: date, nd30: bool = True) -> str:

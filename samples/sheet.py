@@ -7,6 +7,7 @@ drawn but never recorded: they are not text.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from dataclasses import dataclass
@@ -15,6 +16,24 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 _FONT_ROOT = "/usr/share/fonts/truetype/"
+
+
+@lru_cache(maxsize=None)
+def _liberation_dir() -> str:
+    """Liberation 1.x (fonts/truetype/liberation) has no Vietnamese letters; 2.x does."""
+    for d in ("liberation2", "liberation"):
+        path = f"{_FONT_ROOT}{d}/LiberationSerif-Regular.ttf"
+        if os.path.exists(path) and "ệ" in _coverage(path):
+            return d
+    raise RuntimeError("no Liberation font with Vietnamese glyphs under " + _FONT_ROOT)
+
+
+@lru_cache(maxsize=None)
+def _coverage(path: str) -> frozenset[str]:
+    from fontTools.ttLib import TTFont
+    return frozenset(chr(c) for c in TTFont(path, lazy=True).getBestCmap())
+
+
 FAMILIES: dict[str, tuple[str, str, str, str]] = {
     "Liberation Serif": tuple(f"liberation/LiberationSerif-{s}.ttf"
                               for s in ("Regular", "Bold", "Italic", "BoldItalic")),
@@ -34,6 +53,8 @@ A4_MM = (210.0, 297.0)
 @lru_cache(maxsize=512)
 def load_font(path: str, px: int) -> ImageFont.FreeTypeFont:
     # BASIC layout: NFC text needs no shaping, and it renders the same with or without raqm
+    if path.startswith("liberation/"):
+        path = _liberation_dir() + path[len("liberation"):]
     return ImageFont.truetype(_FONT_ROOT + path, px, layout_engine=ImageFont.Layout.BASIC)
 
 

@@ -22,7 +22,7 @@ from pipeline.load import load_page
 from pipeline.model import PageResult
 from pipeline.naming import vietnam_now
 from pipeline.result import document_result, failed_result
-from pipeline.signing import sign_pdf
+from pipeline.signing import SigningError, sign_pdf
 from storage.objects import LocalObjectStore, publish
 from workers.settings import Settings
 
@@ -55,7 +55,10 @@ class Context:
     def __init__(self, settings: Settings, out_root: Path):
         self.settings = settings
         self.out_root = Path(out_root)
-        self.store = LocalObjectStore(self.out_root / ".sohoa" / "objects")
+
+    @cached_property
+    def store(self) -> LocalObjectStore:
+        return LocalObjectStore(self.out_root / ".sohoa" / "objects")
 
     @cached_property
     def identity(self):
@@ -109,14 +112,15 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     s = ctx.settings
     loaded = load_page(ctx.store.local_path(job.original_key), job.kind, index, s.limits())
     found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, s.ocr()))
-    upright = orient.apply(loaded.pixels, found.rotation, found.skew_deg)
-    grey = orient.to_grey(upright)
+    # The archive keeps the scan's own pixels, only turned; the PDF draws it deskewed.
+    turned = orient.turn(loaded.pixels, found.rotation)
+    grey = orient.apply(orient.to_grey(turned), 0, found.skew_deg)
     read = ocr.ocr_page(ocr.clean_for_ocr(grey, loaded.dpi), loaded.dpi, s.ocr())
-    jpeg_key = ctx.store.put(pdfa.encode_page_image(upright))
+    jpeg_key = ctx.store.put(pdfa.encode_page_image(turned))
     result = PageResult(index=index, rotation=found.rotation, skew_deg=found.skew_deg,
-                        width=upright.shape[1], height=upright.shape[0], dpi=loaded.dpi,
+                        width=turned.shape[1], height=turned.shape[0], dpi=loaded.dpi,
                         ocr_confidence=read.confidence, words=read.words, text=read.text,
-                        colour=upright.ndim == 3)
+                        colour=turned.ndim == 3)
     return {"page": result.to_dict(), "jpeg": jpeg_key}
 
 
@@ -145,7 +149,7 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
         pages = [PageResult.from_dict(s["page"]) for s in stored]
         now = vietnam_now()
         document = pdfa.build_pdfa(
-            [pdfa.PdfPage(ctx.store.get(s["jpeg"]), p.width, p.height, p.dpi, p.words)
+            [pdfa.PdfPage(ctx.store.get(s["jpeg"]), p.width, p.height, p.dpi, p.words, p.skew_deg)
              for s, p in zip(stored, pages)],
             pdfa.DocumentInfo(title=job.document_id, created=now,
                               subject=f"Số hóa từ bản giấy: {Path(job.source).name}"),
@@ -154,6 +158,9 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
                           signing_time=now)
     except DocumentError as exc:
         return fail(job, exc.message)
+    except SigningError:
+        log.exception("signing %s failed", job.source)
+        return fail(job, "Không ký số được tài liệu này; lỗi đã được ghi lại để kỹ thuật viên kiểm tra.")
     dossier_dir = Path(job.result_path).parent
     return document_result(
         dossier_id=job.dossier_id, document_id=job.document_id, source=job.source, pages=pages,

@@ -20,7 +20,9 @@ from workers.graph import DocumentJob, context_for, fail, summary, write_result
 from workers.settings import Settings
 
 log = logging.getLogger("sohoa.runner")
-SKIPPED_NAMES = {"Thumbs.db", "desktop.ini"}
+# Operating-system litter, never scans. Anything else is looked at: a file silently
+# skipped could be a document lost.
+SKIPPED_NAMES = {"Thumbs.db", "desktop.ini", ".DS_Store"}
 SIDECAR_SUFFIXES = {".json"}  # metadata next to scans (e.g. a generator's truth.json)
 
 
@@ -50,7 +52,9 @@ def discover(batch: Path) -> Iterator[Source]:
 
 
 def _skip(path: Path) -> bool:
-    return (path.name.startswith(".") or path.name in SKIPPED_NAMES
+    name = path.name
+    return (name in SKIPPED_NAMES or name.startswith("._")  # macOS AppleDouble twins
+            or (name.startswith(".") and path.is_dir())
             or (path.suffix.lower() in SIDECAR_SUFFIXES and path.is_file()))
 
 
@@ -75,6 +79,7 @@ def is_finished(out: Path, rel_result: str, sha: str) -> dict | None:
 def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob], list[dict]]:
     """Jobs to run, and summaries of documents already finished or refused up front."""
     ctx = context_for(str(out), settings)
+    (out / ".sohoa").mkdir(parents=True, exist_ok=True)
     registry = DossierRegistry(f"sqlite:///{out / '.sohoa' / 'registry.sqlite'}")
     today = vietnam_now().date()
     jobs, settled = [], []

@@ -1,0 +1,43 @@
+"""Shared fixtures: an isolated SOHOA_HOME (the test signing identity lives there, never in
+the user's home) and a runner for the real `sohoa` command."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SOHOA = str(Path(sys.executable).parent / "sohoa")
+
+
+@pytest.fixture(scope="session")
+def sohoa_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("sohoa-home")
+
+
+@pytest.fixture(scope="session")
+def sohoa_env(sohoa_home) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(SOHOA_HOME=str(sohoa_home), SOHOA_PROCESSES="2", OMP_THREAD_LIMIT="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def run_sohoa(sohoa_env):
+    def run(*args, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+        return subprocess.run([SOHOA, *map(str, args)], env={**sohoa_env, **(env or {})},
+                              capture_output=True, text=True, timeout=timeout)
+    return run
+
+
+def read_results(out: Path) -> dict[str, dict]:
+    """Every result.json under `out`, by source path."""
+    results = {}
+    for path in out.rglob("*.result.json"):
+        if ".sohoa" not in path.parts:
+            result = json.loads(path.read_text("utf-8"))
+            results[result["source"]] = result
+    return results
