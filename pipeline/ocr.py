@@ -46,21 +46,24 @@ def clean_for_ocr(grey: np.ndarray, dpi: float) -> np.ndarray:
     return _erase_leaders(flat, dpi)
 
 
+LEADER_INK = 225  # on the flattened page (paper ~255): faint grey leader dots count too
+
+
 def _erase_leaders(flat: np.ndarray, dpi: float) -> np.ndarray:
-    _, ink = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, ink = cv2.threshold(flat, LEADER_INK, 255, cv2.THRESH_BINARY_INV)
     _, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    dot = max(3, round(dpi / 45))  # a printed dot is at most ~0.5 mm
+    dot = max(3, round(dpi / 30))  # a printed dot, with its anti-aliased rim, is < 0.9 mm
     x, y, w, h = (stats[1:, i] for i in range(4))
     tiny = np.flatnonzero((w <= dot) & (h <= dot)) + 1
     if len(tiny) < 6:
         return flat
-    # Draw each tiny blob as its box, smeared sideways by the leader spacing (~1 mm).
+    # Draw each tiny blob as its box, smeared sideways by the leader spacing.
     dots = np.zeros(ink.shape, np.uint8)
     dots[_box_pixels(stats[tiny])] = 255
-    gap = max(3, round(dpi / 22))
+    gap = max(3, round(dpi / 12))  # leader dots sit 1-2 mm apart
     smear = cv2.dilate(dots, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     _, runs, run_stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
-    is_leader = (run_stats[:, cv2.CC_STAT_WIDTH] >= dpi / 4) & (run_stats[:, cv2.CC_STAT_HEIGHT] <= 2 * dot)
+    is_leader = (run_stats[:, cv2.CC_STAT_WIDTH] >= dpi / 3) & (run_stats[:, cv2.CC_STAT_HEIGHT] <= 2 * dot)
     is_leader[0] = False
     cx, cy = centres[tiny, 0].astype(int), centres[tiny, 1].astype(int)
     leaders = tiny[is_leader[runs[cy, cx]]]

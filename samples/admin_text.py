@@ -63,20 +63,47 @@ ARTICLE_2 = "Điều 2. Quyết định này có hiệu lực thi hành kể t�
 ARTICLE_3 = ("Điều 3. Chánh Văn phòng, Thủ trưởng các cơ quan, đơn vị có liên quan và các cá nhân "
              "có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.")
 
-BODY = (
+INTRO = (
     "Thực hiện Nghị định số 45/2020/NĐ-CP ngày 08 tháng 4 năm 2020 của Chính phủ về thực hiện thủ tục "
-    "hành chính trên môi trường điện tử, {agency} đề nghị các cơ quan, đơn vị triển khai thực hiện một số nội dung sau:",
+    "hành chính trên môi trường điện tử, {short} đề nghị các cơ quan, đơn vị triển khai thực hiện một số nội dung sau:",
+    "Thực hiện chỉ đạo của Ủy ban nhân dân {place} về đẩy mạnh chuyển đổi số trong giải quyết thủ tục "
+    "hành chính năm {year}, {short} thông báo và đề nghị các cơ quan, đơn vị thực hiện như sau:",
+)
+ITEMS = (
     "1. Tổ chức quán triệt, triển khai thực hiện nghiêm túc việc số hóa hồ sơ, kết quả giải quyết thủ tục "
     "hành chính theo quy định; bảo đảm 100% kết quả giải quyết được số hóa và lưu trữ điện tử.",
     "2. Rà soát, cập nhật đầy đủ, chính xác dữ liệu hộ tịch, đất đai vào hệ thống; kịp thời phản ánh khó khăn, "
     "vướng mắc trong quá trình thực hiện về {short} để được hướng dẫn.",
-    "3. Định kỳ trước ngày 20 hằng tháng, báo cáo kết quả thực hiện để tổng hợp, báo cáo cấp có thẩm quyền.",
-    "Năm {year}, công tác cải cách hành chính trên địa bàn {place} tiếp tục được quan tâm chỉ đạo; tỷ lệ hồ sơ "
-    "giải quyết đúng hạn đạt trên 98%, tỷ lệ hồ sơ trực tuyến toàn trình tăng so với cùng kỳ.",
-    "Tuy nhiên, việc khai thác, sử dụng lại dữ liệu đã được số hóa còn hạn chế; một số đơn vị chưa bố trí "
-    "đủ nhân lực, trang thiết bị cho công tác số hóa.",
+    "3. Bố trí công chức có đủ năng lực, trình độ thực hiện việc tiếp nhận, số hóa hồ sơ; bảo đảm trang thiết bị "
+    "máy quét, chữ ký số chuyên dùng phục vụ công tác số hóa.",
+    "4. Định kỳ trước ngày 20 hằng tháng, báo cáo kết quả thực hiện để tổng hợp, báo cáo cấp có thẩm quyền.",
+)
+CLOSING = (
     "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, đề nghị các cơ quan, đơn vị phản ánh kịp thời "
     "về {short} để tổng hợp, xem xét, giải quyết theo quy định./.",
+    "{short} đề nghị các cơ quan, đơn vị quan tâm, phối hợp thực hiện./.",
+)
+REPORT = (
+    "Năm {year}, công tác cải cách hành chính trên địa bàn {place} tiếp tục được quan tâm chỉ đạo; tỷ lệ hồ sơ "
+    "giải quyết đúng hạn đạt trên 98%, tỷ lệ hồ sơ trực tuyến toàn trình tăng so với cùng kỳ.",
+    "Việc số hóa hồ sơ, kết quả giải quyết thủ tục hành chính được triển khai đồng bộ tại Bộ phận Một cửa các "
+    "cấp; kết quả số hóa được lưu trữ, ký số và chia sẻ trên Hệ thống thông tin giải quyết thủ tục hành chính.",
+    "Tuy nhiên, việc khai thác, sử dụng lại dữ liệu đã được số hóa còn hạn chế; một số đơn vị chưa bố trí "
+    "đủ nhân lực, trang thiết bị cho công tác số hóa.",
+)
+REPORT_END = "Trên đây là báo cáo của {short}, kính gửi cấp có thẩm quyền xem xét, chỉ đạo./."
+PLAN = (
+    "I. MỤC ĐÍCH, YÊU CẦU",
+    "1. Nâng cao chất lượng, hiệu quả công tác số hóa hồ sơ, kết quả giải quyết thủ tục hành chính; "
+    "bảo đảm dữ liệu được khai thác, sử dụng lại, giảm giấy tờ công dân phải nộp.",
+    "2. Việc triển khai phải đúng quy định, có trọng tâm, trọng điểm; phân công rõ trách nhiệm của từng "
+    "cơ quan, đơn vị.",
+    "II. NỘI DUNG THỰC HIỆN",
+)
+SUBMISSION = (
+    "Căn cứ nhiệm vụ được giao năm {year}, {short} đã rà soát khối lượng hồ sơ, sổ sách cần số hóa; "
+    "tổng số trang tài liệu dự kiến khoảng {pages} trang.",
+    "Để bảo đảm tiến độ, chất lượng công việc, {short} kính đề nghị cấp có thẩm quyền xem xét, phê duyệt./.",
 )
 RECIPIENTS = ("- Như trên;", "- Như Điều 3;", "- Thường trực Tỉnh ủy (b/c);", "- Chủ tịch, các PCT UBND;",
               "- Các sở, ban, ngành;", "- UBND các huyện, thành phố;", "- Cổng thông tin điện tử;")

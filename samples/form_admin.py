@@ -56,6 +56,18 @@ def _sentence_case(name: str) -> str:
     return " ".join(w.capitalize() if i < 2 or words[i - 1] == "và" else w for i, w in enumerate(words))
 
 
+def _body(rng: random.Random, code: str) -> list[str]:
+    """Paragraphs in a natural order for the document type (unformatted templates)."""
+    items = sorted(rng.sample(T.ITEMS, rng.randint(2, 4)), key=T.ITEMS.index)
+    if code == "BC":
+        return list(T.REPORT) + [T.REPORT_END]
+    if code == "KH":
+        return list(T.PLAN) + items
+    if code == "TTr":
+        return list(T.SUBMISSION)
+    return [rng.choice(T.INTRO)] + items + [rng.choice(T.CLOSING)]
+
+
 def _titles(rng: random.Random, ag: dict, code: str) -> list[str]:
     head = ag["head"]
     titles = [head] if rng.random() < 0.45 else [f"KT. {head}", f"PHÓ {head}"]
@@ -82,9 +94,8 @@ def admin_document(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
         paras = rng.sample(T.GROUNDS, rng.randint(2, 3))
         paras.append(T.PROPOSAL.format(n=rng.randint(10, 300), d=long_date(issued)))
     else:
-        paras = [p.format(**fmt) for p in T.BODY]
-        keep = sorted(rng.sample(range(len(paras)), rng.randint(3, 5)))
-        paras = [paras[i] for i in keep]
+        paras = [p.format(**fmt, pages=f"{rng.randint(20, 400) * 100:,}".replace(",", "."))
+                 for p in _body(rng, code)]
     recipients = rng.sample(T.RECIPIENTS, rng.randint(2, 4)) + [f"- Lưu: VT, {rng.choice(T.CV_UNITS)}."]
     style = choose_style(rng, (13.0, 14.0))
     style = Style(**{**style.__dict__, "margin_mm": (rng.uniform(28, 33), rng.uniform(15, 20), rng.uniform(18, 24))})

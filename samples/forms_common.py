@@ -41,7 +41,7 @@ def letterhead(sheet: Sheet, left: list[tuple[str, bool]], left_after: list[tupl
             sheet.put(left_cx, line, f, anchor="ms", record=True)
             sheet.y += sheet.lh(f, 1.3)
             last_font = f
-    rule_y = sheet.y - sheet.lh(last_font, 1.3) + last_font.size * 0.35
+    rule_y = sheet.y - sheet.lh(last_font, 1.3) + last_font.size * 0.5
     sheet.rule(left_cx - sheet.mm(12), left_cx + sheet.mm(12), rule_y)
     sheet.y += sheet.mm(3)
     _under(sheet, left_cx, left_after, pt, col + sheet.mm(4))
@@ -80,10 +80,11 @@ def signer(sheet: Sheet, rng: random.Random, titles: list[str], name: str, cx: f
         for line in sheet.wrap(note, nf, sheet.mm(85)):
             sheet.put(cx, line, nf, anchor="ms", record=True)
             sheet.y += sheet.lh(nf, 1.3)
-    gap = sheet.mm(rng.uniform(22, 30))
-    ornaments.signature(sheet, cx + sheet.mm(rng.uniform(-6, 6)), sheet.y + gap * 0.45, rng)
-    if seal_text:
-        ornaments.seal(sheet, cx - sheet.mm(rng.uniform(12, 20)), sheet.y + gap * 0.4, seal_text, rng)
+    gap = sheet.mm(rng.uniform(24, 32))
+    ornaments.signature(sheet, cx + sheet.mm(rng.uniform(-4, 8)), sheet.y + gap * 0.4, rng)
+    if seal_text:  # the seal overlaps the left part of the signature, as the clerk stamps it
+        ornaments.seal(sheet, cx - sheet.mm(rng.uniform(14, 20)), sheet.y + gap * 0.4, seal_text, rng,
+                       diameter_mm=rng.uniform(30, 34))
     sheet.y += gap
     sheet.put(cx, name, bf, anchor="ms", record=True)
     sheet.y += sheet.lh(bf, 1.3)

@@ -57,12 +57,14 @@ def seal(sheet: Sheet, cx: float, cy: float, ring_text: str, rng: random.Random,
     for rr in (r - 1, r * 0.64):
         d.ellipse([c - rr, c - rr, c + rr, c + rr], outline=SEAL_RED, width=lw)
     _star(d, c, c, r * 0.22, SEAL_RED)
-    font = sheet.font(diameter_mm * 0.3, bold=True, family="Liberation Sans")
     text = ring_text.upper()
     span = min(300.0, 14.0 * len(text))
+    rad = r * 0.82
+    per_char = math.radians(span) * rad / len(text)  # arc length each letter gets
+    pt = min(diameter_mm * 0.3, per_char / 0.75 * 72 / sheet.dpi)
+    font = sheet.font(pt, bold=True, family="Liberation Sans")
     for i, ch in enumerate(text):
         ang = math.radians(-90 - span / 2 + span * (i + 0.5) / len(text))
-        rad = r * 0.82
         glyph = Image.new("L", (font.size * 2, font.size * 2), 0)
         ImageDraw.Draw(glyph).text((font.size, font.size), ch, font=font, fill=255, anchor="mm")
         glyph = glyph.rotate(-math.degrees(ang) - 90, resample=Image.BICUBIC)
@@ -89,8 +91,11 @@ def emblem(img: Image.Image, cx: float, cy: float, r: float) -> None:
     d = ImageDraw.Draw(img)
     d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(225, 170, 40))
     d.ellipse([cx - r * 0.82, cy - r * 0.82, cx + r * 0.82, cy + r * 0.82], fill=(200, 30, 35))
-    _star(d, cx, cy - r * 0.1, r * 0.5, (250, 220, 60))
-    d.rectangle([cx - r * 0.5, cy + r * 0.45, cx + r * 0.5, cy + r * 0.6], fill=(225, 170, 40))
+    _star(d, cx, cy - r * 0.05, r * 0.5, (250, 220, 60))
+    for k in range(12):  # the cogwheel rim of the real emblem, roughly
+        a = math.radians(30 * k)
+        x, y = cx + r * 0.92 * math.cos(a), cy + r * 0.92 * math.sin(a)
+        d.ellipse([x - r * 0.09, y - r * 0.09, x + r * 0.09, y + r * 0.09], fill=(240, 200, 70))
 
 
 def qr_like(img: Image.Image, x: int, y: int, size: int, rng: random.Random) -> None:
