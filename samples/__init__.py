@@ -5,6 +5,9 @@ Used by the tests, the benchmarks and the accuracy evaluation; nothing is downlo
 document; `degrade` damages a page like a real scan.
 """
 
-from .render import DOCUMENT_TYPES, FIELD_KEYS, RenderedDocument, render_document
+from .degrade import choose_effects, choose_geometry, degrade
+from .generate import generate_batch
+from .render import DOCUMENT_TYPES, FIELD_KEYS, RenderedDocument, page_size_px, render_document
 
-__all__ = ["DOCUMENT_TYPES", "FIELD_KEYS", "RenderedDocument", "render_document"]
+__all__ = ["DOCUMENT_TYPES", "FIELD_KEYS", "RenderedDocument", "choose_effects", "choose_geometry",
+           "degrade", "generate_batch", "page_size_px", "render_document"]

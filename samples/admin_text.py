@@ -58,7 +58,7 @@ GROUNDS = (
     "Căn cứ Thông tư số 01/2023/TT-VPCP ngày 05 tháng 4 năm 2023 của Văn phòng Chính phủ quy định "
     "một số nội dung và biện pháp thi hành trong số hóa hồ sơ, kết quả giải quyết thủ tục hành chính;",
 )
-PROPOSAL = "Theo đề nghị của Chánh Văn phòng tại Tờ trình số {n}/TTr-VP ngày {d}."
+PROPOSAL = "Theo đề nghị của Chánh Văn phòng tại Tờ trình số {n}/TTr-VP {d}."
 ARTICLE_2 = "Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày ký."
 ARTICLE_3 = ("Điều 3. Chánh Văn phòng, Thủ trưởng các cơ quan, đơn vị có liên quan và các cá nhân "
              "có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.")

@@ -16,7 +16,7 @@ told by its "V/v" subject and a number without a type code).
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from . import admin_text as T
 from . import forms_common as fc
@@ -64,7 +64,7 @@ def _body(rng: random.Random, code: str) -> list[str]:
     if code == "KH":
         return list(T.PLAN) + items
     if code == "TTr":
-        return list(T.SUBMISSION)
+        return [T.SUBMISSION[0]] + rng.sample(T.REPORT, 2) + [T.SUBMISSION[1]]
     return [rng.choice(T.INTRO)] + items + [rng.choice(T.CLOSING)]
 
 
@@ -79,7 +79,8 @@ def _titles(rng: random.Random, ag: dict, code: str) -> list[str]:
 def admin_document(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
     ag = _agency(rng)
     type_line, code = rng.choices([(t, c) for t, c, _ in T.DOC_TYPES], [w for *_, w in T.DOC_TYPES])[0]
-    issued = rand_date(rng, date(2018, 1, 1), TODAY)
+    # the wording cites Thông tư 01/2023/TT-VPCP (5 April 2023) and Đề án 06, so no earlier date
+    issued = rand_date(rng, date(2023, 5, 1), TODAY)
     n = rng.randint(1, 2500)
     number = f"{n}/{code}-{ag['abbr']}" if code else f"{n}/{ag['abbr']}-{rng.choice(T.CV_UNITS)}"
     fmt = dict(place=ag["where"], year=issued.year, month=issued.month, quarter=rng.randint(1, 4),
@@ -91,8 +92,9 @@ def admin_document(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
               "ngay_ban_hanh": issued.isoformat(), "loai_van_ban": type_line, "trich_yeu": subject,
               "chuc_vu_nguoi_ky": " ".join(titles), "nguoi_ky": signer}
     if code == "QĐ":
-        paras = rng.sample(T.GROUNDS, rng.randint(2, 3))
-        paras.append(T.PROPOSAL.format(n=rng.randint(10, 300), d=long_date(issued)))
+        paras = [T.GROUNDS[i] for i in sorted(rng.sample(range(len(T.GROUNDS)), rng.randint(2, 3)))]
+        asked = max(date(2023, 4, 20), issued - timedelta(days=rng.randint(2, 20)))
+        paras.append(T.PROPOSAL.format(n=rng.randint(10, 300), d=long_date(asked)))
     else:
         paras = [p.format(**fmt, pages=f"{rng.randint(20, 400) * 100:,}".replace(",", "."))
                  for p in _body(rng, code)]

@@ -111,8 +111,8 @@ def id_card(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
     line(48.6, [(label, lab), (first, vf)])
     for k, text in enumerate(rest):
         line(51.6 + 2.4 * k, [(text, vf)])
-    small = sheet.font(pt - 1.2)
+    small = sheet.font(pt - 1.6)
     line(45.0, [("Có giá trị đến:", small), (dmy(date.fromisoformat(f["co_gia_tri_den"])),
-                                              sheet.font(pt - 0.6, bold=True))], x=mm(2.5))
-    line(47.6, [("Date of expiry", sheet.font(pt - 1.2, italic=True))], x=mm(2.5))
+                                              sheet.font(pt - 1.0, bold=True))], x=mm(2.0))
+    line(47.4, [("Date of expiry", sheet.font(pt - 1.6, italic=True))], x=mm(2.0))
     return f, [sheet]

@@ -9,6 +9,7 @@ Quốc tịch: Việt Nam"); in the letterhead the left (agency) block comes bef
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 from . import forms_common as fc
@@ -43,7 +44,8 @@ def _gtq(sheet: Sheet, first: tuple[str, str], ethnic: str) -> None:
 
 
 def birth_certificate(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
-    sheet = Sheet(A4_MM, dpi, choose_style(rng))
+    style = choose_style(rng)  # the longest form: keep its line spacing modest so it fits A4
+    sheet = Sheet(A4_MM, dpi, replace(style, line_gap=min(style.line_gap, 1.7)))
     pt = sheet.style.size_pt
     reg = make_place(rng, detail=False)
     birth = rand_date(rng, date(2016, 1, 1), TODAY - timedelta(days=3))

@@ -15,13 +15,16 @@ Run: python -m samples.generate OUT --per-type 3 --seed 7
 from __future__ import annotations
 
 import argparse
+import calendar
 import json
 import random
+import time
 import unicodedata
 from pathlib import Path
 
 from PIL import Image
 
+from .fake import TODAY
 from .degrade import choose_effects, choose_geometry, degrade_scan
 from .render import DOCUMENT_TYPES, render_document
 
@@ -141,8 +144,10 @@ def _write(path: Path, fmt: str, images: list[Image.Image], dpi: int, rng: rando
     else:
         mode = "RGB" if any(im.mode != "L" for im in images) else "L"
         ims = [im.convert(mode) for im in images]
+        # a fixed scan time keeps the bytes reproducible (Pillow would stamp the clock)
+        stamp = time.gmtime(calendar.timegm(TODAY.timetuple()) + rng.randint(0, 86399))
         ims[0].save(path, "PDF", resolution=float(dpi), save_all=True, append_images=ims[1:],
-                    quality=rng.randint(70, 90))
+                    quality=rng.randint(70, 90), creationDate=stamp, modDate=stamp)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -82,7 +82,7 @@ def test_pdfa_is_valid_and_searchable(processed):
         with pikepdf.open(pdfa_path) as pdf:
             assert len(pdf.pages) == len(result["pages"])
             assert "/OutputIntents" in pdf.Root
-            image = next(iter(pdf.pages[0].images.values()))
+            image = next(iter(pdf.pages[0].get_images().values()))
             assert image.ColorSpace == "/DeviceRGB" and image.BitsPerComponent == 8
         first_line = next(line for line in result["text"].splitlines() if len(line) > 12)
         extracted = subprocess.run(["pdftotext", str(pdfa_path), "-"], capture_output=True,
