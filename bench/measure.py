@@ -26,11 +26,20 @@ class Usage:
         self.peak_rss_mb = max(self.peak_rss_mb, other.peak_rss_mb)
 
 
-def _tree_rss(proc: psutil.Process) -> int:
+def _sample_tree(proc: psutil.Process, cpu_seen: dict) -> int:
+    """Memory of the whole tree now (PSS: shared pages counted once, in shares), and each
+    process's own CPU time as last seen.
+
+    Sampling is needed because a process pool's workers hang under a forkserver that
+    nobody waits for, so the kernel's RUSAGE_CHILDREN never hears of their CPU time.
+    """
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            with p.oneshot():
+                total += p.memory_full_info().pss
+                times = p.cpu_times()
+                cpu_seen[(p.pid, p.create_time())] = times.user + times.system
         except psutil.Error:
             pass
     return total
@@ -39,7 +48,7 @@ def _tree_rss(proc: psutil.Process) -> int:
 def run_measured(commands: list[list[str]], env: dict, parallel: int = 1) -> Usage:
     """Run commands (at most `parallel` at once); CPU counts every descendant process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start, peak = time.perf_counter(), 0
+    start, peak, cpu_seen = time.perf_counter(), 0, {}
     queue, running = list(commands), []
     while queue or running:
         while queue and len(running) < parallel:
@@ -49,7 +58,7 @@ def run_measured(commands: list[list[str]], env: dict, parallel: int = 1) -> Usa
         sample = 0
         for _, p in running:
             try:
-                sample += _tree_rss(psutil.Process(p.pid))
+                sample += _sample_tree(psutil.Process(p.pid), cpu_seen)
             except psutil.Error:
                 pass
         peak = max(peak, sample)
@@ -61,8 +70,9 @@ def run_measured(commands: list[list[str]], env: dict, parallel: int = 1) -> Usa
                           f"{item[1].stderr.read().decode(errors='replace')[-300:]}")
         time.sleep(0.05)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Usage(time.perf_counter() - start, cpu, peak / 2**20)
+    reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # Whichever sees more: the kernel's count of reaped descendants, or the sampled tree.
+    return Usage(time.perf_counter() - start, max(reaped, sum(cpu_seen.values())), peak / 2**20)
 
 
 _SPACE = re.compile(r"\s+")

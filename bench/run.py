@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run [--per-type 3] [--seed 5] [--rss-pages 200]
 
-Prints pages/s, CPU s/page, peak RSS (whole process tree), output bytes/page and CER
+Prints pages/s, CPU s/page, peak memory (PSS summed over the whole process tree), output bytes/page and CER
 against the generator's ground truth (clean and degraded pages apart), then the ratios.
 """
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _row(name, usage: Usage, pages: int, size: int | None, cer: dict) -> list[st
 
 
 def _print_table(rows: list[list[str]]) -> None:
-    header = ["tool", "pages/s", "CPU s/page", "peak RSS MB", "KB/page", "CER clean", "CER degraded", "CER all"]
+    header = ["tool", "pages/s", "CPU s/page", "peak PSS MB", "KB/page", "CER clean", "CER degraded", "CER all"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
@@ -150,7 +150,7 @@ def main() -> None:
         generate_batch(big, max(1, round(args.rss_pages * args.per_type / pages)), args.seed + 1)
         big_pages = sum(len(d["pages"]) for d in _truth(big))
         b_usage, *_ = bench_sohoa(big, work / "big", _truth(big))
-        print(f"peak RSS sohoa: {s_usage.peak_rss_mb:.0f} MB at {pages} pages, "
+        print(f"peak PSS sohoa: {s_usage.peak_rss_mb:.0f} MB at {pages} pages, "
               f"{b_usage.peak_rss_mb:.0f} MB at {big_pages} pages ({big_pages / b_usage.wall_s:.2f} pages/s)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

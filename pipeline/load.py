@@ -145,8 +145,9 @@ def _to_array(im: Image.Image) -> np.ndarray:
             arr = np.asarray(im, dtype=np.float32)
             peak = max(float(arr.max()), 1.0)
             return np.clip(arr * (255.0 / peak), 0, 255).astype(np.uint8)
-        return np.asarray(im.convert("L"))
-    return np.asarray(im.convert("RGB"))
+        return np.asarray(im if im.mode == "L" else im.convert("L"))
+    # convert() would copy an image that is already RGB: one full-page copy fewer.
+    return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
 
 
 def _pdf_page_dpis(path: Path, limits: Limits) -> list[float]:

@@ -78,8 +78,6 @@ PROVINCES: tuple[tuple[str, str, str, str], ...] = (
 
 DISTRICT_KINDS = {"t": "thành phố", "x": "thị xã", "h": "huyện", "q": "quận"}
 
-PROVINCE_NAMES: dict[str, str] = {code: name for code, name, _, _ in PROVINCES}
-
 # Communes under a huyện are "xã" (sometimes "thị trấn"); under the others "phường".
 XA_NAMES = (
     "Tân Lập", "Hòa Bình", "Thống Nhất", "Quyết Thắng", "Đoàn Kết", "Tân Tiến", "Phú Thịnh",

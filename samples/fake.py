@@ -137,10 +137,11 @@ def make_name(rng: random.Random, sex: str, ethnic: str = "Kinh", surname: str |
         name = f"{prefix}{given} {clan}" if prefix.endswith("'") else f"{prefix} {given} {clan}"
     else:
         surname = surname or rng.choices([s for s, _ in SURNAMES], [w for _, w in SURNAMES])[0]
-        middle = rng.choice(MIDDLE_FEMALE if female else MIDDLE_MALE)
+        middles = [m for m in (MIDDLE_FEMALE if female else MIDDLE_MALE) if m != surname]
+        middle = rng.choice(middles)
         name = f"{surname} {middle} {given}"
         if rng.random() < 0.12:  # some names carry two middle names
-            name = f"{surname} {middle} {rng.choice(MIDDLE_FEMALE if female else MIDDLE_MALE)} {given}"
+            name = f"{surname} {middle} {rng.choice(middles)} {given}"
             name = name.replace("Văn Văn", "Văn").replace("Thị Thị", "Thị")
     return name.upper()
 
@@ -167,6 +168,3 @@ def make_person(rng: random.Random, born: tuple[date, date], sex: str | None = N
     pid = make_id(rng, home.province_code, birth, sex)
     return Person(make_name(rng, sex, ethnic, surname), sex, birth, ethnic, home, residence, pid)
 
-
-def surname_of(name: str) -> str:
-    return name.split()[0].title()

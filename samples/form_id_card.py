@@ -92,7 +92,9 @@ def id_card(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
     y = mm(39.2)
     x = sheet.put(x0, "Giới tính / Sex:", lab, y=y) + lab.getlength(" ")
     sheet.put(x, p.sex, val, y=y)
-    x = sheet.put(mm(50), "Quốc tịch / Nationality:", lab, y=y) + lab.getlength(" ")
+    nat = "Quốc tịch / Nationality:"
+    x = min(mm(50), sheet.img.width - mm(3) - lab.getlength(nat + " ") - val.getlength("Việt Nam"))
+    x = sheet.put(x, nat, lab, y=y) + lab.getlength(" ")
     sheet.put(x, "Việt Nam", val, y=y)
     sheet.record("Giới tính / Sex:", p.sex, "Quốc tịch / Nationality:", "Việt Nam")
     line(42.4, [("Quê quán / Place of origin:", lab)])

@@ -11,7 +11,7 @@ reads top to bottom; below it the bottom row of signature blocks reads left to r
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
 from . import forms_common as fc
 from . import ornaments

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from . import forms_common as fc
+from . import ornaments
 from .fake import (TODAY, add_months, add_years, make_name, make_person, make_place,
                    pick_ethnic, rand_date, make_id, with_detail)
 from .sheet import A4_MM, Sheet, choose_style
@@ -66,7 +67,6 @@ def birth_certificate(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
         "cha_ho_ten": father.name, "cha_nam_sinh": father.birth.year,
         "noi_dang_ky": reg.commune_authority(), "ngay_dang_ky": reg_date.isoformat(),
     }
-    from . import ornaments
     ornaments.national_header(sheet, sheet.cx, pt)
     fc.title(sheet, "GIẤY KHAI SINH", pt + 4, before=0.5)
     sheet.row([("Số:", f["so"]), ("Quyển số:", f["quyen_so"])], _tabs(sheet, 0.5))

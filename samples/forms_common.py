@@ -8,8 +8,9 @@ import random
 from datetime import date
 
 from . import ornaments
-from .fake import Place
+from .fake import Place, make_name
 from .sheet import Sheet, clean
+from .vnwords import long_date
 
 
 def title(sheet: Sheet, text: str, pt: float, before: float = 0.6, after: float = 0.4) -> None:
@@ -63,7 +64,6 @@ def _under(sheet: Sheet, cx: float, lines: list[tuple[str, str]], pt: float, wid
 
 
 def place_date(where: str, when: date, nd30: bool = True) -> str:
-    from .vnwords import long_date
     return f"{where}, {long_date(when, nd30)}"
 
 
@@ -101,5 +101,4 @@ def hospital(rng: random.Random, place: Place) -> str:
 
 
 def official_name(rng: random.Random) -> str:
-    from .fake import make_name
     return clean(make_name(rng, rng.choice(("Nam", "Nữ"))).title())

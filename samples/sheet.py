@@ -205,10 +205,13 @@ class Sheet:
         label_font = label_font or self.font()
         value_font = value_font or label_font
         x1 = self.right if x1 is None else x1
-        tabs = tabs or [self.left]
+        tabs = list(tabs or [self.left])
         parts: list[str] = []
         space = label_font.getlength(" ")
         for i, (label, value) in enumerate(items):
+            if i + 1 < len(items):  # a long value pushes the next item right rather than overlap it
+                need = label_font.getlength(label) + value_font.getlength(value) + space * 4
+                tabs[i + 1] = max(tabs[i + 1], tabs[i] + need)
             end = tabs[i + 1] - space * 2 if i + 1 < len(items) else x1
             x = self.put(tabs[i], label, label_font) + space
             if self.style.leader_mode == "between":

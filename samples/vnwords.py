@@ -67,7 +67,8 @@ def cap(s: str) -> str:
 
 def date_words(d: date) -> str:
     """'Ngày năm tháng ba năm hai nghìn không trăm hai mươi mốt' (birth certificate style)."""
-    return cap(f"ngày {number_words(d.day)} tháng {number_words(d.month)} năm {number_words(d.year)}")
+    month = "tư" if d.month == 4 else number_words(d.month)  # April reads "tháng tư"
+    return cap(f"ngày {number_words(d.day)} tháng {month} năm {number_words(d.year)}")
 
 
 def area_words(area: float) -> str:

@@ -8,6 +8,7 @@ it again (a retry, a re-run after a crash) redoes nothing.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -15,16 +16,16 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pipeline import ocr, orient, pdfa
 from pipeline.errors import DocumentError
-from pipeline.identity import load_pkcs12, load_test_identity
-from pipeline.load import load_page
 from pipeline.model import PageResult
 from pipeline.naming import vietnam_now
 from pipeline.result import document_result, failed_result
-from pipeline.signing import SigningError, sign_pdf
 from storage.objects import LocalObjectStore, publish
 from workers.settings import Settings
+
+# The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
+# inside the steps that use them: the client process that plans a batch never touches
+# pixels, and stays small.
 
 log = logging.getLogger("sohoa.graph")
 STAGE_VERSION = "1"  # bump when a stage's output changes, so old results are not reused
@@ -62,6 +63,8 @@ class Context:
 
     @cached_property
     def identity(self):
+        from pipeline.identity import load_pkcs12, load_test_identity
+
         s = self.settings
         if s.signing_p12:
             return load_pkcs12(s.signing_p12, s.passphrase())
@@ -69,8 +72,9 @@ class Context:
 
     @cached_property
     def options_tag(self) -> str:
-        s = self.settings
-        return f"v{STAGE_VERSION}-{s.ocr_language}-q{pdfa.JPEG_QUALITY}"
+        from pipeline.pdfa import JPEG_QUALITY
+
+        return f"v{STAGE_VERSION}-{self.settings.ocr_language}-q{JPEG_QUALITY}"
 
 
 _contexts: dict[str, Context] = {}
@@ -104,23 +108,39 @@ def process_page(job: dict, index: int) -> dict:
         page = _page(ctx, job_, index)
     except DocumentError as exc:
         return {"ok": False, "error": exc.message, "code": exc.code}
+    finally:
+        release_memory()
     ctx.store.put_named(name, json.dumps(page).encode())
     return {"ok": True, "name": name}
 
 
+def release_memory() -> None:
+    """Give freed page buffers back to the OS, so a long batch does not creep upwards."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
+    from pipeline import ocr, orient, pdfa
+    from pipeline.load import load_page
+
     s = ctx.settings
     loaded = load_page(ctx.store.local_path(job.original_key), job.kind, index, s.limits())
     found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, s.ocr()))
     # The archive keeps the scan's own pixels, only turned; the PDF draws it deskewed.
     turned = orient.turn(loaded.pixels, found.rotation)
-    grey = orient.apply(orient.to_grey(turned), 0, found.skew_deg)
-    read = ocr.ocr_page(ocr.clean_for_ocr(grey, loaded.dpi), loaded.dpi, s.ocr())
+    height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
     jpeg_key = ctx.store.put(pdfa.encode_page_image(turned))
+    grey = orient.to_grey(turned)
+    del loaded.pixels, turned  # nothing large stays alive while Tesseract runs
+    ocr_input = ocr.clean_for_ocr(orient.apply(grey, 0, found.skew_deg), dpi := loaded.dpi)
+    del grey
+    read = ocr.ocr_page(ocr_input, dpi, s.ocr())
     result = PageResult(index=index, rotation=found.rotation, skew_deg=found.skew_deg,
-                        width=turned.shape[1], height=turned.shape[0], dpi=loaded.dpi,
-                        ocr_confidence=read.confidence, words=read.words, text=read.text,
-                        colour=turned.ndim == 3)
+                        width=width, height=height, dpi=dpi, ocr_confidence=read.confidence,
+                        words=read.words, text=read.text, colour=colour)
     return {"page": result.to_dict(), "jpeg": jpeg_key}
 
 
@@ -141,6 +161,9 @@ def assemble(outcomes: list[dict], job: dict) -> dict:
 
 
 def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
+    from pipeline import pdfa
+    from pipeline.signing import SigningError, sign_pdf
+
     failed = next((o for o in outcomes if not o["ok"]), None)
     if failed:
         return fail(job, failed["error"])
