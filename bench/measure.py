@@ -18,12 +18,7 @@ from rapidfuzz.distance import Levenshtein
 class Usage:
     wall_s: float = 0.0
     cpu_s: float = 0.0
-    peak_rss_mb: float = 0.0
-
-    def add(self, other: "Usage") -> None:
-        self.wall_s += other.wall_s
-        self.cpu_s += other.cpu_s
-        self.peak_rss_mb = max(self.peak_rss_mb, other.peak_rss_mb)
+    peak_rss_mb: float = 0.0  # PSS summed over the process tree (see _sample_tree)
 
 
 def _sample_tree(proc: psutil.Process, cpu_seen: dict) -> int:

@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PIL import Image
+
 from bench.measure import Usage, char_errors, run_measured
 from pipeline.load import inspect_source, load_page
 from pipeline.model import Limits
@@ -61,7 +63,7 @@ def bench_sohoa(batch: Path, work: Path, docs: list[dict]) -> tuple[Usage, int, 
 
 def bench_ocrmypdf(batch: Path, work: Path, docs: list[dict]) -> tuple[Usage, int, dict]:
     out = work / "ocrmypdf-out"
-    usage, commands, outputs = Usage(), [], []
+    commands, outputs = [], []
     for i, doc in enumerate(docs):
         target = out / f"{i:04d}.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +94,6 @@ def bench_tesseract(batch: Path, work: Path, docs: list[dict], language: str) ->
         info = inspect_source(source, Limits())
         for page in doc["pages"]:
             image = pages_dir / f"{i:04d}-{page['index']}.png"
-            from PIL import Image
             Image.fromarray(load_page(source, info.kind, page["index"], Limits()).pixels).save(
                 image, dpi=(page["dpi"], page["dpi"]))
             jobs.append((page, image))

@@ -70,10 +70,10 @@ def process(batch: Path, out: Path, processes: int | None) -> None:
 def _check_signing_identity(settings: Settings) -> None:
     """A wrong key or passphrase is the operator's mistake: say so before any work starts."""
     from pipeline.identity import IdentityError
-    from workers.graph import Context
+    from workers.graph import load_identity
 
     try:
-        identity = Context(settings, Path("/nonexistent")).identity
+        identity = load_identity(settings)
     except (IdentityError, OSError) as exc:
         raise click.UsageError(f"cannot load the signing identity: {exc}") from exc
     if identity.is_test:

@@ -150,16 +150,17 @@ def _to_array(im: Image.Image) -> np.ndarray:
     return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
 
 
-def _pdf_page_dpis(path: Path, limits: Limits) -> list[float]:
-    """Open the PDF safely and return each page's own resolution (from its largest image)."""
+def _pdf_page_dpis(path: Path, limits: Limits, only: int | None = None) -> list[float]:
+    """Open the PDF safely and return each page's own resolution (from its largest image),
+    checking its size; with `only`, just that page's (a page task needs no other)."""
     try:
         with pikepdf.open(path) as pdf:
             pages = list(pdf.pages)
             _check_count(len(pages), limits)
             dpis = []
-            for i, page in enumerate(pages):
-                width_in, height_in = _page_inches(page)
-                dpi = _largest_image_dpi(page, width_in) or 300.0
+            for i in range(len(pages)) if only is None else [only]:
+                width_in, height_in = _page_inches(pages[i])
+                dpi = _largest_image_dpi(pages[i], max(width_in, height_in)) or 300.0
                 _check_pixels(int(width_in * dpi), int(height_in * dpi), limits, i)
                 dpis.append(dpi)
             return dpis
@@ -179,22 +180,20 @@ def _page_inches(page: pikepdf.Page) -> tuple[float, float]:
     return width, height
 
 
-def _largest_image_dpi(page: pikepdf.Page, width_in: float) -> float | None:
+def _largest_image_dpi(page: pikepdf.Page, long_side_in: float) -> float | None:
     best = 0
     for image in page.images.values():
         try:
             best = max(best, int(image.Width), int(image.Height))
         except (AttributeError, ValueError, TypeError):
             continue
-    if not best or width_in <= 0:
+    if not best or long_side_in <= 0:
         return None
-    long_in = max(width_in, *_page_inches(page))
-    dpi = best / long_in
-    return float(min(1200, max(100, round(dpi))))
+    return float(min(1200, max(100, round(best / long_side_in))))
 
 
 def _render_pdf_page(path: Path, index: int, limits: Limits) -> LoadedPage:
-    dpi = _pdf_page_dpis(path, limits)[index]
+    dpi = _pdf_page_dpis(path, limits, only=index)[0]
     try:
         images = convert_from_path(
             path, dpi=dpi, first_page=index + 1, last_page=index + 1,

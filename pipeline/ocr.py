@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,16 +85,23 @@ def _box_pixels(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (boxes[:, 1:2] + dy)[inside], (boxes[:, 0:1] + dx)[inside]
 
 
+@contextmanager
+def _as_pgm(grey: np.ndarray) -> Iterator[str]:
+    """The page as a temporary PGM file: free to encode, unlike pytesseract's PNG."""
+    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
+        path = Path(tmp) / "page.pgm"
+        cv2.imwrite(str(path), grey)
+        yield str(path)
+
+
 def ocr_page(grey: np.ndarray, dpi: float, options: OcrOptions) -> OcrResult:
     config = f"--psm {options.psm} --dpi {round(dpi)}"
     if options.tessdata_dir:
         config += f' --tessdata-dir "{options.tessdata_dir}"'
-    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
-        image_path = Path(tmp) / "page.pgm"
-        cv2.imwrite(str(image_path), grey)
+    with _as_pgm(grey) as image_path:
         try:
             data = pytesseract.image_to_data(
-                str(image_path), lang=options.language, config=config,
+                image_path, lang=options.language, config=config,
                 output_type=pytesseract.Output.DICT, timeout=options.timeout_s,
             )
         except RuntimeError as exc:  # pytesseract's timeout
@@ -127,11 +136,9 @@ def osd_rotation(grey: np.ndarray, options: OcrOptions) -> int | None:
 
     Costs about a second a page, so orient.detect only asks when the text shape is unsure.
     """
-    with tempfile.TemporaryDirectory(prefix="sohoa-osd-") as tmp:
-        image_path = Path(tmp) / "page.pgm"
-        cv2.imwrite(str(image_path), grey)
+    with _as_pgm(grey) as image_path:
         try:
-            osd = pytesseract.image_to_osd(str(image_path), config="--psm 0",
+            osd = pytesseract.image_to_osd(image_path, config="--psm 0",
                                            output_type=pytesseract.Output.DICT, timeout=60)
         except (pytesseract.TesseractError, RuntimeError):
             return None

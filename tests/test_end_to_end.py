@@ -3,6 +3,7 @@ text layer, a signature pyHanko and pdfsig accept, and a result.json of the cont
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -121,7 +122,6 @@ def test_killed_run_resumes_without_loss(batch, sohoa_env, run_sohoa, truth):
     deadline = time.time() + 300
     while time.time() < deadline and not list(out.rglob("*.result.json")):
         time.sleep(0.2)
-    import os
     os.killpg(proc.pid, signal.SIGKILL)  # the whole tree, as a power cut would
     proc.wait()
     partial = read_results(out)

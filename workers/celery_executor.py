@@ -3,6 +3,7 @@ listen on the broker, its assembly the chord's callback."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 import time
 
 from celery import chord
@@ -41,5 +42,5 @@ def _summary(async_result, job: DocumentJob) -> dict:
     except Exception:  # retries exhausted or a bug: this document fails, the batch goes on
         log.exception("document %s failed on the workers", job.source)
         result = graph.fail(job, INTERNAL_ERROR)
-        graph.write_result(graph.Path(job.out_root) / job.result_path, result)
+        graph.write_result(Path(job.out_root) / job.result_path, result)
         return graph.summary(result)

@@ -63,18 +63,22 @@ class Context:
 
     @cached_property
     def identity(self):
-        from pipeline.identity import load_pkcs12, load_test_identity
-
-        s = self.settings
-        if s.signing_p12:
-            return load_pkcs12(s.signing_p12, s.passphrase())
-        return load_test_identity(s.home, s.agency_name)
+        return load_identity(self.settings)
 
     @cached_property
     def options_tag(self) -> str:
         from pipeline.pdfa import JPEG_QUALITY
 
         return f"v{STAGE_VERSION}-{self.settings.ocr_language}-q{JPEG_QUALITY}"
+
+
+def load_identity(settings: Settings):
+    """The configured PKCS#12 identity, else the test identity (created on first use)."""
+    from pipeline.identity import load_pkcs12, load_test_identity
+
+    if settings.signing_p12:
+        return load_pkcs12(settings.signing_p12, settings.passphrase())
+    return load_test_identity(settings.home, settings.agency_name)
 
 
 _contexts: dict[str, Context] = {}

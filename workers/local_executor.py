@@ -6,6 +6,7 @@ Only a bounded window of pages is in flight, so memory stays flat however large 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
@@ -61,5 +62,5 @@ def _document_summary(future: Future, job: DocumentJob) -> dict:
     except Exception:
         log.exception("assembling %s failed", job.source)
         result = graph.fail(job, INTERNAL_ERROR)
-        graph.write_result(graph.Path(job.out_root) / job.result_path, result)
+        graph.write_result(Path(job.out_root) / job.result_path, result)
         return graph.summary(result)
