@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     result_backend: str | None = None
     processes: int = max(1, os.cpu_count() or 1)
 
+    # The index and dossier registry: SQLAlchemy URL; default SQLite under the output folder.
+    database_url: str | None = None
+    # S3 object store (radosgw, MinIO, AWS); default: local files under the output folder.
+    s3_endpoint: str | None = None  # host:port
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_bucket: str = "sohoa"
+    s3_secure: bool = True
+    s3_region: str | None = None
+    # Where citizens verify certified copies: <public_base_url>/verify/<copy id>.
+    public_base_url: str = "http://localhost:8000"
+
     ocr_language: str = "Vietnamese"
     tessdata_dir: str | None = None
     max_pages: int = Limits.max_pages
@@ -47,6 +59,9 @@ class Settings(BaseSettings):
 
     def ocr(self) -> OcrOptions:
         return OcrOptions(language=self.ocr_language, tessdata_dir=self.tessdata_dir)
+
+    def database_for(self, out_root: Path) -> str:
+        return self.database_url or f"sqlite:///{Path(out_root) / '.sohoa' / 'sohoa.sqlite'}"
 
     def passphrase(self) -> bytes | None:
         if self.signing_passphrase is not None:
