@@ -36,6 +36,7 @@ def main(verbose: bool) -> None:
     """sohoa: scanned dossiers to signed, searchable PDF/A records."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per subset table
 
 
 @main.command()
@@ -126,6 +127,32 @@ def worker(concurrency: int | None) -> None:
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency or settings.processes}"]
     app.worker_main(argv)
 
+
+@main.command(name="eval")
+@click.argument("batch", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--mistakes", is_flag=True, help="List every wrong or missing field.")
+def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
+    """Measure accuracy of OUT against BATCH/truth.json (a generated batch)."""
+    from bench.accuracy import evaluate as run, print_report
+
+    if not (batch / "truth.json").is_file():
+        raise click.UsageError(f"{batch} has no truth.json (make one with `sohoa samples`).")
+    report = run(batch, out)
+    print_report(report, Console(width=None if sys.stdout.isatty() else 160))
+    for source, key, expected, got in report.mistakes if mistakes else []:
+        console.print(f"{source}  {key}: cần {expected!r}, đọc được {got!r}")
+
+
+def _register_commands() -> None:
+    from cli.find import find
+    from cli.verify import verify
+
+    main.add_command(find)
+    main.add_command(verify)
+
+
+_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -2,8 +2,12 @@
 
 A :class:`SigningIdentity` wraps the pyHanko signer (certificate, chain and private key)
 that :func:`pipeline.signing.sign_pdf` uses. Production identities come from a PKCS#12
-file (:func:`load_pkcs12`); officials' own signatures live on USB tokens or HSMs
-(PKCS#11) and are out of scope here (Thông tư 15/2025/TT-BKHCN Phụ lục I).
+file (:func:`load_pkcs12`) or, for officials' USB tokens and HSMs, from a PKCS#11 token
+(:func:`pipeline.pkcs11_identity.load_pkcs11`; Thông tư 15/2025/TT-BKHCN Phụ lục I).
+
+:class:`SigningError` (and its :class:`IdentityError`) carry one Vietnamese sentence for
+people (``.message``), a stable English ``.code``, and English details as ``str(e)`` for
+logs.
 
 For development and tests, :func:`ensure_test_identity` creates, once, a throw-away
 PKI under a directory outside the repository (by default ``~/.local/share/sohoa``):
@@ -23,6 +27,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from asn1crypto import pkcs12 as _asn1_pkcs12
 from cryptography import x509
@@ -33,11 +38,12 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.sign.signers import SimpleSigner
+from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 
 __all__ = [
     "IdentityError",
+    "SigningError",
     "SigningIdentity",
     "TEST_IDENTITY_MARKER",
     "default_identity_home",
@@ -62,8 +68,31 @@ _CA_NAME = "ca.pem"
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-class IdentityError(Exception):
-    """A signing identity cannot be loaded or created."""
+class SigningError(Exception):
+    """A PDF cannot be signed, or signing is refused.
+
+    ``str(e)`` is the English detail (logs); ``e.message`` one Vietnamese sentence for
+    the clerk; ``e.code`` a stable English identifier (API, metrics).
+    """
+
+    default_message = "Không ký số được tài liệu này."
+    default_code = "signing_failed"
+
+    def __init__(self, detail: str, message: str | None = None, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.message = message or self.default_message
+        self.code = code or self.default_code
+
+    def __reduce__(self):  # keeps message and code across process boundaries
+        return type(self), (self.detail, self.message, self.code)
+
+
+class IdentityError(SigningError):
+    """A signing identity cannot be loaded or created (wrong passphrase or PIN, ...)."""
+
+    default_message = "Không mở được khóa ký số."
+    default_code = "identity_error"
 
 
 class _KeyCachingSigner(SimpleSigner):
@@ -102,17 +131,30 @@ class _KeyCachingSigner(SimpleSigner):
 
 @dataclass(frozen=True)
 class SigningIdentity:
-    """What :func:`pipeline.signing.sign_pdf` needs to sign: a pyHanko signer.
+    """What :func:`pipeline.signing.sign_pdf` needs to sign: a pyHanko signer (a
+    :class:`SimpleSigner` over a PKCS#12 key, or a PKCS#11 token's signer).
 
     ``subject`` is the certificate subject in human-readable form; ``is_test`` is true
     for the development identities made by :func:`ensure_test_identity`.
     The repr shows only the subject, the flag and the certificate fingerprint, never
-    key material.
+    key material. :meth:`close` (or ``with identity:``) releases a token session.
     """
 
-    signer: SimpleSigner = field(repr=False, compare=False)
+    signer: Signer = field(repr=False, compare=False)
     subject: str
     is_test: bool
+    closer: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def close(self) -> None:
+        """Release what the identity holds open (a PKCS#11 session); idempotent."""
+        if self.closer is not None:
+            self.closer()
+
+    def __enter__(self) -> "SigningIdentity":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @property
     def certificate(self):
@@ -147,10 +189,14 @@ def load_pkcs12(
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise IdentityError(f"Signing identity file {path} does not exist.") from None
+        raise IdentityError(
+            f"Signing identity file {path} does not exist.",
+            "Không tìm thấy tệp khóa ký số (PKCS#12).", "identity_missing",
+        ) from None
     except OSError as e:
         raise IdentityError(
-            f"Signing identity file {path} cannot be read ({e.strerror or e})."
+            f"Signing identity file {path} cannot be read ({e.strerror or e}).",
+            "Không đọc được tệp khóa ký số (PKCS#12).", "identity_unreadable",
         ) from None
     try:
         pfx = _asn1_pkcs12.Pfx.load(data, strict=True)
@@ -159,12 +205,16 @@ def load_pkcs12(
     except Exception:
         is_pfx = False
     if not is_pfx:
-        raise IdentityError(f"Signing identity file {path} is not a PKCS#12 (.p12/.pfx) file.")
+        raise IdentityError(
+            f"Signing identity file {path} is not a PKCS#12 (.p12/.pfx) file.",
+            "Tệp khóa ký số không phải tệp PKCS#12 (.p12/.pfx).", "identity_not_pkcs12",
+        )
     try:
         loaded = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
     except ValueError:
         raise IdentityError(
-            f"Wrong passphrase for signing identity file {path}, or the file is corrupt."
+            f"Wrong passphrase for signing identity file {path}, or the file is corrupt.",
+            "Sai mật khẩu của tệp khóa ký số (PKCS#12), hoặc tệp đã hỏng.", "wrong_passphrase",
         ) from None
     except Exception:
         raise IdentityError(

@@ -45,6 +45,9 @@ class DocumentInfo:
     subject: str = ""
     keywords: str = ""
     language: str = "vi-VN"
+    # Archive metadata (Nghị định 30/2020 Phụ lục VI), written as Dublin Core so the file
+    # stays PDF/A without an XMP extension schema.
+    archive: dict = field(default_factory=dict)
 
 
 def encode_page_image(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
@@ -76,12 +79,26 @@ def build_pdfa(pages: list[PdfPage], info: DocumentInfo) -> bytes:
         meta["xmp:CreatorTool"] = info.producer
         meta["xmp:CreateDate"] = info.created.isoformat()
         meta["xmp:ModifyDate"] = info.created.isoformat()
+        _archive_xmp(meta, info.archive)
     out = io.BytesIO()
     try:
         pikepdf.pdfa.save(pdf, out, "2b", output_intent="sRGB", deterministic_id=True)
     except pikepdf.pdfa.PdfaError as exc:
         raise PdfaBuildError(f"PDF/A-2b validation failed: {exc.report.summary}") from exc
     return out.getvalue()
+
+
+ARCHIVE_DC = {"TypeName": "dc:type", "CodeNumber": "dc:identifier", "IssuedDate": "dc:date",
+              "OrganName": "dc:publisher", "Subject": "dc:description"}
+
+
+def _archive_xmp(meta, archive: dict) -> None:
+    for name, key in ARCHIVE_DC.items():
+        if archive.get(name):
+            value = str(archive[name])
+            meta[key] = value if key == "dc:description" else [value]
+    if archive:
+        meta["pdf:Keywords"] = "; ".join(f"{k}: {v}" for k, v in archive.items())
 
 
 def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object) -> None:

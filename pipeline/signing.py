@@ -7,7 +7,8 @@ Rules (see ``/work/shared/spec/rules.md``):
   Vietnam time (``+07:00``); Times New Roman 10 pt, black, **no seal image**. Liberation
   Serif (metric-compatible with Times New Roman, with Vietnamese glyphs) stands in for it.
 * Thông tư 15/2025/TT-BKHCN, Phụ lục I: PDF signatures are PAdES (ETSI EN 319 142-1),
-  here baseline B-B (``/SubFilter /ETSI.CAdES.detached``), SHA-256.
+  baseline B-B by default (``/SubFilter /ETSI.CAdES.detached``), SHA-256; B-T, B-LT and
+  B-LTA by :class:`~pipeline.pades.SigningProfile` (see ``pipeline/pades.py``).
 * Sign last (Thông tư 15/2025/TT-BKHCN; Thông tư 05/2025/TT-BNV Điều 8 for the PDF/A):
   the signature is an incremental update, so every byte of the PDF/A-2b revision the
   caller made stays as it was, and what the update adds keeps to PDF/A-2b (widget with
@@ -15,16 +16,19 @@ Rules (see ``/work/shared/spec/rules.md``):
 
 The stamp is 7 cm × 1.8 cm, 1 cm from the top and right edges of page 1 as displayed
 (crop box and ``/Rotate`` taken into account; on a rotated page the appearance is
-turned so that it reads upright).
+turned so that it reads upright). A :class:`SignatureBox` places a signature elsewhere
+(e.g. the certifier's and the agency's signatures on the last page of a certified copy,
+Nghị định 23/2015), or fills an empty signature field already in the document; a later
+signature never invalidates an earlier one (each is its own incremental update).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
+import logging
 import os
 import unicodedata
-import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
@@ -39,18 +43,20 @@ from pyhanko.pdf_utils.layout import (
     Margins,
     SimpleBoxLayoutRule,
 )
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
-from pyhanko.sign.general import SigningError as _PyHankoSigningError
-from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.signers import PdfSignatureMetadata
 from pyhanko.stamp import TextStamp, TextStampStyle
 
-from pipeline.identity import SigningIdentity
+from pipeline.identity import SigningError, SigningIdentity
+from pipeline.pades import DEFAULT_PROFILE, SigningProfile, SigningResult, sign_with_profile
 
-__all__ = ["SigningError", "VIETNAM_TZ", "sign_pdf", "stamp_lines"]
+__all__ = [
+    "SignatureBox", "SigningError", "VIETNAM_TZ", "sign_document", "sign_pdf", "stamp_lines",
+]
+
+log = logging.getLogger(__name__)
 
 #: Vietnam time. Fixed offset: Vietnam has no daylight saving time (since 1975), and a
 #: fixed offset needs no tz database and ignores the machine's time zone.
@@ -81,10 +87,6 @@ _FONT_CANDIDATES = (
 FONT_ENV_VAR = "SOHOA_STAMP_FONT"
 
 
-class SigningError(Exception):
-    """A PDF cannot be signed."""
-
-
 # --------------------------------------------------------------------------- font
 
 
@@ -98,7 +100,8 @@ class _InMemoryGlyphAccumulatorFactory(GlyphAccumulatorFactory):
     def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
-        return GlyphAccumulator(
+        return _SubsetCachingAccumulator(
+            self.font_bytes,
             writer=writer,
             font_handle=BytesIO(self.font_bytes),
             font_size=self.font_size,
@@ -108,6 +111,45 @@ class _InMemoryGlyphAccumulatorFactory(GlyphAccumulatorFactory):
             bcp47_lang_code=self.bcp47_lang_code,
             obj_stream=obj_stream,
         )
+
+
+_SUBSETS: OrderedDict = OrderedDict()  # (font, glyph ids) -> subset font program
+_SUBSETS_MAX = 256
+
+
+class _SubsetCachingAccumulator(GlyphAccumulator):
+    """GlyphAccumulator that subsets the font (fontTools: a third of a B-B signature's
+    time) once per set of glyphs and process, not once per document: stamps repeat the
+    same letters and digits."""
+
+    def __init__(self, font_bytes: bytes, **kwargs):
+        super().__init__(**kwargs)
+        self._font_id = id(font_bytes)  # the bytes live as long as their (cached) factory
+
+    def prepare_write(self):
+        if not self._write_prepared:
+            key = (self._font_id, frozenset(self._glyphs))
+            program = _SUBSETS.get(key)
+            if program is None:
+                self._extract_subset()
+                out = BytesIO()
+                self.tt.save(out)
+                program = _SUBSETS[key] = out.getvalue()
+                while len(_SUBSETS) > _SUBSETS_MAX:
+                    _SUBSETS.popitem(last=False)
+            self._subset_created = True  # the program above replaces pyHanko's subsetting
+            self.cidfont_obj.set_font_file = functools.partial(
+                _embed_program, self.cidfont_obj, program)
+        super().prepare_write()
+
+
+def _embed_program(cidfont, program: bytes, writer) -> generic.IndirectObject:
+    """CIDFontType2.set_font_file, with a font program made before."""
+    stream = generic.StreamObject(stream_data=program)
+    stream.compress()
+    ref = writer.add_object(stream)
+    cidfont._font_descriptor[generic.pdf_name("/FontFile2")] = ref
+    return ref
 
 
 # What the everyday working copy of the font keeps: Latin, Vietnamese, punctuation.
@@ -208,7 +250,8 @@ class _StampFont:
         if missing:
             shown = "".join(sorted(map(chr, missing)))
             raise SigningError(
-                f"The stamp font {self.path} has no glyph for {shown!r} in the stamp text."
+                f"The stamp font {self.path} has no glyph for {shown!r} in the stamp text.",
+                f"Phông chữ của chữ ký không có ký tự {shown!r}.", "font_glyph_missing",
             )
         return self.full
 
@@ -309,7 +352,7 @@ def _vietnam_time(signing_time: datetime) -> datetime:
     if signing_time.tzinfo is None or signing_time.utcoffset() is None:
         raise SigningError(
             "The signing time must be timezone-aware, so that it can be shown in "
-            "Vietnam time."
+            "Vietnam time.", "Thời gian ký phải kèm múi giờ.", "bad_signing_time",
         )
     return signing_time.astimezone(VIETNAM_TZ).replace(microsecond=0)
 
@@ -333,7 +376,10 @@ def stamp_lines(agency_name: str, signing_time: datetime) -> list[str]:
     too long for 7 cm at 10 pt) and ``Thời gian ký: <ISO 8601, +07:00>``."""
     when = _vietnam_time(signing_time)
     if not isinstance(agency_name, str) or not agency_name.strip():
-        raise SigningError("The agency name shown in the signature must not be empty.")
+        raise SigningError(
+            "The agency name shown in the signature must not be empty.",
+            "Tên cơ quan hiển thị trên chữ ký không được để trống.", "empty_agency_name",
+        )
     agency = " ".join(unicodedata.normalize("NFC", agency_name).split())
     time_line = f"Thời gian ký: {when.isoformat(timespec='seconds')}"
     prefix = "Ký bởi:"
@@ -343,141 +389,228 @@ def stamp_lines(agency_name: str, signing_time: datetime) -> list[str]:
     return [*signed_by, time_line]
 
 
-def _stamp_rect(writer: IncrementalPdfFileWriter) -> tuple[tuple[float, ...], int]:
-    """Widget /Rect (user space) at the top right of page 1 as displayed, and the
-    page rotation."""
+# ----------------------------------------------------------------------- placement
+
+
+@dataclass(frozen=True)
+class SignatureBox:
+    """Where a signature goes: the empty signature field ``field_name`` if the document
+    has one, else a new field on page ``page_index`` (negative: from the end) at
+    ``rect`` = (x0, y0, x1, y1) in PDF points (user space; whole points avoid rescaling
+    the appearance)."""
+
+    field_name: str
+    page_index: int = -1
+    rect: tuple[float, float, float, float] | None = None
+
+
+def _refuse(detail: str, message: str, code: str) -> SigningError:
+    return SigningError(detail, message, code)
+
+
+def _rotation_of(page) -> int:
+    rotate = find_inherited_value_in_tree(page, "/Rotate", "/Parent") or 0
+    if int(rotate) % 90:
+        raise _refuse(f"Page has an invalid /Rotate value {int(rotate)}.",
+                      "Trang PDF có góc xoay không hợp lệ.", "bad_page")
+    return int(rotate) % 360
+
+
+def _page_geometry(writer: IncrementalPdfFileWriter, page_index: int):
+    """Visible area (crop box clipped to the media box), rotation and index of a page."""
     try:
-        page_ref, _ = writer.find_page_for_modification(0)
-        page = page_ref.get_object()
+        count = int(writer.root["/Pages"]["/Count"])
+        index = page_index + count if page_index < 0 else page_index
+        if not 0 <= index < count:
+            raise _refuse(f"The PDF has no page {page_index} ({count} pages).",
+                          "Tài liệu không có trang được chọn để đặt chữ ký.", "bad_page")
+        page = writer.find_page_for_modification(index)[0].get_object()
         media_box = find_inherited_value_in_tree(page, "/MediaBox", "/Parent")
         crop_box = find_inherited_value_in_tree(page, "/CropBox", "/Parent") or media_box
-        rotate = find_inherited_value_in_tree(page, "/Rotate", "/Parent") or 0
         mx0, my0, mx1, my1 = (float(v) for v in media_box)
         cx0, cy0, cx1, cy1 = (float(v) for v in crop_box)
-        rotation = int(rotate) % 360
+    except SigningError:
+        raise
     except Exception as e:
-        raise SigningError(f"Page 1 of the PDF has no usable page box ({e}).") from None
-    if rotation % 90:
-        raise SigningError(f"Page 1 has an invalid /Rotate value {int(rotate)}.")
-    # visible area: crop box clipped to the media box
-    x0 = max(min(mx0, mx1), min(cx0, cx1))
-    x1 = min(max(mx0, mx1), max(cx0, cx1))
-    y0 = max(min(my0, my1), min(cy0, cy1))
-    y1 = min(max(my0, my1), max(cy0, cy1))
+        raise _refuse(f"Page {page_index + 1} of the PDF has no usable page box ({e}).",
+                      "Trang PDF không có khung trang hợp lệ.", "bad_page") from None
+    visible = (max(min(mx0, mx1), min(cx0, cx1)), max(min(my0, my1), min(cy0, cy1)),
+               min(max(mx0, mx1), max(cx0, cx1)), min(max(my0, my1), max(cy0, cy1)))
+    return visible, _rotation_of(page), index
+
+
+def _top_right_rect(visible, rotation: int) -> tuple[float, ...]:
+    """The stamp's widget /Rect (user space) at the top right of the page as displayed."""
+    x0, y0, x1, y1 = visible
     w, h, m = STAMP_WIDTH, STAMP_HEIGHT, STAMP_MARGIN
     shown_w, shown_h = (x1 - x0, y1 - y0) if rotation in (0, 180) else (y1 - y0, x1 - x0)
     if shown_w < w + m or shown_h < h + m:
-        raise SigningError(
+        raise _refuse(
             f"Page 1 ({shown_w / _PT_PER_CM:.1f} × {shown_h / _PT_PER_CM:.1f} cm) is too "
-            "small for the 7 × 1.8 cm signature stamp."
+            "small for the 7 × 1.8 cm signature stamp.",
+            "Trang 1 quá nhỏ để đặt ô chữ ký 7 × 1,8 cm.", "page_too_small",
         )
     if rotation == 0:  # displayed top right = user-space (x1, y1)
-        rect = (x1 - m - w, y1 - m - h, x1 - m, y1 - m)
-    elif rotation == 90:  # shown turned clockwise: top right = (x0, y1)
-        rect = (x0 + m, y1 - m - w, x0 + m + h, y1 - m)
-    elif rotation == 180:  # top right = (x0, y0)
-        rect = (x0 + m, y0 + m, x0 + m + w, y0 + m + h)
-    else:  # 270: top right = (x1, y0)
-        rect = (x1 - m - h, y0 + m, x1 - m, y0 + m + w)
-    return rect, rotation
+        return (x1 - m - w, y1 - m - h, x1 - m, y1 - m)
+    if rotation == 90:  # shown turned clockwise: top right = (x0, y1)
+        return (x0 + m, y1 - m - w, x0 + m + h, y1 - m)
+    if rotation == 180:  # top right = (x0, y0)
+        return (x0 + m, y0 + m, x0 + m + w, y0 + m + h)
+    return (x1 - m - h, y0 + m, x1 - m, y0 + m + w)  # 270: top right = (x1, y0)
 
 
-_RESERVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _existing_field(writer: IncrementalPdfFileWriter, name: str):
+    """(signed?, widget /Rect, rotation of its page) of the signature field ``name``,
+    or None if the document has no such field."""
+    for field_name, value, field_ref in enumerate_sig_fields(writer):
+        if field_name != name:
+            continue
+        field_obj = field_ref.get_object()
+        widget = field_obj if "/Rect" in field_obj else field_obj["/Kids"][0].get_object()
+        page = widget.get("/P")
+        rotation = _rotation_of(page.get_object()) if page is not None else 0
+        return value is not None, tuple(float(v) for v in widget["/Rect"]), rotation
+    return None
 
 
-async def _sign(
-    signer: PdfSigner, writer: IncrementalPdfFileWriter, when: datetime, text: str
-) -> BytesIO:
-    # The steps of PdfSigner.async_sign_pdf, with the session's clock set to the
-    # caller's signing time: it becomes the signature's /M (PAdES puts no signing-time
-    # attribute in the CMS) and the time shown in the stamp.
-    session = signer.init_signing_session(writer)
-    session.system_time = when
-    validation_info = await session.perform_presign_validation(writer)
-    # The size of a B-B signature container depends only on the signer (certificates,
-    # key size): estimate it (a dry-run signature) once per signer.
-    bytes_reserved = _RESERVED.get(signer.signer)
-    if bytes_reserved is None:
-        bytes_reserved = await session.estimate_signature_container_size(validation_info)
-        _RESERVED[signer.signer] = bytes_reserved
-    tbs = session.prepare_tbs_document(
-        validation_info=validation_info,
-        bytes_reserved=bytes_reserved,
-        appearance_text_params={"sohoa_stamp": text},
-    )
-    prepared, output = tbs.digest_tbs_document(in_place=True)
-    post = await tbs.perform_signature(
-        document_digest=prepared.document_digest,
-        pdf_cms_signed_attrs=PdfCMSSignedAttributes(
-            signing_time=when,  # left out of the CMS by pyHanko for PAdES
-            adobe_revinfo_attr=(
-                None if validation_info is None else validation_info.adobe_revinfo_attr
-            ),
-            cades_signed_attrs=None,
-        ),
-    )
-    await post.post_signature_processing(output)
-    return output
+def _box_text(lines: list[str], shown_width: float) -> str:
+    """``lines`` (NFC, spaces collapsed), each wrapped at word boundaries to fit."""
+    lines = [" ".join(unicodedata.normalize("NFC", str(line)).split()) for line in lines]
+    if not any(lines):
+        raise _refuse("The signature appearance text is empty.",
+                      "Nội dung hiển thị của chữ ký không được để trống.", "empty_lines")
+    variant = _stamp_font().variant_for("\n".join(lines))
+    wrapped = []
+    for line in lines:
+        wrapped += _wrap(line.split(" "), "", variant.width, shown_width - 2 * _PADDING)
+    return "\n".join(wrapped)
+
+
+def _organization(identity: SigningIdentity) -> str:
+    subject = identity.certificate.subject.native
+    name = subject.get("organization_name") or subject.get("common_name") or ""
+    return " ".join(name) if isinstance(name, list) else name
+
+
+# -------------------------------------------------------------------------- signing
+
+
+def sign_document(
+    pdf: bytes,
+    identity: SigningIdentity,
+    *,
+    agency_name: str | None = None,
+    signing_time: datetime | None = None,
+    profile: SigningProfile | None = None,
+    field: SignatureBox | None = None,
+    lines: list[str] | None = None,
+    field_name: str = "SoHoa",
+    reason: str | None = None,
+    location: str | None = None,
+) -> SigningResult:
+    """:func:`sign_pdf`, returning the :class:`~pipeline.pades.SigningResult` (the
+    signed bytes, the PAdES level reached and, after a fallback, why, in Vietnamese)."""
+    try:
+        return _sign_document(pdf, identity, agency_name, signing_time, profile, field,
+                              lines, field_name, reason, location)
+    except SigningError as e:
+        log.warning("signing refused [%s]: %s", e.code, e.detail)
+        raise
+
+
+def _sign_document(pdf, identity, agency_name, signing_time, profile, field, lines,
+                   field_name, reason, location) -> SigningResult:
+    if not isinstance(pdf, (bytes, bytearray, memoryview)):
+        raise _refuse("The PDF to sign must be given as bytes.",
+                      "Dữ liệu cần ký không phải tệp PDF.", "bad_input")
+    if not isinstance(identity, SigningIdentity):
+        raise _refuse("The signing identity must be a SigningIdentity.",
+                      "Chưa có khóa ký số hợp lệ.", "bad_identity")
+    when = _vietnam_time(signing_time if signing_time is not None else datetime.now(VIETNAM_TZ))
+    pdf = bytes(pdf)
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    except Exception as e:
+        raise _refuse(f"The PDF cannot be read for signing ({e}).",
+                      "Tệp PDF bị hỏng hoặc không đọc được nên không ký được.", "bad_pdf") from e
+    if writer.security_handler is not None:
+        raise _refuse("The PDF is encrypted, and an archival PDF/A must not be.",
+                      "Tệp PDF bị mã hóa, không phải PDF/A lưu trữ.", "encrypted_pdf")
+    name = field.field_name if field is not None else field_name
+    try:
+        existing = _existing_field(writer, name)
+    except SigningError:
+        raise
+    except Exception as e:
+        raise _refuse(f"The PDF's form fields cannot be read ({e}).",
+                      "Không đọc được các trường biểu mẫu của tệp PDF.", "bad_pdf") from e
+    field_spec = None
+    if existing is not None:
+        signed, rect, rotation = existing
+        if signed:
+            raise _refuse(f"The signature field {name!r} is already signed.",
+                          f"Ô chữ ký {name!r} đã được ký.", "field_signed")
+    elif field is None:  # the digitization stamp, top right of page 1
+        visible, rotation, index = _page_geometry(writer, 0)
+        rect = _top_right_rect(visible, rotation)
+        field_spec = SigFieldSpec(sig_field_name=name, on_page=index, box=rect)
+    else:
+        if field.rect is None or len(field.rect) != 4:
+            raise _refuse(f"No signature field {name!r} in the PDF, and no rect to make one.",
+                          f"Tài liệu không có ô chữ ký {name!r}.", "no_field")
+        _, rotation, index = _page_geometry(writer, field.page_index)
+        x0, y0, x1, y1 = (float(v) for v in field.rect)
+        rect = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        field_spec = SigFieldSpec(sig_field_name=name, on_page=index, box=rect)
+    shown_width = abs(rect[2] - rect[0]) if rotation in (0, 180) else abs(rect[3] - rect[1])
+    if lines is None:
+        agency = agency_name if agency_name is not None else _organization(identity)
+        lines = stamp_lines(agency, when)  # validates the name, wraps for 7 cm
+    text = _box_text(lines, shown_width)
+
+    meta = PdfSignatureMetadata(field_name=name, subfilter=SigSeedSubFilter.PADES,
+                                reason=reason, location=location)
+    signer_kwargs = {"stamp_style": _stamp_style(rotation, _stamp_font().variant_for(text)),
+                     "new_field_spec": field_spec}
+    try:
+        return sign_with_profile(
+            pdf, meta, identity.signer, profile=profile or DEFAULT_PROFILE, when=when,
+            signer_kwargs=signer_kwargs, text_params={"sohoa_stamp": text},
+            existing_fields_only=existing is not None,
+        )
+    except SigningError:
+        raise
+    except Exception as e:  # pyHanko, the PDF, or the token (e.g. pulled out): a refusal
+        raise _refuse(f"The PDF cannot be signed ({type(e).__name__}: {e}).",
+                      "Không ký số được tài liệu này.", "signing_failed") from e
 
 
 def sign_pdf(
     pdf: bytes,
     identity: SigningIdentity,
     *,
-    agency_name: str,
-    signing_time: datetime,
+    agency_name: str | None = None,
+    signing_time: datetime | None = None,
+    profile: SigningProfile | None = None,
+    field: SignatureBox | None = None,
+    lines: list[str] | None = None,
     field_name: str = "SoHoa",
     reason: str | None = None,
     location: str | None = None,
 ) -> bytes:
-    """Sign ``pdf`` as the digitizing agency and return the signed file.
+    """Sign ``pdf`` and return the signed file (an incremental update: the returned
+    bytes start with ``pdf`` unchanged).
 
-    PAdES B-B (ETSI.CAdES.detached, SHA-256) appended as an incremental update: the
-    returned bytes start with ``pdf`` unchanged. The visible stamp at the top right of
-    page 1 shows ``agency_name`` and ``signing_time`` in Vietnam time (ISO 8601,
+    By default: PAdES B-B (ETSI.CAdES.detached, SHA-256) with the digitization stamp at
+    the top right of page 1 showing ``agency_name`` (default: the certificate's
+    organization) and ``signing_time`` (default: now) in Vietnam time (ISO 8601,
     ``+07:00``); ``signing_time`` must be timezone-aware and is also the signature's
-    ``/M``. Raises :class:`SigningError` if the PDF cannot be signed.
+    ``/M``. ``profile`` chooses the PAdES level and PKI services; ``field`` places the
+    signature elsewhere or fills an empty signature field; ``lines`` is the appearance
+    text (wrapped to the box). Raises :class:`SigningError` (Vietnamese ``.message``,
+    English ``str()``) when the PDF cannot be signed or signing is refused.
     """
-    if not isinstance(pdf, (bytes, bytearray, memoryview)):
-        raise SigningError("The PDF to sign must be given as bytes.")
-    if not isinstance(identity, SigningIdentity):
-        raise SigningError("The signing identity must be a SigningIdentity.")
-    when = _vietnam_time(signing_time)
-    cert = identity.signer.signing_cert
-    if not cert.not_valid_before <= when <= cert.not_valid_after:
-        raise SigningError(
-            f"The signing certificate is not valid at the signing time {when.isoformat()} "
-            f"(valid {cert.not_valid_before.isoformat()} to {cert.not_valid_after.isoformat()})."
-        )
-    lines = stamp_lines(agency_name, when)
-    text = "\n".join(lines)
-    variant = _stamp_font().variant_for(text)
-
-    buf = BytesIO(pdf)
-    try:
-        writer = IncrementalPdfFileWriter(buf)
-    except Exception as e:
-        raise SigningError(f"The PDF cannot be read for signing ({e}).") from e
-    if writer.security_handler is not None:
-        raise SigningError("The PDF is encrypted, and an archival PDF/A must not be.")
-    rect, rotation = _stamp_rect(writer)
-
-    signer = PdfSigner(
-        PdfSignatureMetadata(
-            field_name=field_name,
-            md_algorithm="sha256",
-            subfilter=SigSeedSubFilter.PADES,
-            reason=reason,
-            location=location,
-        ),
-        identity.signer,
-        stamp_style=_stamp_style(rotation, variant),
-        new_field_spec=SigFieldSpec(sig_field_name=field_name, on_page=0, box=rect),
-    )
-    try:
-        output = asyncio.run(_sign(signer, writer, when, text))
-    except _PyHankoSigningError as e:
-        raise SigningError(f"The PDF cannot be signed: {e}") from e
-    except (PdfError, ValueError, KeyError, TypeError) as e:
-        raise SigningError(f"The PDF cannot be signed ({type(e).__name__}: {e}).") from e
-    return output.getvalue()
+    return sign_document(
+        pdf, identity, agency_name=agency_name, signing_time=signing_time, profile=profile,
+        field=field, lines=lines, field_name=field_name, reason=reason, location=location,
+    ).pdf

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   fonts-liberation2      # Liberation Serif 2.x: Times New Roman metrics WITH Vietnamese glyphs (1.x lacks them)
   fonts-dejavu-core fonts-dejavu-extra  # further faces for the sample generator
   libgl1 libglib2.0-0    # runtime libraries of opencv-python
+  softhsm2               # a real PKCS#11 token for the signing tests
 )
 
 missing=()

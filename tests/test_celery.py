@@ -31,20 +31,23 @@ def small_batch(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def celery_worker(sohoa_env):
+def celery_worker(sohoa_env, tmp_path_factory):
     client = redis.Redis.from_url(BROKER)
     client.ping()  # the machine's Redis must be up: this test uses it for real
     client.flushdb()
     env = {**sohoa_env, "SOHOA_BROKER_URL": BROKER}
+    # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks the worker.
+    log = (tmp_path_factory.mktemp("worker") / "worker.log").open("w+")
     proc = subprocess.Popen([SOHOA, "worker", "--concurrency", "2"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60
     from workers.celery_app import make_app
     from workers.settings import Settings
     app = make_app(Settings(broker_url=BROKER))
     while time.time() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"worker exited: {proc.stdout.read()}")
+            log.seek(0)
+            pytest.fail(f"worker exited: {log.read()}")
         if app.control.ping(timeout=1.0):
             break
     else:

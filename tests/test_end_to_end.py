@@ -49,7 +49,26 @@ def test_every_document_is_digitized(processed, truth):
     for result in results.values():
         jsonschema.validate(result, schema)
         assert result["status"] in ("done", "needs_review")
-        assert result["document_type"] is None and result["fields"] == {}
+        assert result["document_type"] == truth[result["source"]]["document_type"], result["source"]
+
+
+def test_fields_are_read_and_checked(processed, truth):
+    """Fields keep to their type's schema, and most are read exactly (a regression guard;
+    `sohoa eval` measures accuracy on larger batches)."""
+    from bench.accuracy import compare_fields
+    from pipeline.doctypes import load_types
+
+    _, _, results = processed
+    right = total = 0
+    for source, result in results.items():
+        doc_type = load_types()[result["document_type"]]
+        assert set(result["fields"]) <= set(doc_type.schema["properties"]), source
+        compared = compare_fields(truth[source]["fields"], result["fields"], result["document_type"])
+        right += sum(compared.values())
+        total += len(compared)
+        if result["validation"]["errors"]:
+            assert result["status"] == "needs_review"
+    assert right / total >= 0.85, f"only {right}/{total} fields read exactly"
 
 
 def test_pages_are_turned_upright_and_deskewed(processed, truth):

@@ -20,6 +20,7 @@ from pipeline.errors import DocumentError
 from pipeline.model import PageResult
 from pipeline.naming import vietnam_now
 from pipeline.result import document_result, failed_result
+from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
 from workers.settings import Settings
 
@@ -28,7 +29,7 @@ from workers.settings import Settings
 # pixels, and stays small.
 
 log = logging.getLogger("sohoa.graph")
-STAGE_VERSION = "1"  # bump when a stage's output changes, so old results are not reused
+STAGE_VERSION = "2"  # bump when a stage's output changes, so old results are not reused
 INTERNAL_ERROR = ("Lỗi hệ thống khi xử lý tài liệu này; lỗi đã được ghi lại để kỹ thuật viên "
                   "kiểm tra, các tài liệu khác vẫn được xử lý.")
 
@@ -58,7 +59,12 @@ class Context:
         self.out_root = Path(out_root)
 
     @cached_property
-    def store(self) -> LocalObjectStore:
+    def store(self) -> ObjectStore:
+        if self.settings.s3_endpoint:
+            from storage.s3 import S3ObjectStore
+
+            # The cache sits under OUT so published files can be hard links into it.
+            return S3ObjectStore.from_settings(self.settings, self.out_root / ".sohoa" / "cache")
         return LocalObjectStore(self.out_root / ".sohoa" / "objects")
 
     @cached_property
@@ -166,7 +172,9 @@ def assemble(outcomes: list[dict], job: dict) -> dict:
 
 def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
     from pipeline import pdfa
+    from pipeline.doctypes import load_types
     from pipeline.signing import SigningError, sign_pdf
+    from pipeline.understand import understand
 
     failed = next((o for o in outcomes if not o["ok"]), None)
     if failed:
@@ -174,23 +182,25 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
     try:
         stored = [json.loads(ctx.store.get_named(o["name"])) for o in outcomes]
         pages = [PageResult.from_dict(s["page"]) for s in stored]
+        known = understand(pages, load_types(ctx.settings.extra_schema_dirs()))
         now = vietnam_now()
         document = pdfa.build_pdfa(
             [pdfa.PdfPage(ctx.store.get(s["jpeg"]), p.width, p.height, p.dpi, p.words, p.skew_deg)
              for s, p in zip(stored, pages)],
-            pdfa.DocumentInfo(title=job.document_id, created=now,
+            pdfa.DocumentInfo(title=job.document_id, created=now, archive=known.archive,
                               subject=f"Số hóa từ bản giấy: {Path(job.source).name}"),
         )
         signed = sign_pdf(document, ctx.identity, agency_name=ctx.settings.agency_name,
                           signing_time=now)
     except DocumentError as exc:
         return fail(job, exc.message)
-    except SigningError:
-        log.exception("signing %s failed", job.source)
-        return fail(job, "Không ký số được tài liệu này; lỗi đã được ghi lại để kỹ thuật viên kiểm tra.")
+    except SigningError as exc:
+        log.error("signing %s failed: %s", job.source, exc)
+        return fail(job, exc.message)
     dossier_dir = Path(job.result_path).parent
     return document_result(
         dossier_id=job.dossier_id, document_id=job.document_id, source=job.source, pages=pages,
+        document_type=known.document_type, fields=known.fields, errors=known.errors,
         sha256={"original": job.original_key, "pdfa": ctx.store.put(document),
                 "signed": ctx.store.put(signed)},
         artifacts={"pdfa": str(dossier_dir / f"{job.document_id}.unsigned.pdf"),

@@ -17,6 +17,7 @@ from pipeline.naming import document_name, vietnam_now
 from storage.objects import sha256_file
 from storage.registry import DossierRegistry
 from workers.graph import DocumentJob, context_for, fail, summary, write_result
+from workers.indexing import IndexRecorder
 from workers.settings import Settings
 
 log = logging.getLogger("sohoa.runner")
@@ -80,12 +81,13 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
     """Jobs to run, and summaries of documents already finished or refused up front."""
     ctx = context_for(str(out), settings)
     (out / ".sohoa").mkdir(parents=True, exist_ok=True)
-    registry = DossierRegistry(f"sqlite:///{out / '.sohoa' / 'registry.sqlite'}")
+    registry = DossierRegistry(settings.database_for(out))
     today = vietnam_now().date()
     jobs, settled = [], []
     for source in discover(batch):
-        dossier_key, ma = registry.dossier(source.dossier, settings.agency_code, today)
-        order = registry.document_order(dossier_key, source.rel)
+        # Keyed by output folder too: a shared (PostgreSQL) registry serves many batches.
+        dossier_key, ma = registry.dossier(f"{out}/{source.dossier}", settings.agency_code, today)
+        order = registry.document_order(dossier_key, f"{out}/{source.rel}")
         rel_result = result_path(source)
         job = DocumentJob(out_root=str(out), source=source.rel, dossier_id=ma,
                           document_id=document_name(ma, order), original_key="", kind="",
@@ -95,11 +97,11 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
         except InputError as exc:
             result = fail(job, exc.message)
             write_result(out / rel_result, result)
-            settled.append(summary(result))
+            settled.append({**summary(result), "result_path": rel_result})
             continue
         done = is_finished(out, rel_result, job.original_key)
         if done:
-            settled.append({**summary(done), "skipped": True})
+            settled.append({**summary(done), "skipped": True, "result_path": rel_result})
         else:
             jobs.append(job)
     return jobs, settled
@@ -130,11 +132,21 @@ def run_batch(batch: Path, out: Path, settings: Settings, *, on_pages: ProgressF
     jobs, settled = plan(batch, out, settings)
     if on_plan:
         on_plan(sum(j.page_count for j in jobs), len(jobs) + len(settled))
-    for item in settled:
+    paths = {j.source: j.result_path for j in jobs} | {s["source"]: s["result_path"] for s in settled}
+    recorder = IndexRecorder(settings, out, paths)
+
+    def finished(item: dict) -> None:
+        recorder.record(item)
         on_document and on_document(item)
-    if settings.broker_url:
-        from workers.celery_executor import run_jobs
-    else:
-        from workers.local_executor import run_jobs
-    results = run_jobs(jobs, settings, on_pages=on_pages, on_document=on_document)
+
+    try:
+        for item in settled:
+            finished(item)
+        if settings.broker_url:
+            from workers.celery_executor import run_jobs
+        else:
+            from workers.local_executor import run_jobs
+        results = run_jobs(jobs, settings, on_pages=on_pages, on_document=finished)
+    finally:
+        recorder.close()
     return settled + results

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Where citizens verify certified copies: <public_base_url>/verify/<copy id>.
     public_base_url: str = "http://localhost:8000"
 
+    # Extra document types: folders of <type>.schema.json + <type>.rules.json (os.pathsep-separated).
+    schema_dirs: str = ""
+
     ocr_language: str = "Vietnamese"
     tessdata_dir: str | None = None
     max_pages: int = Limits.max_pages
@@ -59,6 +62,9 @@ class Settings(BaseSettings):
 
     def ocr(self) -> OcrOptions:
         return OcrOptions(language=self.ocr_language, tessdata_dir=self.tessdata_dir)
+
+    def extra_schema_dirs(self) -> tuple[str, ...]:
+        return tuple(d for d in self.schema_dirs.split(os.pathsep) if d)
 
     def database_for(self, out_root: Path) -> str:
         return self.database_url or f"sqlite:///{Path(out_root) / '.sohoa' / 'sohoa.sqlite'}"

@@ -1,0 +1,123 @@
+"""Accuracy against the generator's ground truth (`sohoa eval BATCH OUT`): document type,
+field exact match per type (clean and degraded pages apart), CER, and how many wrong
+values validation flagged instead of letting them pass silently.
+
+Comparison rules of ../shared/spec/documents.md: NFC, whitespace collapsed, names
+case-insensitive, years and areas as numbers. A field sohoa returns that the truth does
+not have is a wrong value (a guess), and one it omits is a miss.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.measure import char_errors
+from pipeline.doctypes import load_types
+from pipeline.text import collapse
+
+
+def _same(key: str, truth, got, names: set[str]) -> bool:
+    if got is None:
+        return False
+    if isinstance(truth, (int, float)) and not isinstance(truth, bool):
+        try:
+            return abs(float(got) - float(truth)) < 1e-6
+        except (TypeError, ValueError):
+            return False
+    a, b = collapse(str(truth)), collapse(str(got))
+    return a.casefold() == b.casefold() if key in names else a == b
+
+
+def _names() -> dict[str, set[str]]:
+    return {key: {f.key for f in t.fields if f.kind == "name"} for key, t in load_types().items()}
+
+
+def compare_fields(truth: dict, got: dict, document_type: str | None = None) -> dict[str, bool]:
+    """Per field: right or not (over the truth's fields and any extra returned)."""
+    names = _names().get(document_type, set()) if document_type else {
+        k for ks in _names().values() for k in ks}
+    return {k: _same(k, truth.get(k), got.get(k), names) if k in truth else False
+            for k in {**truth, **got}}
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+
+    def add(self, ok: bool) -> None:
+        self.right += ok
+        self.total += 1
+
+    def share(self) -> str:
+        return f"{self.right / self.total:.1%} ({self.right}/{self.total})" if self.total else "-"
+
+
+@dataclass
+class Report:
+    types: Tally = field(default_factory=Tally)
+    fields: dict = field(default_factory=lambda: defaultdict(lambda: {"clean": Tally(), "degraded": Tally()}))
+    wrong_flagged: Tally = field(default_factory=Tally)
+    wrong_ids_flagged: Tally = field(default_factory=Tally)
+    cer: dict = field(default_factory=lambda: {"clean": [0, 0], "degraded": [0, 0]})
+    mistakes: list = field(default_factory=list)
+
+
+def evaluate(batch: Path, out: Path) -> Report:
+    truth = {d["source"]: d for d in json.loads((batch / "truth.json").read_text("utf-8"))["documents"]}
+    types = load_types()
+    report = Report()
+    for path in sorted(out.rglob("*.result.json")):
+        if ".sohoa" in path.parts:
+            continue
+        result = json.loads(path.read_text("utf-8"))
+        expected = truth.get(result["source"])
+        if expected is None:
+            continue
+        report.types.add(result["document_type"] == expected["document_type"])
+        condition = "degraded" if any(p.get("degraded") for p in expected["pages"]) else "clean"
+        got = result["fields"] if result["document_type"] == expected["document_type"] else {}
+        flagged = {e["field"] for e in result["validation"]["errors"]}
+        ids = {f.key for f in types[expected["document_type"]].fields if f.kind == "personal_id"} \
+            if expected["document_type"] in types else set()
+        for key, ok in compare_fields(expected["fields"], got, expected["document_type"]).items():
+            report.fields[expected["document_type"]][condition].add(ok)
+            if not ok and key in got:  # a wrong value, not a missing one
+                report.wrong_flagged.add(key in flagged)
+                if key in ids:
+                    report.wrong_ids_flagged.add(key in flagged)
+            if not ok:
+                report.mistakes.append((result["source"], key, expected["fields"].get(key), got.get(key)))
+        pages = result["text"].split("\f")
+        for page, text in zip(expected["pages"], pages):
+            errors, length = char_errors(page["text"], text)
+            bucket = report.cer["degraded" if page.get("degraded") else "clean"]
+            bucket[0] += errors
+            bucket[1] += length
+    return report
+
+
+def print_report(report: Report, console) -> None:
+    from rich.table import Table
+
+    table = Table(title="Độ chính xác trường thông tin (khớp tuyệt đối)")
+    for column in ("loại giấy tờ", "trang sạch", "trang xuống cấp", "tất cả"):
+        table.add_column(column)
+    overall = {"clean": Tally(), "degraded": Tally()}
+    for doc_type, by in sorted(report.fields.items()):
+        both = Tally(by["clean"].right + by["degraded"].right, by["clean"].total + by["degraded"].total)
+        table.add_row(doc_type, by["clean"].share(), by["degraded"].share(), both.share())
+        for c in overall:
+            overall[c].right += by[c].right
+            overall[c].total += by[c].total
+    total = Tally(overall["clean"].right + overall["degraded"].right,
+                  overall["clean"].total + overall["degraded"].total)
+    table.add_row("TỔNG", overall["clean"].share(), overall["degraded"].share(), total.share())
+    console.print(table)
+    cer = {k: (e / n if n else 0.0) for k, (e, n) in report.cer.items()}
+    console.print(f"Loại giấy tờ đúng: {report.types.share()}")
+    console.print(f"CER: trang sạch {cer['clean']:.2%}, trang xuống cấp {cer['degraded']:.2%}")
+    console.print(f"Giá trị sai bị kiểm tra hợp lệ phát hiện: {report.wrong_flagged.share()}; "
+                  f"riêng số định danh sai: {report.wrong_ids_flagged.share()}")

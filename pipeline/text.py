@@ -1,0 +1,45 @@
+"""Text helpers shared by classification, extraction, validation and the index.
+
+`fold` is the one way sohoa compares Vietnamese text tolerantly: OCR loses diacritics and
+case, so labels, titles and searches are matched on the folded form, never on raw strings.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s/]", re.UNICODE)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def collapse(text: str) -> str:
+    """NFC, whitespace collapsed to single spaces, trimmed."""
+    return _SPACES.sub(" ", nfc(text)).strip()
+
+
+def strip_accents(text: str) -> str:
+    """Drop Vietnamese diacritics: 'Đặng Thị Ánh' -> 'Dang Thi Anh' (đ has no decomposition)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.replace("đ", "d").replace("Đ", "D")
+
+
+def fold(text: str, *, keep_punct: bool = False) -> str:
+    """Lower-case, accent-free, punctuation-free, whitespace-collapsed form for matching."""
+    folded = strip_accents(text).lower()
+    if not keep_punct:
+        folded = _PUNCT.sub(" ", folded)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def tidy_value(text: str) -> str:
+    """A printed value without the leaders, colons and stray dots around it."""
+    text = collapse(text)
+    text = re.sub(r"^[\s.:;,…·_\-–'\"`|]+", "", text)
+    text = re.sub(r"[\s.:;,…·_\-–'\"`|]+$", "", text)
+    text = re.sub(r"\s*\.{2,}\s*", " ", text)  # leaders left inside a value
+    return collapse(text)

@@ -1,0 +1,244 @@
+"""The document index for reuse: who a document is about, what it says, where its files are.
+
+One schema on SQLite (embedded default, FTS5) and PostgreSQL (server default, tsvector),
+created by alembic on first use. Text is folded once in Python (storage.index_text) and
+stored folded, so both backends match the same way; only the full-text ranking call
+differs (FTS5 bm25 / ts_rank). Failed results are not indexed: they have no signed file to
+reuse, and an earlier good record of the same document stays as it was.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import (Select, column, delete, exists, func, insert, literal_column, select,
+                        table, tuple_)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.index_archive import document_archive
+from storage.index_db import FIELD_MATCH_CHARS, documents, dossiers, make_engine, pages, upgrade
+# Imported under other names: the public API's parameters `owners` and `fields` shadow them.
+from storage.index_db import fields as fields_table
+from storage.index_db import owners as owners_table
+from storage.index_hits import Hit, Page, hit_from_row
+from storage.index_text import fold, parse_query, search_text, snippet
+
+__all__ = ["DocumentIndex", "Hit", "Page", "fold"]
+DEFAULT_LANGUAGE = "Tiếng Việt"
+_MAX_PER_PAGE = 1000
+_fts5 = table("index_pages_fts", column("rowid"))
+
+
+class DocumentIndex:
+    def __init__(self, url: str):
+        upgrade(url)  # idempotent; serialized between processes (see storage.index_db)
+        self.engine = make_engine(url)
+        self._upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+            self.engine.dialect.name]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> DocumentIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------
+    def record(self, result: dict, *, out_root: str, owners: list[str],
+               archive: dict | None = None) -> None:
+        """Index one result.json; re-recording a document_id replaces its rows atomically."""
+        if result["status"] == "failed":
+            return
+        document_id = result["document_id"]
+        meta = document_archive(result, archive)
+        sha256, artifacts = result.get("sha256") or {}, result.get("artifacts") or {}
+        row = {
+            "document_id": document_id, "dossier_id": result["dossier_id"],
+            "source": result["source"], "status": result["status"],
+            "document_type": result.get("document_type"), "fields": result.get("fields") or {},
+            "valid": bool((result.get("validation") or {}).get("valid")),
+            "out_root": str(out_root), "sha256_original": sha256.get("original"),
+            "sha256_pdfa": sha256.get("pdfa"), "sha256_signed": sha256.get("signed"),
+            "artifact_pdfa": artifacts.get("pdfa"), "artifact_signed": artifacts.get("signed"),
+            "page_count": len(result.get("pages") or []), "archive": meta,
+            "type_name": meta.get("TypeName"), "code_number": meta.get("CodeNumber"),
+            "code_notation": meta.get("CodeNotation"), "issued_date": meta.get("IssuedDate"),
+            "organ_name": meta.get("OrganName"), "subject": meta.get("Subject"),
+            "valid_until": meta.get("ValidUntil"), "procedure_code": meta.get("ProcedureCode"),
+            "recorded_at": datetime.now(timezone.utc),
+        }
+        texts = result["text"].split("\f") if result.get("text") else []
+        page_rows = [{"document_id": document_id, "page_index": i, "text": t,
+                      "search_text": search_text(t)} for i, t in enumerate(texts)]
+        field_rows = [{"document_id": document_id, "key": key, "value": _text(value),
+                       "value_folded": fold(_text(value))[:FIELD_MATCH_CHARS]}
+                      for key, value in row["fields"].items() if value not in (None, "")]
+        owner_rows = [{"document_id": document_id, "personal_id": pid}
+                      for pid in sorted({str(p).strip() for p in owners} - {""})]
+        with self.engine.begin() as conn:
+            conn.execute(self._upsert(dossiers).values(dossier_id=row["dossier_id"])
+                         .on_conflict_do_nothing(index_elements=["dossier_id"]))
+            # The upsert locks the document's row first, so concurrent re-records of the
+            # same document run one after the other instead of colliding on inserts.
+            upsert = self._upsert(documents).values(row)
+            conn.execute(upsert.on_conflict_do_update(
+                index_elements=["document_id"],
+                set_={k: upsert.excluded[k] for k in row if k != "document_id"}))
+            for child, child_rows in ((pages, page_rows), (fields_table, field_rows),
+                                      (owners_table, owner_rows)):
+                conn.execute(delete(child).where(child.c.document_id == document_id))
+                if child_rows:
+                    conn.execute(insert(child), child_rows)
+
+    def set_dossier(self, dossier_id: str, *, title: str | None = None,
+                    maintenance: str | None = None, language: str | None = None) -> None:
+        """Dossier-level archive metadata that documents cannot tell (Title, Maintenance,
+        Language); values left None are kept as they were."""
+        given = {k: v for k, v in {"title": title, "maintenance": maintenance,
+                                   "language": language}.items() if v is not None}
+        upsert = self._upsert(dossiers).values(dossier_id=dossier_id, **given)
+        upsert = (upsert.on_conflict_do_update(index_elements=["dossier_id"], set_=given)
+                  if given else upsert.on_conflict_do_nothing(index_elements=["dossier_id"]))
+        with self.engine.begin() as conn:
+            conn.execute(upsert)
+
+    # -- reading -----------------------------------------------------------------------
+    def get(self, document_id: str) -> Hit | None:
+        hits = self._hits(select(documents).where(documents.c.document_id == document_id))
+        return hits[0] if hits else None
+
+    def find_owner(self, personal_id: str) -> list[Hit]:
+        """Everything held about one person (số định danh), oldest issue date first."""
+        return self._hits(_filtered(select(documents), None, None, personal_id).order_by(
+            documents.c.issued_date, documents.c.document_id))
+
+    def find_fields(self, *, document_type: str | None = None,
+                    fields: dict[str, str] | None = None, owner: str | None = None,
+                    page: int = 1, per_page: int = 20) -> Page:
+        """Documents whose fields equal the given values, compared folded (no diacritics,
+        no case, whitespace collapsed); optionally of one type and about one person."""
+        query = _filtered(select(documents), document_type, fields, owner)
+        return self._page(query.order_by(documents.c.dossier_id, documents.c.document_id),
+                          page, per_page)
+
+    def search(self, query: str, *, document_type: str | None = None,
+               fields: dict[str, str] | None = None, owner: str | None = None,
+               page: int = 1, per_page: int = 20) -> Page:
+        """Full text over the pages, all words required ("quoted phrases" kept together),
+        best document first; a document ranks by its best page."""
+        _check_paging(page, per_page)
+        groups = parse_query(query)
+        if not groups:
+            return Page(items=[], total=0, page=page, per_page=per_page)
+        matching = self._matching_pages(groups)
+        # Materialized: SQLite would otherwise flatten the subquery and then refuse bm25()
+        # outside the MATCH query; PostgreSQL accepts the same hint.
+        found = matching.cte("matching").prefix_with("MATERIALIZED")
+        best = (select(found.c.document_id, func.max(found.c.score).label("score"))
+                .group_by(found.c.document_id).subquery())
+        ranked = _filtered(select(documents, best.c.score).join(
+            best, best.c.document_id == documents.c.document_id), document_type, fields, owner)
+        result = self._page(ranked.order_by(best.c.score.desc(), documents.c.document_id),
+                            page, per_page)
+        self._add_snippets(result.items, matching, groups)
+        return result
+
+    def dossier_metadata(self, dossier_id: str) -> dict:
+        """Dossier-level archive metadata (Nghị định 30/2020 Phụ lục VI), totals computed
+        from its indexed documents. KeyError for a dossier the index does not hold."""
+        with self.engine.connect() as conn:
+            dossier = conn.execute(select(dossiers).where(
+                dossiers.c.dossier_id == dossier_id)).first()
+            totals = conn.execute(select(
+                func.count(), func.coalesce(func.sum(documents.c.page_count), 0),
+                func.min(documents.c.issued_date), func.max(documents.c.issued_date))
+                .where(documents.c.dossier_id == dossier_id)).one()
+        if dossier is None:
+            raise KeyError(dossier_id)
+        return {"FileCode": dossier_id, "Title": dossier.title,
+                "Maintenance": dossier.maintenance,
+                "Language": dossier.language or DEFAULT_LANGUAGE,
+                "StartDate": totals[2], "EndDate": totals[3],
+                "DocTotal": int(totals[0]), "PageTotal": int(totals[1])}
+
+    # -- helpers -----------------------------------------------------------------------
+    def _matching_pages(self, groups: list[list[str]]) -> Select:
+        """(document_id, page_index, score) of every page matching, higher score better."""
+        if self.engine.dialect.name == "sqlite":
+            # Tokens are letters/digits only (index_text), so quoting cannot break out.
+            expression = " AND ".join('"' + " ".join(group) + '"' for group in groups)
+            fts = literal_column("index_pages_fts")
+            return (select(pages.c.document_id, pages.c.page_index,
+                           (-func.bm25(fts)).label("score"))
+                    .select_from(_fts5.join(pages, pages.c.id == _fts5.c.rowid))
+                    .where(fts.op("MATCH")(expression)))
+        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"),
+                                  " & ".join("(" + " <-> ".join(g) + ")" for g in groups))
+        tsv = literal_column("index_pages.search_tsv")
+        return (select(pages.c.document_id, pages.c.page_index,
+                       func.ts_rank(tsv, tsquery).label("score"))
+                .where(tsv.op("@@")(tsquery)))
+
+    def _add_snippets(self, hits: list[Hit], matching: Select, groups: list[list[str]]) -> None:
+        if not hits:
+            return
+        ids = [hit.document_id for hit in hits]
+        with self.engine.connect() as conn:
+            rows = conn.execute(matching.where(pages.c.document_id.in_(ids))).all()
+            best = {}
+            for row in sorted(rows, key=lambda r: (-r.score, r.page_index)):
+                best.setdefault(row.document_id, row.page_index)
+            texts = {(r.document_id, r.page_index): r.text for r in conn.execute(
+                select(pages.c.document_id, pages.c.page_index, pages.c.text).where(
+                    tuple_(pages.c.document_id, pages.c.page_index).in_(list(best.items()))))}
+        for hit in hits:
+            hit.pages = sorted(r.page_index for r in rows if r.document_id == hit.document_id)
+            text = texts.get((hit.document_id, best.get(hit.document_id)))
+            hit.snippet = snippet(text, groups) if text else None
+
+    def _page(self, query: Select, page: int, per_page: int) -> Page:
+        _check_paging(page, per_page)
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(
+                query.order_by(None).subquery())).scalar_one()
+        items = self._hits(query.limit(per_page).offset((page - 1) * per_page))
+        return Page(items=items, total=total, page=page, per_page=per_page)
+
+    def _hits(self, query: Select) -> list[Hit]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            ids = [row.document_id for row in rows]
+            held: dict[str, list[str]] = {}
+            if ids:
+                for owner in conn.execute(select(owners_table).where(
+                        owners_table.c.document_id.in_(ids)).order_by(owners_table.c.personal_id)):
+                    held.setdefault(owner.document_id, []).append(owner.personal_id)
+        return [hit_from_row(row, held.get(row.document_id, [])) for row in rows]
+
+
+def _filtered(query: Select, document_type: str | None, fields: dict[str, str] | None,
+              owner: str | None) -> Select:
+    """`query` over index_documents narrowed to a type, field values and an owner."""
+    if document_type:
+        query = query.where(documents.c.document_type == document_type)
+    for key, value in (fields or {}).items():
+        query = query.where(exists().where(
+            fields_table.c.document_id == documents.c.document_id,
+            fields_table.c.key == key.strip(),
+            fields_table.c.value_folded == fold(_text(value))[:FIELD_MATCH_CHARS]))
+    if owner is not None:
+        query = query.where(exists().where(
+            owners_table.c.document_id == documents.c.document_id,
+            owners_table.c.personal_id == owner.strip()))
+    return query
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _check_paging(page: int, per_page: int) -> None:
+    if page < 1 or not 1 <= per_page <= _MAX_PER_PAGE:
+        raise ValueError(f"page must be >= 1 and per_page within 1..{_MAX_PER_PAGE}")

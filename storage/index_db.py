@@ -1,0 +1,128 @@
+"""The index's tables (as the queries see them), engines, and migrations run from code.
+
+The schema itself is created by the alembic revisions in storage/migrations/versions; the
+Table objects here mirror revision 0001_index and must follow any later revision touching
+these tables. Backend-specific full-text parts live only in the migration: an FTS5 table
+kept in sync by triggers on SQLite, a generated tsvector column with a GIN index on
+PostgreSQL, so the application writes the same rows on both.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String,
+                        Table, Text, create_engine, event, text)
+from sqlalchemy.engine import Engine, make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: pg_advisory_xact_lock key: one migrator at a time per PostgreSQL database ("sohoa" in ASCII).
+_PG_LOCK_KEY = 0x736F686F61
+#: Matching compares this many folded characters of a field value (keeps btree keys small).
+FIELD_MATCH_CHARS = 500
+
+metadata = MetaData()
+dossiers = Table(
+    "index_dossiers", metadata,
+    Column("dossier_id", String, primary_key=True),
+    Column("title", Text),
+    Column("maintenance", String),
+    Column("language", String),
+)
+documents = Table(
+    "index_documents", metadata,
+    Column("document_id", String, primary_key=True),
+    Column("dossier_id", String, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("status", String, nullable=False),
+    Column("document_type", String),
+    Column("fields", JSON, nullable=False),
+    Column("valid", Boolean, nullable=False),
+    Column("out_root", Text, nullable=False),
+    Column("sha256_original", String),
+    Column("sha256_pdfa", String),
+    Column("sha256_signed", String),
+    Column("artifact_pdfa", Text),
+    Column("artifact_signed", Text),
+    Column("page_count", Integer, nullable=False),
+    Column("archive", JSON, nullable=False),
+    Column("type_name", Text),
+    Column("code_number", String),
+    Column("code_notation", String),
+    Column("issued_date", String(10)),
+    Column("organ_name", Text),
+    Column("subject", Text),
+    Column("valid_until", String),
+    Column("procedure_code", String),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+pages = Table(
+    "index_pages", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_id", String, ForeignKey("index_documents.document_id", ondelete="CASCADE"),
+           nullable=False),
+    Column("page_index", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+)
+fields = Table(
+    "index_fields", metadata,
+    Column("document_id", String, ForeignKey("index_documents.document_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("value_folded", Text, nullable=False),
+)
+owners = Table(
+    "index_owners", metadata,
+    Column("document_id", String, ForeignKey("index_documents.document_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("personal_id", String, primary_key=True),
+)
+
+
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    """An engine for `url`. SQLite: the folder is created, writers wait for each other up to
+    30 s, and with `immediate` every transaction takes the write lock at BEGIN (migrations)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    if immediate:
+        # pysqlite would otherwise BEGIN lazily, before the first DML only, leaving DDL
+        # outside the transaction (SQLAlchemy's documented recipe).
+        @event.listens_for(engine, "connect")
+        def _autocommit_driver(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return engine
+
+
+def alembic_config() -> Config:
+    """Alembic configuration without an ini file; pass a connection in
+    `config.attributes["connection"]` or a URL as option `sqlalchemy.url` (with any "%"
+    doubled: options go through configparser interpolation)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """`alembic upgrade head` on `url`, in one transaction holding a lock, so two processes
+    starting together migrate once: the second waits, then finds the schema at head."""
+    engine = make_engine(url, immediate=True)
+    try:
+        with engine.connect() as connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()

@@ -1,0 +1,232 @@
+"""The object store on S3 (Ceph radosgw, MinIO, AWS), with the local store's guarantees.
+
+- Content objects live at `sha256/<hex>`; the key is the hex SHA-256 of the bytes. Every
+  read is checked against it: a mismatch raises CorruptObject, never returns bad bytes.
+- Nothing is overwritten and nothing is lost: the bucket is versioned (created with object
+  lock, which also forbids ever suspending versioning; optional default retention).
+- Named results live at `named/<name>` with their SHA-256 in `x-amz-meta-sha256`. A write
+  is conditional (`If-None-Match: *`) and preceded by a check. radosgw 16 honours the
+  condition only on unversioned buckets, so two racing writers can both land a version:
+  the OLDEST version is the value (stable once seen), and only its writer gets True.
+- `local_path` downloads into a local cache (atomic, verified, read-only files);
+  `put_file` copies the file into that cache first, so what is hashed is what is uploaded
+  and the workers that read the scan next find it there.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from minio import Minio
+from minio.commonconfig import COMPLIANCE, ENABLED
+from minio.datatypes import Object
+from minio.error import S3Error
+from minio.objectlockconfig import DAYS, ObjectLockConfig
+from minio.versioningconfig import VersioningConfig
+
+from storage.base import CorruptObject, check_key, check_name
+
+log = logging.getLogger("sohoa.s3")
+PART_SIZE = 8 << 20  # up to this, one conditional PUT; above, multipart in parts this big
+_CHUNK = 1 << 20
+_MISSING = {"NoSuchKey", "NoSuchVersion"}
+
+
+class S3ObjectStore:
+    def __init__(self, client: Minio, bucket: str, cache_dir: Path, *,
+                 retention_days: int | None = None, retention_mode: str = COMPLIANCE):
+        self.client = client
+        self.bucket = bucket
+        self.cache = Path(cache_dir)
+        (self.cache / "tmp").mkdir(parents=True, exist_ok=True)
+        self._ensure_bucket(retention_days, retention_mode)
+
+    @classmethod
+    def from_settings(cls, settings, cache_dir: Path, **options) -> S3ObjectStore:
+        """Build from workers.settings.Settings (s3_* fields); the secret stays in the client."""
+        if not settings.s3_endpoint:
+            raise ValueError("s3_endpoint is not set")
+        secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
+        client = Minio(settings.s3_endpoint, access_key=settings.s3_access_key, secret_key=secret,
+                       secure=settings.s3_secure, region=settings.s3_region)
+        return cls(client, settings.s3_bucket, cache_dir, **options)
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"S3ObjectStore(bucket={self.bucket!r}, cache={str(self.cache)!r})"
+
+    def _ensure_bucket(self, retention_days: int | None, mode: str) -> None:
+        if not self.client.bucket_exists(self.bucket):
+            try:
+                self.client.make_bucket(self.bucket, object_lock=True)
+                log.info("created bucket %s (versioned, object lock)", self.bucket)
+            except S3Error as exc:
+                if exc.code != "BucketAlreadyOwnedByYou":  # a concurrent creator won
+                    raise
+        if self.client.get_bucket_versioning(self.bucket).status != ENABLED:
+            self.client.set_bucket_versioning(self.bucket, VersioningConfig(ENABLED))
+        if retention_days:
+            try:
+                current = self.client.get_object_lock_config(self.bucket)
+            except S3Error as exc:
+                raise RuntimeError(f"bucket {self.bucket} has no object lock; retention needs a "
+                                   "bucket created with it") from exc
+            wanted = ObjectLockConfig(mode, retention_days, DAYS)
+            if current != wanted:
+                self.client.set_object_lock_config(self.bucket, wanted)
+
+    # content-addressed objects
+
+    def put(self, data: bytes) -> str:
+        key = hashlib.sha256(data).hexdigest()
+        if not self.exists(key):
+            self._upload(_content(key), data)
+        return key
+
+    def put_file(self, path: Path) -> str:
+        with Path(path).open("rb") as fh:
+            key, cached = self._cache_write(iter(lambda: fh.read(_CHUNK), b""))
+        if not self.exists(key):
+            if cached.stat().st_size <= PART_SIZE:
+                self._upload(_content(key), cached.read_bytes())
+            else:
+                self.client.fput_object(self.bucket, _content(key), str(cached), part_size=PART_SIZE)
+        return key
+
+    def get(self, key: str) -> bytes:
+        data, _ = self._read(_content(check_key(key)))
+        if hashlib.sha256(data).hexdigest() != key:
+            raise self._corrupt(_content(key))
+        return data
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.stat_object(self.bucket, _content(check_key(key)))
+            return True
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                return False
+            raise
+
+    def local_path(self, key: str) -> Path:
+        path = self._cache_path(check_key(key))
+        if path.exists():
+            return path
+        response = self._open(_content(key))
+        try:
+            self._cache_write(response.stream(_CHUNK), expected=key)
+        finally:
+            response.close()
+            response.release_conn()
+        return path
+
+    # named results
+
+    def put_named(self, name: str, data: bytes) -> bool:
+        """Store `data` under `name` unless something is already there; True if written."""
+        obj = _named(check_name(name))
+        if self._first_version(obj) is not None:
+            return False
+        written = self._upload(obj, data, {"x-amz-meta-sha256": hashlib.sha256(data).hexdigest()})
+        if written is None:  # the server refused the conditional write: someone was first
+            return False
+        first = self._first_version(obj)
+        # The etag stands in when multipart completion does not report the version.
+        return first is not None and (first.version_id == written.version_id
+                                      or (written.version_id is None and first.etag == written.etag))
+
+    def get_named(self, name: str) -> bytes | None:
+        obj = _named(check_name(name))
+        first = self._first_version(obj)
+        if first is None:
+            return None
+        data, headers = self._read(obj, first.version_id)
+        if headers.get("x-amz-meta-sha256") != hashlib.sha256(data).hexdigest():
+            raise self._corrupt(obj)
+        return data
+
+    # helpers
+
+    def _first_version(self, obj: str) -> Object | None:
+        """The oldest live version: S3 lists a key's versions newest first."""
+        versions = [o for o in self.client.list_objects(self.bucket, prefix=obj, include_version=True)
+                    if o.object_name == obj and not o.is_delete_marker]
+        return versions[-1] if versions else None
+
+    def _upload(self, obj: str, data: bytes, metadata: dict | None = None):
+        """Write `data` at `obj`; None when a conditional write found something there."""
+        if len(data) > PART_SIZE:
+            return self.client.put_object(self.bucket, obj, io.BytesIO(data), len(data),
+                                          metadata=metadata, part_size=PART_SIZE)
+        headers = {"Content-Type": "application/octet-stream", "If-None-Match": "*",
+                   "Content-MD5": base64.b64encode(hashlib.md5(data).digest()).decode(),
+                   **(metadata or {})}
+        try:
+            # minio-py's public put_object turns unknown headers into user metadata, so the
+            # conditional PUT goes through its plain PutObject call.
+            return self.client._put_object(self.bucket, obj, data, headers)
+        except S3Error as exc:
+            if exc.code == "PreconditionFailed":
+                return None
+            raise
+
+    def _open(self, obj: str, version_id: str | None = None):
+        try:
+            return self.client.get_object(self.bucket, obj, version_id=version_id)
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                raise FileNotFoundError(f"no object {obj} in bucket {self.bucket}") from None
+            raise
+
+    def _read(self, obj: str, version_id: str | None = None) -> tuple[bytes, Mapping[str, str]]:
+        response = self._open(obj, version_id)
+        try:
+            return response.read(), response.headers  # case-insensitive: servers differ
+        finally:
+            response.close()
+            response.release_conn()
+
+    def _corrupt(self, obj: str) -> CorruptObject:
+        log.error("object %s in bucket %s does not match its sha256", obj, self.bucket)
+        return CorruptObject(f"object {obj} in bucket {self.bucket} does not match its sha256")
+
+    def _cache_path(self, key: str) -> Path:
+        return self.cache / "sha256" / key[:2] / key[2:]
+
+    def _cache_write(self, chunks: Iterable[bytes], expected: str | None = None) -> tuple[str, Path]:
+        """Write chunks into the cache atomically under their sha256 (checked if expected)."""
+        digest = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(dir=self.cache / "tmp", prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            key = digest.hexdigest()
+            if expected is not None and key != expected:
+                raise self._corrupt(_content(expected))
+            os.chmod(tmp, 0o444)  # cached objects are immutable
+            path = self._cache_path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(tmp, path)  # never replaces: a concurrent writer put the same bytes
+            except FileExistsError:
+                pass
+            return key, path
+        finally:
+            os.unlink(tmp)
+
+
+def _content(key: str) -> str:
+    return f"sha256/{key}"
+
+
+def _named(name: str) -> str:
+    return f"named/{name}"

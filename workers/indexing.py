@@ -1,0 +1,43 @@
+"""Recording finished documents in the index, from the client that runs the batch.
+
+One writer (the client) keeps SQLite happy and workers free of a database connection;
+recording is idempotent, so a document finished before a crash is simply recorded again
+on the next run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from pipeline.doctypes import load_types
+from pipeline.understand import archive_metadata
+from workers.settings import Settings
+
+log = logging.getLogger("sohoa.indexing")
+
+
+class IndexRecorder:
+    def __init__(self, settings: Settings, out: Path, result_paths: dict[str, str]):
+        from storage.index import DocumentIndex
+
+        self.out = out
+        self.index = DocumentIndex(settings.database_for(out))
+        self.types = load_types(settings.extra_schema_dirs())
+        self.result_paths = result_paths  # source -> result.json path relative to out
+
+    def record(self, summary: dict) -> None:
+        if summary["status"] == "failed" or summary["source"] not in self.result_paths:
+            return
+        result = json.loads((self.out / self.result_paths[summary["source"]]).read_text("utf-8"))
+        known = self.index.get(result["document_id"]) if summary.get("skipped") else None
+        if known is not None and known.sha256 == result["sha256"]:
+            return  # a re-run: already recorded, the database is left untouched
+        doc_type = self.types.get(result["document_type"] or "")
+        fields = result["fields"]
+        owners = [fields[k] for k in doc_type.owners if fields.get(k)] if doc_type else []
+        archive = archive_metadata(doc_type, fields, len(result["pages"])) if doc_type else None
+        self.index.record(result, out_root=str(self.out), owners=owners, archive=archive)
+
+    def close(self) -> None:
+        self.index.close()
