@@ -124,13 +124,17 @@ def after_row(layout: Layout, spec: dict) -> Found:
     tokens: list[Token] = []
     previous = start
     x = spec.get("x", (0, 1))
-    for line in layout.lines[start.index + 1:]:
+    for line in layout.lines[start.index + 1:start.index + 1 + spec.get("max_rows", 4)]:
         row = line.within(x)
         if not row or line.page != start.page or line.y0 - previous.y1 > 1.2 * previous.height:
             break
         text = _text(row)
         if until.search(fold(text, keep_punct=True)) or (tokens and _upper_share(text) >= 0.8):
             break
+        if spec.get("centred") and (
+                abs((row[0].x0 + row[-1].x1) / 2 - (start.x0 + start.x1) / 2) > 0.05 * line.page_width
+                or row[-1].x1 - row[0].x0 > 0.68 * line.page_width):
+            break  # a subject is centred under its type line and narrower than the body
         tokens += row
         previous = line
     return (_text(tokens), tokens) if tokens else None

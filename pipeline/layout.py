@@ -108,12 +108,24 @@ def _rows(tokens: list[Token], ocr_lines: list[int]) -> list[Line]:
     for token, number in zip(tokens, ocr_lines):
         groups.setdefault(number, []).append(token)
     rows: list[list[Token]] = []
-    for group in sorted(groups.values(), key=_centre):
+    for group in sorted((part for g in groups.values() for part in _split_tall(g, height)), key=_centre):
         if rows and abs(_centre(group) - _centre(rows[-1])) <= 0.45 * height:
             rows[-1].extend(group)
         else:
             rows.append(list(group))
     return [Line(row[0].page, sorted(row, key=lambda t: t.x0)) for row in rows]
+
+
+def _split_tall(group: list[Token], height: float) -> list[list[Token]]:
+    """A Tesseract line that spans two printed rows (it happens under seals) is cut apart."""
+    ordered = sorted(group, key=lambda t: (t.y0 + t.y1) / 2)
+    parts = [[ordered[0]]]
+    for token in ordered[1:]:
+        if (token.y0 + token.y1) / 2 - _centre(parts[-1]) > 0.6 * height:
+            parts.append([token])
+        else:
+            parts[-1].append(token)
+    return parts
 
 
 def _centre(row: list[Token]) -> float:

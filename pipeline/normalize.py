@@ -48,11 +48,15 @@ def as_text(value: str, options: dict) -> str | None:
 
 def as_name(value: str, options: dict) -> str | None:
     value = collapse(re.sub(r"[^\w\s'’.-]|\d|_", " ", value))
-    words = value.split()
+    # A lone consonant is no Vietnamese syllable: a speck or a stroke read as a letter.
+    words = [w for w in value.split() if not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)]
     if not words or not any(c.isalpha() for c in value):
         return None
     words[0] = _mend_surname(words[0])
     return " ".join(words)
+
+
+_CONSONANTS = set("BCDFGHJKLMNPQRSTVWXZ")
 
 
 def _mend_surname(word: str) -> str:
@@ -129,7 +133,7 @@ def as_book(value: str, options: dict) -> str | None:
 def as_code(value: str, options: dict) -> str | None:
     """Fit the value to a mask: A = capital letter, 9 = digit, anything else printed as is."""
     mask = options["mask"]
-    compact = re.sub(r"[\s.]", "", value.upper())
+    compact = re.sub(r"[\s.]", "", value)
     slots = [c for c in mask if c in "A9"]
     if len(compact) < len(slots):
         return None
@@ -139,7 +143,7 @@ def as_code(value: str, options: dict) -> str | None:
             out.append(slot)
             continue
         c = next(chars)
-        c = c.translate(TO_DIGIT) if slot == "9" else c.translate(TO_LETTER)
+        c = c.translate(TO_DIGIT) if slot == "9" else c.translate(TO_LETTER).upper()
         if (slot == "9" and not c.isdigit()) or (slot == "A" and not c.isalpha()):
             return None
         out.append(c)

@@ -96,7 +96,7 @@ def _archive_xmp(meta, archive: dict) -> None:
     for name, key in ARCHIVE_DC.items():
         if archive.get(name):
             value = str(archive[name])
-            meta[key] = value if key == "dc:description" else [value]
+            meta[key] = value if key in ("dc:description", "dc:identifier") else [value]
     if archive:
         meta["pdf:Keywords"] = "; ".join(f"{k}: {v}" for k, v in archive.items())
 

@@ -17,7 +17,11 @@ from pipeline.model import PageResult
 from pipeline.validate import validate
 
 LOW_TYPE_CONFIDENCE = 0.6
-LOW_FIELD_CONFIDENCE = 40.0  # Tesseract word confidence (0..100) of the weakest word read
+# Tesseract word confidence (0..100) of the weakest word read, under which a person checks
+# the value: digits and codes read cleanly score high, so a dip there means a doubtful digit.
+LOW_FIELD_CONFIDENCE = 40.0
+LOW_CODE_CONFIDENCE = 80.0
+CODE_KINDS = {"personal_id", "digits", "code", "book", "symbol", "date", "year"}
 
 
 @dataclass
@@ -43,7 +47,8 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
         errors.insert(0, {"field": "document_type", "message": f"Loại giấy tờ “{doc_type.name}” "
                           f"được nhận ra với độ tin cậy thấp ({kind.confidence:.0%}), cần xác nhận."})
     for key, got in found.items():
-        if got.confidence < LOW_FIELD_CONFIDENCE:
+        floor = LOW_CODE_CONFIDENCE if doc_type.field(key).kind in CODE_KINDS else LOW_FIELD_CONFIDENCE
+        if got.confidence < floor:
             errors.append({"field": key, "message": f"{doc_type.display_name(key)}: đọc được với "
                            f"độ tin cậy thấp (“{got.raw}”), cần đối chiếu bản giấy."})
     for problem in problems:

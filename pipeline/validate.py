@@ -78,6 +78,20 @@ def check_ethnic_group(fields: dict, check: dict, name) -> list[dict]:
     return []
 
 
+def check_expiry_at_age(fields: dict, check: dict, name) -> list[dict]:
+    """An identity card runs to the holder's birthday at one of the renewal ages (Luật Căn
+    cước 2023 Điều 21: 25, 40, 60), so a misread expiry or birth date shows up here."""
+    born, expires = _as_date(fields.get(check["birth"])), _as_date(fields.get(check["expiry"]))
+    if not (born and expires) or isinstance(fields.get(check["expiry"]), int):
+        return []
+    if (expires.month, expires.day) != (born.month, born.day) or \
+            expires.year - born.year not in check.get("ages", (25, 40, 60)):
+        return [{"field": check["expiry"], "message": f"{name(check['expiry'])} ({fields[check['expiry']]}) "
+                 f"không khớp với {name(check['birth']).lower()} ({fields[check['birth']]}): thẻ hết hạn "
+                 f"vào ngày sinh nhật ở tuổi {', '.join(map(str, check.get('ages', (25, 40, 60))))}."}]
+    return []
+
+
 def _not_in_future(doc_type: DocumentType, fields: dict, today: date) -> list[dict]:
     errors = []
     for key, value in fields.items():
@@ -108,4 +122,4 @@ def _unique(errors: list[dict]) -> list[dict]:
 
 
 CHECKS = {"personal_id": check_personal_id, "date_order": check_date_order,
-          "ethnic_group": check_ethnic_group}
+          "ethnic_group": check_ethnic_group, "expiry_at_age": check_expiry_at_age}

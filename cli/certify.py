@@ -1,0 +1,122 @@
+"""`sohoa certify SOURCE ...`: certified electronic copies of an original (a document id in
+the index or a PDF/A file); `sohoa register export`: the certification register as CSV or
+as PDF/A pages for printing. The work is in workers/certify.py.
+
+Exit codes: 0 every copy made, signed and verified; 1 the original or a copy was refused
+(one Vietnamese sentence on stderr); 2 usage or configuration errors.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _not_blank(_ctx, _param, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("không được để trống.")
+    return " ".join(value.split()) if value else value
+
+
+@click.command("certify")
+@click.argument("source")
+@click.option("--requester", required=True, callback=_not_blank, metavar="HỌ_TÊN",
+              help="Full name of the person asking for the copies.")
+@click.option("--certifier", required=True, callback=_not_blank, metavar="HỌ_TÊN",
+              help="Full name of the official who certifies.")
+@click.option("--certifier-title", required=True, callback=_not_blank, metavar="CHỨC_DANH",
+              help="The certifier's title, e.g. 'Phó Chủ tịch'.")
+@click.option("--copies", type=click.IntRange(1, 100), default=1, show_default=True,
+              help="Copies made at once; they share one số chứng thực.")
+@click.option("--book", metavar="QUYỂN_SỐ", help="Quyển số, e.g. 01/2026 (default 01/<year>).")
+@click.option("--document-name", callback=_not_blank, metavar="TÊN",
+              help="Name of the original (default: from the index, or the file's title).")
+@click.option("--notes", default="", help="Ghi chú for the register.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder: its index and register; copies go to OUT/certified/<year>/.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def certify(source: str, requester: str, certifier: str, certifier_title: str, copies: int,
+            book: str | None, document_name: str | None, notes: str, out: Path | None,
+            as_json: bool) -> None:
+    """Certify SOURCE (document id or PDF/A file): copies with the lời chứng, signed by the
+    certifier and the agency, verified, and recorded in the register under one number."""
+    from workers.certify import CertifyFailure, CertifyRequest, certify as run
+
+    request = CertifyRequest(source=source, requester=requester, certifier_name=certifier,
+                             certifier_title=certifier_title, copies=copies, book=book,
+                             out=out, document_name=document_name, notes=notes)
+    try:
+        summary = run(request)
+    except CertifyFailure as exc:
+        if exc.usage:
+            raise click.UsageError(exc.message) from None
+        click.echo(f"Lỗi: {exc.message}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        click.echo(summary_text(summary))
+    if summary["test_signatures"]:
+        click.echo("Lưu ý: ký bằng chứng thư THỬ NGHIỆM (không có giá trị pháp lý); cấu hình "
+                   "SOHOA_SIGNING_P12 và SOHOA_CERTIFIER_P12 để ký thật.", err=True)
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def summary_text(s: dict) -> str:
+    """A certify summary in Vietnamese, for the clerk."""
+    out = [f"Đã chứng thực: số {s['number']}, quyển số {s['book_label']}, ngày {s['date']}",
+           f"Bản chính: {s['original']['name']} ({s['original']['id']}, "
+           f"{s['original']['pages']} trang)",
+           f"Người yêu cầu: {s['requester']}; người chứng thực: {s['certifier']}",
+           f"Số bản sao: {len(s['copies'])}; lệ phí: {_money(s['fee'])} đồng"]
+    for i, c in enumerate(s["copies"], 1):
+        out += [f"  Bản sao {i}: {Path(s['out_root']) / c['file']}",
+                f"    mã kiểm tra {c['code']}, {c['verify_url']} (PAdES {c['pades_level']})"]
+    out.append(f"Tóm tắt: {Path(s['out_root']) / s['summary_file']}")
+    return "\n".join(out)
+
+
+@click.group("register")
+def register() -> None:
+    """The certification register (sổ chứng thực bản sao điện tử)."""
+
+
+@register.command("export")
+@click.option("--year", type=click.IntRange(2000, 9999), required=True)
+@click.option("--month", type=click.IntRange(1, 12))
+@click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), default="csv",
+              show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder whose register to read (unless SOHOA_DATABASE_URL is set).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: CSV on stdout; required for PDF).")
+def export(year: int, month: int | None, fmt: str, out: Path | None,
+           output: Path | None) -> None:
+    """Export a year's (or a month's) register entries."""
+    from storage.cert_register import CertRegister
+    from workers.certify import CertifyFailure, database_url
+    from workers.settings import Settings
+
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("cần -o TỆP.pdf để xuất sổ dạng PDF.")
+    settings = Settings()
+    try:
+        url = database_url(settings, out)
+    except CertifyFailure as exc:
+        raise click.UsageError(exc.message) from None
+    with CertRegister(url) as book:
+        if fmt == "pdf":
+            output.write_bytes(book.export_pdf(year, month, agency=settings.agency_name))
+        elif output is not None:
+            output.write_text(book.export_csv(year, month), "utf-8-sig")  # Excel reads UTF-8
+        else:
+            click.echo(book.export_csv(year, month), nl=False)
+
+
+if __name__ == "__main__":
+    certify()

@@ -1,0 +1,184 @@
+"""Classification, extraction, normalisation and validation on pages built word by word
+(no OCR here: the geometry and the text are exactly what the test says), and a new
+document type added as two files, with no code change."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.doctypes import load_types
+from pipeline.model import PageResult, Word
+from pipeline.normalize import normalise
+from pipeline.understand import understand
+from pipeline.validate import validate
+
+CHAR_W, LINE_H = 22, 44  # pixels of one character and one row at 300 dpi
+
+
+def page(rows: list[list[tuple[float, str]]], width: int = 2480, height: int = 3508) -> PageResult:
+    """rows: per printed row, (x as a fraction of the width, text) cells; words laid out left
+    to right from there."""
+    words = []
+    for number, cells in enumerate(rows):
+        top = 200 + number * 70
+        for x, text in cells:
+            left = int(x * width)
+            for word in text.split():
+                words.append(Word(word, left, top, len(word) * CHAR_W, LINE_H, 95.0, number))
+                left += (len(word) + 1) * CHAR_W
+    return PageResult(index=0, rotation=0, skew_deg=0.0, width=width, height=height, dpi=300,
+                      ocr_confidence=95.0, words=words, text="\n".join(" ".join(t for _, t in r) for r in rows))
+
+
+BIRTH = [
+    [(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
+    [(0.38, "GIẤY KHAI SINH")],
+    [(0.1, "Số: 224"), (0.5, "Quyển số: 02/2023")],
+    [(0.1, "Họ, chữ đệm, tên:"), (0.44, "NGUYÊN THỊ AN")],
+    [(0.1, "Ngày, tháng, năm sinh:"), (0.44, "26/04/2023 ghi bằng chữ: Ngày hai mươi sáu")],
+    [(0.1, "Giới tính: Nữ"), (0.4, "Dân tộc: Kinh"), (0.65, "Quốc tịch: Việt Nam")],
+    [(0.1, "Nơi sinh:"), (0.44, "Trung tâm Y tế huyện Hải Lăng, tỉnh Quảng Trị")],
+    [(0.1, "Số định danh cá nhân:"), (0.44, "O45323220301")],
+    [(0.1, "Họ, chữ đệm, tên người mẹ:"), (0.44, "NGUYỄN PHƯƠNG GIANG")],
+    [(0.1, "Năm sinh: 1997"), (0.4, "Dân tộc: Kinh"), (0.65, "Quốc tịch: Việt Nam")],
+    [(0.1, "Nơi cư trú: Số 24 đường Nguyễn Huệ, phường Duy Tân, thành phố Kon Tum")],
+    [(0.1, "Họ, chữ đệm, tên người cha:"), (0.44, "NGUYỄN QUANG KHOA")],
+    [(0.1, "Năm sinh: 1981"), (0.4, "Dân tộc: Kinh"), (0.65, "Quốc tịch: Việt Nam")],
+    [(0.1, "Nơi đăng ký:"), (0.44, "Ủy ban nhân dân xã Mỹ Thạnh, huyện Hải Lăng, tỉnh")],
+    [(0.1, "Quảng Trị")],
+    [(0.1, "Ngày, tháng, năm đăng ký:"), (0.44, "ngày 01 tháng 6 năm 2023")],
+]
+
+
+def test_birth_certificate_fields_by_label():
+    got = understand([page(BIRTH)], load_types())
+    assert got.document_type == "giay_khai_sinh" and got.type_confidence > 0.8
+    assert got.fields == {
+        "so": "224", "quyen_so": "02/2023", "ho_ten": "NGUYỄN THỊ AN", "ngay_sinh": "2023-04-26",
+        "gioi_tinh": "Nữ", "dan_toc": "Kinh", "quoc_tich": "Việt Nam",
+        "noi_sinh": "Trung tâm Y tế huyện Hải Lăng, tỉnh Quảng Trị",
+        "so_dinh_danh": "045323220301",  # O read for 0 where a digit must be
+        "me_ho_ten": "NGUYỄN PHƯƠNG GIANG", "me_nam_sinh": 1997,
+        "cha_ho_ten": "NGUYỄN QUANG KHOA", "cha_nam_sinh": 1981,
+        "noi_dang_ky": "Ủy ban nhân dân xã Mỹ Thạnh, huyện Hải Lăng, tỉnh Quảng Trị",
+        "ngay_dang_ky": "2023-06-01"}
+    assert got.errors == [] and got.owners == ["045323220301"]
+    assert got.archive["TypeName"] == "Giấy khai sinh" and got.archive["ConfidenceLevel"] == "02"
+
+
+def test_titles_without_diacritics_still_classify():
+    bare = [[(x, t.upper().replace("Ấ", "A").replace("Ả", "A").replace("Ì", "I")) for x, t in row]
+            for row in BIRTH[:3]] + BIRTH[3:]
+    bare[2] = [(0.38, "GIAY KHAI SINH")]
+    assert understand([page(bare)], load_types()).document_type == "giay_khai_sinh"
+
+
+def test_unknown_page_has_no_type_and_no_fields():
+    got = understand([page([[(0.1, "Biên lai thu tiền điện tháng 5")], [(0.1, "Tổng cộng: 250.000 đồng")]])],
+                     load_types())
+    assert got.document_type is None and got.fields == {}
+
+
+def test_marriage_columns_are_kept_apart():
+    rows = [[(0.3, "GIẤY CHỨNG NHẬN KẾT HÔN")], [(0.1, "Số: 53"), (0.5, "Quyển số: 01/2024")],
+            [(0.45, "Bên chồng"), (0.72, "Bên vợ")],
+            [(0.1, "Họ, chữ đệm, tên:"), (0.42, "NGUYỄN MINH ANH"), (0.7, "VÕ THANH NGA")],
+            [(0.42, "KIÊN")],
+            [(0.1, "Ngày, tháng, năm sinh:"), (0.42, "17/02/1983"), (0.7, "17/01/1993")],
+            [(0.1, "Dân tộc:"), (0.42, "Kinh"), (0.7, "Tày")],
+            [(0.1, "Số định danh cá nhân:"), (0.42, "062083123456"), (0.7, "062193654321")]]
+    got = understand([page(rows)], load_types())
+    assert got.document_type == "giay_chung_nhan_ket_hon"
+    f = got.fields
+    assert (f["chong_ho_ten"], f["vo_ho_ten"]) == ("NGUYỄN MINH ANH KIÊN", "VÕ THANH NGA")
+    assert (f["chong_ngay_sinh"], f["vo_ngay_sinh"]) == ("1983-02-17", "1993-01-17")
+    assert (f["chong_dan_toc"], f["vo_dan_toc"]) == ("Kinh", "Tày")
+    assert sorted(got.owners) == ["062083123456", "062193654321"]
+
+
+@pytest.mark.parametrize("kind,raw,expected", [
+    ("date", "05/03/2021", "2021-03-05"),
+    ("date", "ngày 05 tháng 3 năm 2021", "2021-03-05"),
+    ("date", "Ngay O5 thang 3 nam 2O21", "2021-03-05"),
+    ("date", "31/02/2021", None),  # no such day: omitted, never guessed
+    ("personal_id", "O62 221 OO1234", "062221001234"),
+    ("personal_id", "06222100123", None),  # 11 digits
+    ("area", "1.234,5 m²", 1234.5),
+    ("area", "267,1 m2, (bằng chữ: ...)", 267.1),
+    ("code", "AB l23456", "AB 123456"),
+    ("code", "0S 123456", "OS 123456"),  # letters where the mask wants letters
+    ("sex", "Nũ", "Nữ"),
+    ("ethnic", "E De", "Ê Đê"),  # diacritics lost: the group meant
+    ("ethnic", "Ê-đê", "Ê-đê"),  # a known printed spelling is kept
+    ("symbol", "511/ QĐ - UBND", "511/QĐ-UBND"),
+    ("name", "NGUYÊN  VĂN   AN....", "NGUYỄN VĂN AN"),
+])
+def test_normalisers(kind, raw, expected):
+    options = {"mask": "AA 999999"} if kind == "code" else {}
+    assert normalise(kind, raw, options) == expected
+
+
+def _errors(doc_type: str, fields: dict) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for e in validate(load_types()[doc_type], fields, today=date(2026, 11, 24)):
+        out.setdefault(e["field"], []).append(e["message"])
+    return out
+
+
+def test_personal_id_is_checked_against_birth_and_sex():
+    ok = {"ho_ten": "A B", "ngay_sinh": "2023-04-26", "gioi_tinh": "Nữ", "so_dinh_danh": "045323220301"}
+    assert _errors("giay_khai_sinh", ok) == {}
+    assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "so_dinh_danh": "003323220301"})  # no province 003
+    assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "gioi_tinh": "Nam"})  # 3 = female, 2000s
+    assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "ngay_sinh": "2021-04-26"})  # year digits 23
+    assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "ngay_sinh": "1923-04-26"})  # century
+
+
+def test_dates_in_order_not_in_future_and_known_ethnic_group():
+    errors = _errors("trich_luc_khai_tu", {"ngay_sinh": "1990-01-01", "ngay_chet": "1989-05-05",
+                                          "ngay_dang_ky": "2027-01-01", "dan_toc": "Klingon"})
+    assert set(errors) == {"ngay_chet", "ngay_dang_ky", "dan_toc"}
+    assert all("Vietnamese" not in m for ms in errors.values() for m in ms)
+    bad_symbol = _errors("van_ban_hanh_chinh", {"so_ky_hieu": "511QĐUBND"})
+    assert "so_ky_hieu" in bad_symbol
+
+
+def test_a_new_document_type_is_two_files(tmp_path):
+    """An eighth type, defined here as data only, is recognised and read."""
+    (tmp_path / "giay_phep_lai_xe.schema.json").write_text(json.dumps({
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+        "properties": {"so": {"type": "string", "pattern": r"^\d{12}$"},
+                       "ho_ten": {"type": "string"}, "hang": {"type": "string", "enum": ["A1", "A2", "B1", "B2", "C"]},
+                       "ngay_sinh": {"type": "string", "format": "date"}},
+        "additionalProperties": False}), "utf-8")
+    (tmp_path / "giay_phep_lai_xe.rules.json").write_text(json.dumps({
+        "type": "giay_phep_lai_xe", "name": "Giấy phép lái xe",
+        "classify": {"titles": ["GIẤY PHÉP LÁI XE", "DRIVER'S LICENSE"], "keywords": ["Hạng", "Class"]},
+        "fields": {"so": {"labels": ["Số / No."], "kind": "digits"},
+                   "ho_ten": {"labels": ["Họ tên / Full name"], "kind": "name"},
+                   "ngay_sinh": {"labels": ["Ngày sinh / Date of birth"], "kind": "date"},
+                   "hang": {"labels": ["Hạng / Class"]}},
+        "owners": [], "archive": {"TypeName": "Giấy phép lái xe"}}, ensure_ascii=False), "utf-8")
+    rows = [[(0.3, "GIẤY PHÉP LÁI XE")], [(0.3, "DRIVER'S LICENSE")], [(0.1, "Số / No.: 790123456789")],
+            [(0.1, "Họ tên / Full name: TRẦN VĂN BÌNH")], [(0.1, "Ngày sinh / Date of birth: 02/09/1990")],
+            [(0.1, "Hạng / Class: Z9")]]
+    got = understand([page(rows)], load_types((str(tmp_path),)))
+    assert got.document_type == "giay_phep_lai_xe"
+    assert got.fields == {"so": "790123456789", "ho_ten": "TRẦN VĂN BÌNH", "ngay_sinh": "1990-09-02", "hang": "Z9"}
+    assert [e["field"] for e in got.errors] == ["hang"]  # its own schema checks it
+    assert "giay_phep_lai_xe" not in load_types()  # the shipped set is unchanged
+
+
+def test_shipped_rules_match_their_schemas():
+    for key, doc_type in load_types().items():
+        assert set(doc_type.schema["properties"]) == {f.key for f in doc_type.fields}, key
+        assert Path(__file__).parents[1].joinpath("schemas", "documents", f"{key}.rules.json").is_file()
+
+
+def test_id_card_expiry_follows_the_birthday():
+    card = {"so": "040201674332", "ngay_sinh": "2001-03-05", "gioi_tinh": "Nam"}
+    assert _errors("can_cuoc", {**card, "co_gia_tri_den": "2026-03-05"}) == {}
+    assert "co_gia_tri_den" in _errors("can_cuoc", {**card, "co_gia_tri_den": "2026-08-05"})
