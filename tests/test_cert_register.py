@@ -10,7 +10,6 @@ import csv
 import io
 import subprocess
 import threading
-import uuid
 from datetime import date, datetime, timezone
 
 import pikepdf
@@ -19,12 +18,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.naming import VIETNAM
 from storage.cert_register import CSV_HEADER, CertRegister, RegisterError, metadata
 from storage.index_db import alembic_config, make_engine
+from tests.conftest import postgres_schema
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARCH = datetime(2026, 3, 5, 10, 0, tzinfo=VIETNAM)
@@ -39,16 +39,8 @@ def request(i: int = 0, **changes) -> dict:
 
 @pytest.fixture
 def pg_url():
-    schema = f"cert_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("cert_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,15 +4,11 @@ PostgreSQL; processing the same scans again never duplicates a record."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from pipeline.text import strip_accents
-
-POSTGRES = os.environ.get("SOHOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.conftest import postgres_schema
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +30,8 @@ def database(request):
     if request.param == "sqlite":
         yield {}
         return
-    schema = f"sohoa_find_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield {"SOHOA_DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{schema}"}
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema("sohoa_find") as url:
+        yield {"SOHOA_DATABASE_URL": url}
 
 
 def test_find_by_owner_field_and_words(batch, database, run_sohoa, tmp_path):

@@ -9,16 +9,16 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from cli.find import find
 from storage.index import DocumentIndex, fold
 from storage.index_db import alembic_config
+from tests.conftest import postgres_schema
 from workers.settings import Settings
 
 POSTGRES = os.environ.get("SOHOA_TEST_POSTGRES_URL",
@@ -31,16 +31,8 @@ def url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'index.sqlite'}"
         return
-    schema = f"sohoa_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
