@@ -8,6 +8,7 @@ Exit codes: 0 every copy made, signed and verified; 1 the original or a copy was
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def certify(source: str, requester: str, certifier: str, certifier_title: str, c
     certifier and the agency, verified, and recorded in the register under one number."""
     from workers.certify import CertifyFailure, CertifyRequest, certify as run
 
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        # pyHanko logs every failed check with a traceback; our refusal says it all
+        for name in ("pyhanko", "pyhanko_certvalidator"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     request = CertifyRequest(source=source, requester=requester, certifier_name=certifier,
                              certifier_title=certifier_title, copies=copies, book=book,
                              out=out, document_name=document_name, notes=notes)
@@ -58,6 +63,9 @@ def certify(source: str, requester: str, certifier: str, certifier_title: str, c
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         click.echo(summary_text(summary))
+    for note in dict.fromkeys(c["pades_fallback"] for c in summary["copies"]
+                              if c["pades_fallback"]):
+        click.echo(f"Lưu ý: {note}", err=True)
     if summary["test_signatures"]:
         click.echo("Lưu ý: ký bằng chứng thư THỬ NGHIỆM (không có giá trị pháp lý); cấu hình "
                    "SOHOA_SIGNING_P12 và SOHOA_CERTIFIER_P12 để ký thật.", err=True)
@@ -109,6 +117,8 @@ def export(year: int, month: int | None, fmt: str, out: Path | None,
         url = database_url(settings, out)
     except CertifyFailure as exc:
         raise click.UsageError(exc.message) from None
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise click.UsageError(f"không có sổ chứng thực trong {out} (chưa chứng thực lần nào).")
     with CertRegister(url) as book:
         if fmt == "pdf":
             output.write_bytes(book.export_pdf(year, month, agency=settings.agency_name))

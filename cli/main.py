@@ -145,11 +145,12 @@ def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
 
 
 def _register_commands() -> None:
+    from cli.certify import certify, register
     from cli.find import find
     from cli.verify import verify
 
-    main.add_command(find)
-    main.add_command(verify)
+    for command in (find, verify, certify, register):
+        main.add_command(command)
 
 
 _register_commands()

@@ -14,16 +14,15 @@ import click
 
 
 def _trust_roots(extra: tuple[Path, ...]) -> list:
-    from pipeline.identity import SigningError, identity_ca_cert_path
+    from pipeline.identity import SigningError
     from pipeline.pades import trust_roots_from_env
     from workers.settings import Settings
 
     paths: list[Path] = []
     try:
-        settings = Settings()
-        test_ca = identity_ca_cert_path(settings.home, settings.agency_name)
-        if test_ca.is_file():
-            paths.append(test_ca)
+        from workers.certify import development_ca_paths
+
+        paths += development_ca_paths(Settings())
     except Exception as exc:  # a broken environment must not stop a verification
         logging.getLogger(__name__).warning("test identity CA not used: %s", exc)
     try:

@@ -197,6 +197,11 @@ def _drop_signatures(pdf: pikepdf.Pdf) -> None:
     for key in ("/AcroForm", "/Perms", "/DSS"):
         if key in pdf.Root:
             del pdf.Root[key]
+    extensions = pdf.Root.get("/Extensions")
+    if extensions is not None and "/ESIC" in extensions:  # the signer's PAdES extension
+        del extensions["/ESIC"]
+        if not extensions.keys():
+            del pdf.Root["/Extensions"]
 
 
 def make_certified_copy(original_pdf: bytes, statement: CertificationStatement) -> bytes:

@@ -319,7 +319,10 @@ async def _sign_once(pdf: bytes, meta: PdfSignatureMetadata, signer: Signer, *, 
         sizes = _RESERVED.setdefault(signer, {})
         key = (level, profile.md_algorithm)
         if key not in sizes:
-            sizes[key] = await session.estimate_signature_container_size(info)
+            try:  # a dry run that already asks the TSA for a timestamp
+                sizes[key] = await session.estimate_signature_container_size(info)
+            except TimestampRequestError as e:
+                raise _ServiceDown("tsa", str(e.__cause__ or e)) from e
         tbs = session.prepare_tbs_document(
             validation_info=info, bytes_reserved=sizes[key], appearance_text_params=text_params
         )

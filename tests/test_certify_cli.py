@@ -192,7 +192,8 @@ def test_a_copy_that_does_not_verify_is_not_handed_out(digitized, cli, pki, tmp_
     """Real identities whose CA nobody configured as trusted (no SOHOA_TRUST_ROOTS)."""
     out, document_id = digitized
     env = _pki_identities(pki, tmp_path)
-    run = cli(certify, document_id, *PEOPLE, "--out", tmp_path / "copies", env=env)
+    original = next(out.rglob(f"{document_id}.pdf"))  # a fresh register in another folder
+    run = cli(certify, original, *PEOPLE, "--out", tmp_path / "copies", env=env)
     assert run.exit_code == 1 and "không qua kiểm tra chữ ký số" in run.stderr, run.output
     assert not (tmp_path / "copies" / "certified").exists()
     year = datetime.now(VIETNAM).year
@@ -225,7 +226,7 @@ def test_b_lta_copy_of_a_file_with_real_identities(digitized, cli, pki, tmp_path
     root.write_bytes(pki.root.dump())
     env = {**_pki_identities(pki, tmp_path), "SOHOA_SIGNING_LEVEL": "B-LTA",
            "SOHOA_TSA_URL": pki.tsa_url, "SOHOA_TRUST_ROOTS": str(root)}
-    signed_original = next(p for p in out.rglob(f"{document_id}.pdf"))
+    signed_original = next(out.rglob(f"{document_id}.pdf"))
     run = cli(certify, signed_original, *PEOPLE, "--out", tmp_path / "lta", "--json",
               "--document-name", "Giấy khai sinh của Trần Văn Minh", env=env)
     assert run.exit_code == 0, run.output
@@ -256,3 +257,5 @@ def test_register_export(certified, digitized, cli, tmp_path):
                "-o", pdf).exit_code == 0
     assert pikepdf.pdfa.validate_written(pdf, "2b").passed
     assert cli(register, "export", "--year", year, "--format", "pdf").exit_code == 2
+    assert cli(register, "export", "--year", year, "--out", tmp_path).exit_code == 2
+    assert not (tmp_path / ".sohoa").exists()  # no empty register made by a typo

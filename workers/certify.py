@@ -43,7 +43,7 @@ from pipeline.verify import verify_pdf
 from workers.settings import Settings
 
 __all__ = ["CertifyFailure", "CertifyRequest", "Original", "certifier_test_name", "certify",
-           "load_original", "test_trust_root_paths"]
+           "database_url", "development_ca_paths", "load_original"]
 REASON = "Chứng thực bản sao điện tử từ bản chính"
 _BOOK = re.compile(r"^\d{2,3}/\d{4}$")
 
@@ -72,7 +72,7 @@ class CertifyRequest:
 
 @dataclass(frozen=True)
 class Original:
-    pdf: bytes  # the PDF/A to copy (may carry the digitization signature)
+    pdf: bytes  # the PDF/A to copy, as it was before any signature
     original_id: str
     document_name: str
     pages: int
@@ -93,7 +93,7 @@ def certifier_test_name(agency_name: str) -> str:
     return f"{agency_name} - cán bộ chứng thực"
 
 
-def test_trust_root_paths(settings: Settings) -> list[Path]:
+def development_ca_paths(settings: Settings) -> list[Path]:
     """The development CAs (agency's and certifier's) that exist under SOHOA_HOME."""
     names = (settings.agency_name, certifier_test_name(settings.agency_name))
     return [p for p in (identity_ca_cert_path(settings.home, n) for n in names) if p.is_file()]
@@ -101,8 +101,9 @@ def test_trust_root_paths(settings: Settings) -> list[Path]:
 
 # ------------------------------------------------------------------------ the original
 
-def _pdfa_facts(data: bytes, name: str) -> tuple[int, str | None, str | None]:
-    """(pages, dc:title, xmp:CreateDate) of a PDF/A, or a refusal saying what it is not."""
+def _pdfa_facts(data: bytes, name: str) -> tuple[int, str | None, str | None, str | None]:
+    """(pages, dc:title, dc:type, xmp:CreateDate) of a PDF/A, or a refusal saying what it
+    is not. pipeline.pdfa writes the document id as dc:title, its TypeName as dc:type."""
     if b"%PDF-" not in data[:1024]:
         raise CertifyFailure(f"Tệp {name} không phải tệp PDF.")
     try:
@@ -116,40 +117,47 @@ def _pdfa_facts(data: bytes, name: str) -> tuple[int, str | None, str | None]:
             raise CertifyFailure(f"Tệp {name} bị mã hóa, không thể chứng thực.")
         meta = pdf.open_metadata()
         claim, title, created = meta.pdfa_status, meta.get("dc:title"), meta.get("xmp:CreateDate")
+        kind = next(iter(sorted(meta.get("dc:type") or [])), None)
         pages = len(pdf.pages)
     if not claim or claim[0] not in "123":
         raise CertifyFailure(f"Tệp {name} không phải PDF/A nên không dùng làm bản chính.")
     report = pikepdf.pdfa.validate_written(io.BytesIO(data), f"{claim[0]}b")
-    # a signed original: the checker leaves only its signature form unchecked
+    # signed in its first revision: the checker leaves only the signature form unchecked
     if report.violations or any("/AcroForm" not in f.where for f in report.unsupported):
         raise CertifyFailure(f"Tệp {name} không đạt chuẩn PDF/A-{claim}, không chứng thực được.")
-    return pages, title, created
+    return pages, title, kind, created
 
 
-def _signed_conversion(signed: bytes) -> ConversionInfo | None:
-    """When and by whom the digitization signature says the original was made."""
+def _digitization(data: bytes) -> tuple[bytes, ConversionInfo | None]:
+    """The revision before the first signature (the PDF/A as the digitizing agency signed
+    it) and when and by whom that signature, if intact, says it was made."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
     try:
-        sigs = [s for s in PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures
-                if s.sig_object_type == "/Sig"]
-        if not sigs or sigs[0].self_reported_timestamp is None:
-            return None
-        sig = sigs[0]
-        if validate_sig_integrity(sig.signer_info, sig.signer_cert, "data",
-                                  sig.compute_digest()) != (True, True):
-            return None  # a broken signature proves nothing
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        sig = min(reader.embedded_signatures, key=lambda s: s.signed_revision, default=None)
+        if sig is None:
+            return data, None
+        if sig.signed_revision > 0:  # cut after the previous revision's %%EOF and newline
+            eof = data.find(b"%%EOF", reader.xrefs.get_xref_container_info(
+                sig.signed_revision - 1).end_location)
+            if eof >= 0:
+                data = data[:eof + 5 + len(re.match(rb"\r\n|\r|\n|", data[eof + 5:]).group())]
+        if sig.sig_object_type != "/Sig" or sig.self_reported_timestamp is None or \
+                validate_sig_integrity(sig.signer_info, sig.signer_cert, "data",
+                                       sig.compute_digest()) != (True, True):
+            return data, None  # a broken signature proves nothing
         subject = sig.signer_cert.subject.native
         by = subject.get("organization_name") or subject.get("common_name")
-        return ConversionInfo(sig.self_reported_timestamp, " ".join(by) if isinstance(by, list)
-                              else str(by)) if by else None
-    except Exception:
-        return None
+        by = " ".join(by) if isinstance(by, list) else by
+        return data, ConversionInfo(sig.self_reported_timestamp, by) if by else None
+    except Exception:  # not a PDF pyHanko reads: _pdfa_facts says what is wrong
+        return data, None
 
 
-def _conversion(signed: bytes | None, created: str | None, agency: str) -> ConversionInfo:
-    found = _signed_conversion(signed) if signed else None
+def _conversion(found: ConversionInfo | None, created: str | None,
+                agency: str) -> ConversionInfo:
     if found is not None:
         return found
     try:
@@ -172,7 +180,7 @@ def database_url(settings: Settings, out: Path | None) -> str:
     if settings.database_url:
         return settings.database_url
     if out is None:
-        raise CertifyFailure("Cần --out THƯ_MỤC_KẾT_QUẢ (hoặc đặt SOHOA_DATABASE_URL).", usage=True)
+        raise CertifyFailure("Cần --out THƯ_MỤC_KẾT_QUẢ (hoặc đặt SOHOA_DATABASE_URL).", True)
     return settings.database_for(out)
 
 
@@ -181,10 +189,11 @@ def load_original(source: str, settings: Settings, out: Path | None,
     """The original named by a path, else by a document id in the index."""
     path = Path(source)
     if path.is_file():
-        data = path.read_bytes()
-        pages, title, created = _pdfa_facts(data, path.name)
-        return Original(data, str(title or path.name), document_name or str(title or path.name),
-                        pages, _conversion(data, created, settings.agency_name), None)
+        data, found = _digitization(path.read_bytes())
+        pages, title, kind, created = _pdfa_facts(data, path.name)
+        title = str(title or path.name)
+        return Original(data, title, document_name or (f"{kind} ({title})" if kind else title),
+                        pages, _conversion(found, created, settings.agency_name), None)
     from storage.index import DocumentIndex
 
     url = database_url(settings, out)
@@ -202,10 +211,11 @@ def load_original(source: str, settings: Settings, out: Path | None,
         raise CertifyFailure(f"Không đọc được tệp PDF/A của tài liệu {source}.") from None
     if hit.sha256.get("pdfa") and hashlib.sha256(data).hexdigest() != hit.sha256["pdfa"]:
         raise CertifyFailure(f"Tệp PDF/A của tài liệu {source} đã bị thay đổi so với khi số hóa.")
-    pages, _, created = _pdfa_facts(data, hit.path("pdfa").name)
-    signed = signed if signed and signed.startswith(data) else None  # signed this very PDF/A
+    pages, _, _, created = _pdfa_facts(data, hit.path("pdfa").name)
+    signed_pdfa, found = _digitization(signed) if signed else (None, None)
+    found = found if signed_pdfa == data else None  # a signature over this very PDF/A
     return Original(data, hit.document_id, document_name or _indexed_name(hit), pages,
-                    _conversion(signed, created, settings.agency_name), Path(hit.out_root))
+                    _conversion(found, created, settings.agency_name), Path(hit.out_root))
 
 
 # -------------------------------------------------------------------- signing set-up
@@ -243,9 +253,10 @@ def _profile(settings: Settings, roots: tuple) -> SigningProfile:
 
 
 def _sign_and_verify(unsigned: bytes, copy_pages: int, st: CertificationStatement,
-                     certifier, agency, profile: SigningProfile, roots: tuple) -> tuple[bytes, str]:
-    """Certifier first, then the agency, into the copy's reserved fields; the signed copy
-    and the lowest PAdES level reached, or a refusal if it does not verify."""
+                     certifier, agency, profile: SigningProfile, roots: tuple):
+    """Certifier first, then the agency, into the copy's reserved fields: (signed copy,
+    lowest PAdES level reached, why it fell back or None), or a refusal if it does not
+    verify."""
     boxes = [SignatureBox(f.name, f.page_index, f.rect) for f in signature_fields(copy_pages)]
     when = datetime.now(VIETNAM).replace(microsecond=0)
     lines = [f"Ký bởi: {st.certifier_name}", st.certifier_title,
@@ -254,50 +265,65 @@ def _sign_and_verify(unsigned: bytes, copy_pages: int, st: CertificationStatemen
                           field=boxes[0], lines=lines, reason=REASON)
     second = sign_document(first.pdf, agency, agency_name=st.agency_name, profile=profile,
                            signing_time=datetime.now(VIETNAM), field=boxes[1], reason=REASON)
-    report = verify_pdf(second.pdf, trust_roots=roots, name=st.copy_id)
+    level = min(first.level, second.level, key=lambda lv: lv.rank)
+    # below B-LT the file carries no revocation data: check it now, at issuance
+    report = verify_pdf(second.pdf, trust_roots=roots, online=not level.embeds_revinfo,
+                        name=st.copy_id)
     fields = [s.field for s in report.signatures if s.kind == "signature"]
     if not report.ok or not report.pdfa.passed or fields != [CERTIFIER_FIELD, AGENCY_FIELD]:
         why = [*report.problems, *(p for s in report.signatures for p in s.problems)]
         raise CertifyFailure(f"Bản sao {st.verification_code} không qua kiểm tra chữ ký số nên "
-                             f"không được cấp: {'; '.join(why) or 'thiếu chữ ký'}")
-    return second.pdf, min(first.level, second.level, key=lambda lv: lv.rank).value
+                             f"không được cấp: {' '.join(dict.fromkeys(why)) or 'thiếu chữ ký.'}")
+    fell_back = " ".join(dict.fromkeys(filter(None, (first.fallback_reason,
+                                                      second.fallback_reason))))
+    return second.pdf, level.value, fell_back or None
 
 
 # ------------------------------------------------------------------------------ entry
 
-def certify(request: CertifyRequest, settings: Settings | None = None) -> dict:
-    """Make, sign, verify and write the request's copies; returns the summary (also
-    written as JSON). Raises CertifyFailure with one Vietnamese sentence."""
-    from storage.cert_register import CertRegister, RegisterError
-    from workers.graph import load_identity
-
-    settings = settings or Settings()
+def _check(request: CertifyRequest, settings: Settings) -> None:
     if request.book is not None and not _BOOK.match(request.book):
-        raise CertifyFailure(f"Quyển số {request.book!r} không hợp lệ (dạng 01/2026).",
-                             usage=True)
+        raise CertifyFailure(f"Quyển số {request.book!r} không hợp lệ (dạng 01/2026).", True)
     try:
         verify_url(settings.public_base_url, "0" * 12)
     except ValueError:
-        raise CertifyFailure("SOHOA_PUBLIC_BASE_URL phải là địa chỉ http(s).", usage=True) from None
+        raise CertifyFailure("SOHOA_PUBLIC_BASE_URL phải là địa chỉ http(s).", True) from None
     if request.out is None and (not settings.database_url or Path(request.source).is_file()):
         raise CertifyFailure("Cần --out THƯ_MỤC_KẾT_QUẢ.", usage=True)
+
+
+def _signers(settings: Settings, stack: ExitStack):
+    """(certifier, agency, profile, trust roots), checked before a number is taken."""
+    from workers.graph import load_identity
+
+    try:
+        certifier = stack.enter_context(_certifier_identity(settings))
+        agency = stack.enter_context(load_identity(settings))
+        if certifier.is_test != agency.is_test:
+            raise CertifyFailure("Chứng thư số của người chứng thực và của cơ quan phải cùng "
+                                 "là thật hoặc cùng là thử nghiệm.", usage=True)
+        roots = trust_roots_from_env(development_ca_paths(settings))
+        for identity in (certifier, agency):
+            check_signer_certificate(identity.certificate, datetime.now(VIETNAM))
+    except SigningError as exc:  # IdentityError too: wrong passphrase, missing file...
+        raise CertifyFailure(exc.message, usage=True) from None
+    except OSError as exc:  # a passphrase file
+        raise CertifyFailure(f"Không đọc được tệp {exc.filename}.", usage=True) from None
+    return certifier, agency, _profile(settings, roots), roots
+
+
+def certify(request: CertifyRequest, settings: Settings | None = None) -> dict:
+    """Make, sign, verify and write the request's copies; returns the summary (also
+    written as JSON). Raises CertifyFailure (one Vietnamese sentence)."""
+    from storage.cert_register import CertRegister, RegisterError
+
+    settings = settings or Settings()
+    _check(request, settings)
     original = load_original(request.source, settings, request.out, request.document_name)
     out = Path(request.out or original.out_root)
-    url = database_url(settings, out)
     with ExitStack() as stack:
-        try:
-            certifier = stack.enter_context(_certifier_identity(settings))
-            agency = stack.enter_context(load_identity(settings))
-            if certifier.is_test != agency.is_test:
-                raise CertifyFailure("Chứng thư số của người chứng thực và của cơ quan phải cùng "
-                                     "là thật hoặc cùng là thử nghiệm.", usage=True)
-            roots = trust_roots_from_env(test_trust_root_paths(settings))
-            profile = _profile(settings, roots)
-            for identity in (certifier, agency):
-                check_signer_certificate(identity.certificate, datetime.now(VIETNAM))
-        except (SigningError, OSError) as exc:  # IdentityError is a SigningError
-            raise CertifyFailure(getattr(exc, "message", None) or str(exc), usage=True) from None
-        register = stack.enter_context(CertRegister(url))
+        certifier, agency, profile, roots = _signers(settings, stack)
+        register = stack.enter_context(CertRegister(database_url(settings, out)))
         try:
             entry = register.allocate(
                 original_id=original.original_id, requester=request.requester,
@@ -306,8 +332,8 @@ def certify(request: CertifyRequest, settings: Settings | None = None) -> dict:
                 pages=original.pages, notes=request.notes, book=request.book)
         except RegisterError as exc:
             raise CertifyFailure(str(exc)) from None
-        copies = []
         try:
+            copies = []
             for copy_id in entry.copy_ids:
                 st = CertificationStatement(
                     number=entry.number, book=entry.book, date=entry.certified_on,
@@ -316,16 +342,27 @@ def certify(request: CertifyRequest, settings: Settings | None = None) -> dict:
                     copy_id=copy_id, public_base_url=settings.public_base_url,
                     document_name=original.document_name, original_id=original.original_id,
                     conversion=original.conversion)
-                signed, level = _sign_and_verify(make_certified_copy(original.pdf, st),
-                                                 original.pages + 1, st, certifier, agency,
-                                                 profile, roots)
-                copies.append((st, signed, level))
-        except (CertifyError, SigningError, CertifyFailure) as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            register.add_note(entry.year, entry.number, f"Không cấp được bản sao: {message}")
+                unsigned = make_certified_copy(original.pdf, st)
+                copies.append((st, *_sign_and_verify(unsigned, original.pages + 1, st,
+                                                     certifier, agency, profile, roots)))
+            return _write(out, entry, original, copies, test=agency.is_test)
+        except Exception as exc:  # the number stays taken: the register says why
+            message = _why(exc)
+            register.add_note(entry.year, entry.number,
+                              f"Không cấp được bản sao: {message or 'lỗi hệ thống'}")
+            if message is None:
+                raise
             raise CertifyFailure(f"Số chứng thực {entry.number} đã vào sổ (có ghi chú) nhưng "
                                  f"không cấp được bản sao: {message}") from None
-    return _write(out, entry, original, copies, test=agency.is_test)
+
+
+def _why(exc: Exception) -> str | None:
+    """The Vietnamese reason a copy was not handed out; None for a bug."""
+    if isinstance(exc, OSError):
+        return f"không ghi được tệp ({exc.strerror or exc})"
+    if isinstance(exc, (CertifyError, SigningError, CertifyFailure)):
+        return getattr(exc, "message", None) or str(exc)
+    return None
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -336,14 +373,14 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _write(out: Path, entry, original: Original, copies: list, test: bool) -> dict:
-    folder = Path("certified") / str(entry.year)
+    folder, stem = Path("certified") / str(entry.year), f"{entry.number:06d}"
     listed = []
-    for st, signed, level in copies:
-        rel = folder / f"{entry.number:06d}-{st.copy_id}.pdf"
+    for st, signed, level, fell_back in copies:
+        rel = folder / f"{stem}-{st.copy_id}.pdf"
         _write_new(out / rel, signed)
         listed.append({"copy_id": st.copy_id, "code": st.verification_code,
                        "verify_url": st.verify_url, "file": str(rel), "pades_level": level,
-                       "sha256": hashlib.sha256(signed).hexdigest()})
+                       "pades_fallback": fell_back, "sha256": hashlib.sha256(signed).hexdigest()})
     summary = {
         "number": entry.number, "year": entry.year, "book": entry.book,
         "book_label": book_label(entry.book), "date": entry.certified_on.isoformat(),
@@ -351,9 +388,8 @@ def _write(out: Path, entry, original: Original, copies: list, test: bool) -> di
         "original": {"id": original.original_id, "name": original.document_name,
                      "pages": original.pages},
         "fee": entry.fee, "fee_per_copy": fee(original.pages), "test_signatures": test,
-        "out_root": str(out.resolve()), "summary_file": str(folder / f"{entry.number:06d}.json"),
-        "copies": listed,
-    }
+        "out_root": str(out.resolve()), "summary_file": str(folder / f"{stem}.json"),
+        "copies": listed}
     _write_new(out / summary["summary_file"],
                json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
     return summary

@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     signing_passphrase: SecretStr | None = None
     signing_passphrase_file: Path | None = None
 
+    # Certified copies: the certifier's own PKCS#12 and its passphrase (value or file).
+    certifier_p12: Path | None = None
+    certifier_passphrase: SecretStr | None = None
+    certifier_passphrase_file: Path | None = None
+    # PAdES level of new signatures (B-B, B-T, B-LT, B-LTA), lowest fallback, timestamp server.
+    signing_level: str = "B-B"
+    signing_min_level: str | None = None
+    tsa_url: str | None = None
+
     # Celery is used when a broker is configured; otherwise pages run in local processes.
     broker_url: str | None = None
     result_backend: str | None = None
