@@ -29,7 +29,7 @@ from workers.settings import Settings
 # pixels, and stays small.
 
 log = logging.getLogger("sohoa.graph")
-STAGE_VERSION = "2"  # bump when a stage's output changes, so old results are not reused
+STAGE_VERSION = "3"  # bump when a stage's output changes, so old results are not reused
 INTERNAL_ERROR = ("Lỗi hệ thống khi xử lý tài liệu này; lỗi đã được ghi lại để kỹ thuật viên "
                   "kiểm tra, các tài liệu khác vẫn được xử lý.")
 
@@ -143,11 +143,12 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     turned = orient.turn(loaded.pixels, found.rotation)
     height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
     jpeg_key = ctx.store.put(pdfa.encode_page_image(turned))
-    grey = orient.to_grey(turned)
-    del loaded.pixels, turned  # nothing large stays alive while Tesseract runs
-    ocr_input = ocr.clean_for_ocr(orient.apply(grey, 0, found.skew_deg), dpi := loaded.dpi)
-    del grey
-    read = ocr.ocr_page(ocr_input, dpi, s.ocr())
+    del loaded.pixels
+    # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
+    ocr_input = ocr.prepare(turned, found.skew_deg, dpi := loaded.dpi)
+    del turned  # only the (smaller) OCR copy stays alive while Tesseract runs
+    read = ocr.read(ocr_input, s.ocr())
+    del ocr_input
     result = PageResult(index=index, rotation=found.rotation, skew_deg=found.skew_deg,
                         width=width, height=height, dpi=dpi, ocr_confidence=read.confidence,
                         words=read.words, text=read.text, colour=colour)

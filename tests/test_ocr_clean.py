@@ -1,0 +1,60 @@
+"""OCR copy and PDF loading: seals go, print under them stays; leaders go, colons stay; a
+scanner's PDF page is its own JPEG; a name hidden by a seal is read."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pikepdf
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import ocr
+from pipeline.load import load_page
+from pipeline.model import Limits, OcrOptions
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+
+
+def _signed_page() -> np.ndarray:
+    page = Image.new("RGB", (1600, 900), (250, 248, 240))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 44)
+    draw.text((150, 150), "Họ, chữ đệm, tên: . . . . . . . . . . . . . . . . NGUYỄN VĂN AN", font=font, fill=(20, 20, 20))
+    draw.text((600, 560), "Trần Thị Bình", font=font, fill=(20, 20, 20))
+    draw.ellipse([520, 380, 940, 800], outline=(205, 35, 45), width=8)  # seal over the name
+    draw.line([(560, 600), (900, 520), (700, 640)], fill=(25, 40, 150), width=3)  # signature
+    return np.asarray(page)
+
+
+def test_seal_is_painted_out_and_black_print_under_it_stays():
+    page = _signed_page()
+    grey = ocr.paint_out_colour_marks(page, ocr.orient.to_grey(page), 300)
+    ring = grey[385:395, 700:760]  # top of the seal's ring, no print there
+    assert ring.min() > 200
+    assert grey[560:620, 600:900].min() < 80  # the name under the seal
+
+
+def test_read_finds_the_name_and_drops_the_leader():
+    page = _signed_page()
+    text = ocr.read(ocr.prepare(page, 0.0, 300), OcrOptions()).text
+    assert "Trần Thị Bình" in text
+    assert "tên:" in text and ". ." not in text
+
+
+def test_scanner_pdf_page_is_its_own_jpeg(tmp_path):
+    scan = np.asarray(Image.fromarray(_signed_page()).convert("L"))
+    jpeg = io.BytesIO()
+    Image.fromarray(scan).save(jpeg, "JPEG", quality=90)
+    pdf = pikepdf.new()
+    image = pikepdf.Stream(pdf, jpeg.getvalue(), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
+                           Width=1600, Height=900, ColorSpace=pikepdf.Name.DeviceGray,
+                           BitsPerComponent=8, Filter=pikepdf.Name.DCTDecode)
+    w, h = 1600 * 72 / 300, 900 * 72 / 300
+    pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, w, h],
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+        Contents=pikepdf.Stream(pdf, f"q {w} 0 0 {h} 0 0 cm /Im0 Do Q".encode()))))
+    pdf.save(tmp_path / "scan.pdf")
+    loaded = load_page(tmp_path / "scan.pdf", "pdf", 0, Limits())
+    assert loaded.pixels.shape == (900, 1600) and round(loaded.dpi) == 300
+    assert np.abs(loaded.pixels.astype(int) - np.asarray(Image.open(jpeg))).max() <= 2
