@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 SHIPPED = Path(__file__).resolve().parents[1] / "schemas"
+DIGITIZED_FROM_PAPER = "02"  # mức độ tin cậy (Nghị định 30/2020 Phụ lục VI)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,27 @@ class DocumentType:
 
     def field(self, key: str) -> FieldRule:
         return next(f for f in self.fields if f.key == key)
+
+    def archive_metadata(self, fields: dict, pages: int) -> dict:
+        """Document-level metadata of Nghị định 30/2020 Phụ lục VI (TypeName, CodeNumber, ...):
+        the rules name the field each comes from, or give a literal."""
+        keys = {f.key for f in self.fields}
+        meta = {}
+        for name, source in self.archive.items():
+            sources = source if isinstance(source, list) else [source]
+            values = [str(fields[s]) for s in sources if s in fields]
+            if values:
+                meta[name] = ", ".join(values)
+            elif not isinstance(source, list) and source not in keys:
+                meta[name] = source  # a literal, e.g. the type's name
+        meta.setdefault("TypeName", self.name)
+        code = meta.get("CodeNumber")
+        if code and "/" in code and meta.get("CodeNotation", code) == code:
+            # "511/QĐ-UBND": số 511, ký hiệu QĐ-UBND
+            meta["CodeNumber"], meta["CodeNotation"] = (p.strip() for p in code.split("/", 1))
+        meta["PageAmount"] = pages
+        meta["ConfidenceLevel"] = DIGITIZED_FROM_PAPER
+        return meta
 
     def display_name(self, key: str) -> str:
         """The field as printed on the form, for messages: "Số định danh cá nhân"."""

@@ -51,6 +51,7 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 
 from pipeline.identity import SigningError, SigningIdentity
 from pipeline.pades import DEFAULT_PROFILE, SigningProfile, SigningResult, sign_with_profile
+from pipeline.text import wrap_words
 
 __all__ = [
     "SignatureBox", "SigningError", "VIETNAM_TZ", "sign_document", "sign_pdf", "stamp_lines",
@@ -358,17 +359,7 @@ def _vietnam_time(signing_time: datetime) -> datetime:
 
 
 def _wrap(words: list[str], first_prefix: str, width_of, max_width: float) -> list[str]:
-    lines: list[str] = []
-    current = first_prefix.rstrip()
-    for word in words:
-        candidate = f"{current} {word}" if current else word
-        if current and width_of(candidate) > max_width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    lines.append(current)
-    return lines
+    return wrap_words(words, width_of, max_width, start=first_prefix.rstrip())
 
 
 def stamp_lines(agency_name: str, signing_time: datetime) -> list[str]:
@@ -585,32 +576,17 @@ def _sign_document(pdf, identity, agency_name, signing_time, profile, field, lin
                       "Không ký số được tài liệu này.", "signing_failed") from e
 
 
-def sign_pdf(
-    pdf: bytes,
-    identity: SigningIdentity,
-    *,
-    agency_name: str | None = None,
-    signing_time: datetime | None = None,
-    profile: SigningProfile | None = None,
-    field: SignatureBox | None = None,
-    lines: list[str] | None = None,
-    field_name: str = "SoHoa",
-    reason: str | None = None,
-    location: str | None = None,
-) -> bytes:
+def sign_pdf(pdf: bytes, identity: SigningIdentity, **options) -> bytes:
     """Sign ``pdf`` and return the signed file (an incremental update: the returned
     bytes start with ``pdf`` unchanged).
 
     By default: PAdES B-B (ETSI.CAdES.detached, SHA-256) with the digitization stamp at
     the top right of page 1 showing ``agency_name`` (default: the certificate's
     organization) and ``signing_time`` (default: now) in Vietnam time (ISO 8601,
-    ``+07:00``); ``signing_time`` must be timezone-aware and is also the signature's
+    ``+07:00``); ``options`` are :func:`sign_document`'s keywords. ``signing_time`` must be timezone-aware and is also the signature's
     ``/M``. ``profile`` chooses the PAdES level and PKI services; ``field`` places the
     signature elsewhere or fills an empty signature field; ``lines`` is the appearance
     text (wrapped to the box). Raises :class:`SigningError` (Vietnamese ``.message``,
     English ``str()``) when the PDF cannot be signed or signing is refused.
     """
-    return sign_document(
-        pdf, identity, agency_name=agency_name, signing_time=signing_time, profile=profile,
-        field=field, lines=lines, field_name=field_name, reason=reason, location=location,
-    ).pdf
+    return sign_document(pdf, identity, **options).pdf

@@ -43,3 +43,19 @@ def tidy_value(text: str) -> str:
     text = re.sub(r"[\s.:;,…·_\-–'\"`|]+$", "", text)
     text = re.sub(r"\s*\.{2,}\s*", " ", text)  # leaders left inside a value
     return collapse(text)
+
+
+def wrap_words(words: list[str], width_of, max_width: float, start: str = "") -> list[str]:
+    """Lines no wider than `max_width` (by `width_of`), broken between words; a word wider
+    than a line stays whole (names are never cut). `start` begins the first line."""
+    lines: list[str] = []
+    current = start
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and width_of(candidate) > max_width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    lines.append(current)
+    return lines

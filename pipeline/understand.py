@@ -56,20 +56,5 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
                        f"giá trị (trên giấy in “{problem.raw[:60]}”), cần nhập tay."})
     owners = [fields[k] for k in doc_type.owners if fields.get(k)]
     return Understanding(doc_type.key, kind.confidence, fields, errors, owners,
-                         archive_metadata(doc_type, fields, len(pages)))
+                         doc_type.archive_metadata(fields, len(pages)))
 
-
-def archive_metadata(doc_type: DocumentType, fields: dict, pages: int) -> dict:
-    """Document-level metadata of Nghị định 30/2020 Phụ lục VI (TypeName, CodeNumber, ...):
-    each rule names the field it comes from, or is a literal."""
-    meta = {}
-    for name, source in doc_type.archive.items():
-        sources = source if isinstance(source, list) else [source]
-        values = [str(fields[s]) for s in sources if s in fields]
-        if values:
-            meta[name] = ", ".join(values)
-        elif not isinstance(source, list) and source not in {f.key for f in doc_type.fields}:
-            meta[name] = source  # a literal, e.g. the type's name
-    meta["PageAmount"] = pages
-    meta["ConfidenceLevel"] = "02"  # digitized from paper
-    return meta

@@ -22,6 +22,8 @@ from functools import lru_cache
 import pikepdf
 from fontTools import subset, ttLib
 
+from pipeline.text import wrap_words
+
 FONT_DIR_ENV_VAR = "SOHOA_TEXT_FONT_DIR"
 _FONT_DIR = "/usr/share/fonts/truetype/liberation2"
 REGULAR = "LiberationSerif-Regular.ttf"
@@ -106,18 +108,8 @@ class TextFont:
     def wrap(self, text: str, size: float, max_width: float) -> list[str]:
         """Lines of `text` no wider than `max_width`, broken at spaces (a word wider than
         the line stays whole: names are never cut)."""
-        lines: list[str] = []
-        for paragraph in text.split("\n"):
-            current = ""
-            for word in paragraph.split():
-                candidate = f"{current} {word}" if current else word
-                if current and self.width(candidate, size) > max_width:
-                    lines.append(current)
-                    current = word
-                else:
-                    current = candidate
-            lines.append(current)
-        return lines
+        return [line for paragraph in text.split("\n")
+                for line in wrap_words(paragraph.split(), lambda s: self.width(s, size), max_width)]
 
     def embed(self, pdf: pikepdf.Pdf) -> pikepdf.Object:
         """Add the subset of the glyphs used so far to `pdf`; return the font dictionary."""

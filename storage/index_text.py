@@ -9,7 +9,9 @@ keep "05/03/2021" or "qd-ubnd" as one token where FTS5 splits them).
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from pipeline.text import fold as _fold
+from pipeline.text import strip_accents
 
 _WORD = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")
@@ -17,14 +19,13 @@ _QUOTED = re.compile(r'"([^"]*)"')
 
 
 def _fold_char(char: str) -> str:
-    # đ/Đ is a letter of its own in Unicode (no decomposition), so NFD alone keeps it.
-    decomposed = unicodedata.normalize("NFD", char.replace("đ", "d").replace("Đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return strip_accents(char).lower()
 
 
 def fold(text: str) -> str:
-    """NFD, combining marks dropped, đ -> d, lower case, whitespace collapsed and trimmed."""
-    return _SPACE.sub(" ", _fold_char(unicodedata.normalize("NFC", text))).strip()
+    """pipeline.text.fold keeping punctuation: accents dropped, đ -> d, lower case,
+    whitespace collapsed and trimmed."""
+    return _fold(text, keep_punct=True)
 
 
 def search_text(text: str) -> str:

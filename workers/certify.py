@@ -80,14 +80,6 @@ class Original:
     out_root: Path | None  # the output folder that indexes it (document ids only)
 
 
-def _env(settings: Settings, name: str) -> str | None:
-    """A Settings field if Settings has it, else $SOHOA_<NAME> (secrets unwrapped)."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(f"SOHOA_{name.upper()}") or None
-    return value.get_secret_value() if hasattr(value, "get_secret_value") else value
-
-
 def certifier_test_name(agency_name: str) -> str:
     """The organization of the certifier's development identity."""
     return f"{agency_name} - cán bộ chứng thực"
@@ -221,21 +213,16 @@ def load_original(source: str, settings: Settings, out: Path | None,
 # -------------------------------------------------------------------- signing set-up
 
 def _certifier_identity(settings: Settings):
-    p12 = _env(settings, "certifier_p12")
-    if not p12:
+    if not settings.certifier_p12:
         return load_test_identity(settings.home, certifier_test_name(settings.agency_name))
-    passphrase, pass_file = (_env(settings, "certifier_passphrase"),
-                             _env(settings, "certifier_passphrase_file"))
-    secret = passphrase.encode() if passphrase else (
-        Path(pass_file).read_bytes().strip() if pass_file else None)
-    return load_pkcs12(Path(p12), secret)
+    return load_pkcs12(settings.certifier_p12, settings.certifier_passphrase_bytes())
 
 
 def _profile(settings: Settings, roots: tuple) -> SigningProfile:
-    tsa = _env(settings, "tsa_url")
+    tsa = settings.tsa_url
     try:
-        level = PadesLevel(_env(settings, "signing_level") or "B-B")
-        lowest = _env(settings, "signing_min_level")
+        level = PadesLevel(settings.signing_level or "B-B")
+        lowest = settings.signing_min_level
         lowest = PadesLevel(lowest) if lowest else None
     except ValueError:
         known = ", ".join(v.value for v in PadesLevel)

@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 
 from pipeline.doctypes import load_types
-from pipeline.understand import archive_metadata
 from workers.settings import Settings
 
 log = logging.getLogger("sohoa.indexing")
@@ -36,7 +35,7 @@ class IndexRecorder:
         doc_type = self.types.get(result["document_type"] or "")
         fields = result["fields"]
         owners = [fields[k] for k in doc_type.owners if fields.get(k)] if doc_type else []
-        archive = archive_metadata(doc_type, fields, len(result["pages"])) if doc_type else None
+        archive = doc_type.archive_metadata(fields, len(result["pages"])) if doc_type else None
         self.index.record(result, out_root=str(self.out), owners=owners, archive=archive)
 
     def close(self) -> None:

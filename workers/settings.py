@@ -79,8 +79,16 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{Path(out_root) / '.sohoa' / 'sohoa.sqlite'}"
 
     def passphrase(self) -> bytes | None:
-        if self.signing_passphrase is not None:
-            return self.signing_passphrase.get_secret_value().encode()
-        if self.signing_passphrase_file is not None:
-            return self.signing_passphrase_file.read_bytes().strip()
-        return None
+        return _secret(self.signing_passphrase, self.signing_passphrase_file)
+
+    def certifier_passphrase_bytes(self) -> bytes | None:
+        return _secret(self.certifier_passphrase, self.certifier_passphrase_file)
+
+
+def _secret(value: SecretStr | None, file: Path | None) -> bytes | None:
+    """A passphrase given as a value or as a file (outside the repository)."""
+    if value is not None:
+        return value.get_secret_value().encode()
+    if file is not None:
+        return file.read_bytes().strip()
+    return None
