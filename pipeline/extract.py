@@ -136,7 +136,8 @@ def _value(layout: Layout, hit: LabelHit, rule: FieldRule, starts: set, columns:
     if tokens and rule.multiline:
         left = band[0] if band else hit.line.x0 - line.height  # wrapped rows hang from the row start
         while (below := _next_line(layout, line)) is not None and (
-                _wrapped(layout, line, tokens) if band is None else _unlabelled(below, starts)):
+                _wrapped(layout, line, tokens) and not _new_item(below, starts)
+                if band is None else _unlabelled(below, starts)):
             first = next((i for i, t in enumerate(below.tokens) if t.x0 >= left), None)
             more = _rest_of_row(below, first, starts, band) if first is not None else []
             if not more:
@@ -148,6 +149,17 @@ def _value(layout: Layout, hit: LabelHit, rule: FieldRule, starts: set, columns:
 def _wrapped(layout: Layout, line: Line, tokens: list[Token]) -> bool:
     """Did the value run on to the next row? Only if this row reached the right edge."""
     return tokens[-1].x1 >= layout.text_right.get(line.page, line.x1) - 4 * line.height
+
+
+def _new_item(line: Line, starts: set) -> bool:
+    """Does the row open another labelled item, perhaps after its enumerator ("c) Diện
+    tích:", "2. Nhà ở:")? Then it does not continue the value above."""
+    for i, token in enumerate(line.tokens[:3]):
+        if (line.index, i) in starts:
+            return True
+        if len(token.text) > 3:
+            return False
+    return False
 
 
 def _unlabelled(line: Line, starts: set) -> bool:
@@ -167,6 +179,8 @@ def _rest_of_row(line: Line, start: int, starts: set, band) -> list[Token]:
             continue  # another column's label or value
         if (line.index, i) in starts:
             break
+        if not out and not _wordlike(token):
+            continue  # a doubled colon or a speck before the value
         if out and token.x0 - out[-1].x1 > WIDE_GAP * line.height:
             break
         leader = LEADER.search(token.text)
@@ -197,12 +211,18 @@ def _snap_to_gutters(line: Line, band: tuple[float, float]) -> tuple[float, floa
 
 def _next_line(layout: Layout, line: Line) -> Line | None:
     i = line.index + 1
-    if i >= len(layout.lines):
-        return None
-    below = layout.lines[i]
-    if below.page != line.page or below.y0 - line.y1 > 2.0 * line.height:
-        return None
-    return below
+    while i < len(layout.lines):
+        below = layout.lines[i]
+        if below.page != line.page or below.y0 - line.y1 > 2.0 * line.height:
+            return None
+        if any(_wordlike(t) for t in below.tokens):
+            return below
+        i += 1  # a row of stray marks (a lone colon, specks) between a label and its value
+    return None
+
+
+def _wordlike(token: Token) -> bool:
+    return any(c.isalnum() for c in token.text)
 
 
 def _by_finders(layout: Layout, rule: FieldRule) -> Extracted | None:

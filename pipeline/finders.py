@@ -12,7 +12,7 @@ import re
 from rapidfuzz import fuzz
 
 from pipeline.layout import Layout, Line, Token
-from pipeline.text import fold
+from pipeline.text import fold, is_syllable
 
 Found = tuple[str, list[Token]] | None
 
@@ -151,6 +151,7 @@ def signer(layout: Layout, spec: dict) -> Found:
     groups: list[list[Token]] = []  # runs of capitalised rows; the signer's title is the last
     run: list[Token] = []
     for _, tokens in rows:
+        tokens = [t for t in tokens if _title_word(t.text)]  # not the signature's scrawl
         if _upper_share(_text(tokens)) >= 0.8 and len(_text(tokens)) > 2:
             run += tokens
         elif run:
@@ -163,6 +164,13 @@ def signer(layout: Layout, spec: dict) -> Found:
         return (_text(titles), titles) if titles else None
     names = [tokens for _, tokens in rows if _looks_like_name(_text(tokens))]
     return (_text(names[-1]), names[-1]) if names else None
+
+
+ABBREVIATION = re.compile(r"[A-ZĐ]{1,4}\.")  # KT., TM., TL., TUQ., Q.
+
+
+def _title_word(word: str) -> bool:
+    return bool(ABBREVIATION.fullmatch(word)) or (len(word) >= 2 and is_syllable(word))
 
 
 def _upper_share(text: str) -> float:

@@ -170,9 +170,7 @@ def find_labels(layout: Layout, labels: list[str], *, free: set[str] = frozenset
                 end, score = best
                 threshold = 100.0 if len(key) <= 3 else min_score
                 if score >= threshold and (label in free or _label_like(line, start, end, key)):
-                    # Strength = matched characters, so "…tên người mẹ" read well beats both
-                    # the exact "Họ, chữ đệm, tên" inside it and "…tên người cha".
-                    candidates.append((score * len(key), LabelHit(label, line, start, end, score)))
+                    candidates.append((_strength(score, key), LabelHit(label, line, start, end, score)))
     hits: list[LabelHit] = []
     taken: dict[int, set[int]] = {}
     for _, hit in sorted(candidates, key=lambda c: -c[0]):
@@ -181,6 +179,14 @@ def find_labels(layout: Layout, labels: list[str], *, free: set[str] = frozenset
             hits.append(hit)
             used.update(range(hit.start, hit.end))
     return sorted(hits, key=lambda h: (h.line.index, h.start))
+
+
+def _strength(score: float, key: str) -> float:
+    """Longer labels win when read well, so "…tên người mẹ" beats both the exact "Họ, chữ
+    đệm, tên" inside it and "…tên người cha"; but the score weighs steeply, so a long label
+    stretched over the value ("Họ, chữ đệm, tên HOÀNG MỸ" ≈ "…tên người mẹ", 83) loses to
+    the short label read exactly."""
+    return len(key) * (score / 100) ** 6
 
 
 def _best_window(line: Line, start: int, key: str, size: int):

@@ -58,6 +58,15 @@ class OcrImage:
     scale_y: float = 1.0
     letters: np.ndarray | None = None  # boxes (x0, y0, x1, y1) of letter-sized ink blobs in it
 
+    def upside_down(self) -> OcrImage:
+        """The same copy turned 180° (a half turn commutes with the deskew about the centre,
+        so this is what `prepare` would make of the page turned over)."""
+        h, w = self.grey.shape[:2]
+        letters = None if self.letters is None else \
+            np.stack([w - self.letters[:, 2], h - self.letters[:, 3],
+                      w - self.letters[:, 0], h - self.letters[:, 1]], axis=1).astype(np.int32)
+        return OcrImage(cv2.rotate(self.grey, cv2.ROTATE_180), self.dpi, self.scale_x, self.scale_y, letters)
+
 
 def prepare(page: np.ndarray, skew_deg: float, dpi: float) -> OcrImage:
     """The copy Tesseract reads, from the upright (quarter-turned) page in colour or grey:
@@ -193,9 +202,12 @@ def colour_marks(rgb: np.ndarray, dpi: float) -> tuple[list[tuple[int, tuple, bo
 def _flat_chroma(rgb: np.ndarray) -> np.ndarray:
     """max - min of the channels after dividing each by its own paper (so tinted paper and
     stains are not colour)."""
-    small = cv2.resize(rgb, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    k = max(7, (min(small.shape[:2]) // 40) | 1)
-    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    # The paper is the median colour around each point (ink covers far less than half of
+    # any window). A per-channel maximum would not do: on blue paper a red seal is
+    # brighter than the paper in red, and the "paper" would turn pink under it.
+    small = cv2.resize(rgb, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
+    k = max(5, (min(small.shape[:2]) // 12) | 1)
+    paper = cv2.medianBlur(small, k)
     paper = cv2.resize(paper, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
     r, g, b = cv2.split(cv2.divide(rgb, paper, scale=255))
     return cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
@@ -330,6 +342,22 @@ def read(image: OcrImage, options: OcrOptions) -> OcrResult:
                          width=max(1, round(w.width / sx)), height=max(1, round(w.height / sy)))
                  for w in words]
     return _result(words)
+
+
+# An upright page reads at 85-95 mean word confidence, even a stained one; upside down, the
+# same page reads near 40. Below this, the page is read turned over too.
+DOUBTFUL_CONFIDENCE = 65.0
+
+
+def read_upright(image: OcrImage, options: OcrOptions) -> tuple[OcrResult, bool]:
+    """Read the page and, if it reads badly, read it turned over too; keep the better
+    reading. Returns (result, turned_over). The text-shape test of orient can be fooled by
+    stains and seals; Tesseract's confidence in real words hardly can."""
+    first = read(image, options)
+    if first.confidence >= DOUBTFUL_CONFIDENCE:
+        return first, False
+    second = read(image.upside_down(), options)
+    return (second, True) if second.confidence > first.confidence + 10 else (first, False)
 
 
 def ocr_page(grey: np.ndarray, dpi: float, options: OcrOptions) -> OcrResult:

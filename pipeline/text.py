@@ -36,9 +36,39 @@ def fold(text: str, *, keep_punct: bool = False) -> str:
     return _SPACES.sub(" ", folded).strip()
 
 
+# Marks Vietnamese writes: the five tones and the circumflex, breve and horn.
+_VIETNAMESE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"}
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def vietnamese_marks(text: str) -> str:
+    """Undo two OCR slips no Vietnamese word makes: a mark Vietnamese never writes on a
+    letter (“Ÿ tế”, “ÏA”), and a vowel read twice with two tones (“NGUYẼỄN”, “Rấẫy”;
+    a syllable carries one tone), where the second reading is kept."""
+    letters: list[str] = []  # NFD clusters: a base letter and its marks
+    for c in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(c) and letters:
+            if c in _VIETNAMESE_MARKS:
+                letters[-1] += c
+        else:
+            letters.append(c)
+    kept = [a for a, b in zip(letters, letters[1:] + [""])
+            if not (b and a[0].lower() == b[0].lower() and _TONES & set(a[1:]) and _TONES & set(b[1:]))]
+    return nfc("".join(kept))
+
+
+_SYLLABLE = re.compile(r"(ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|nh|ng|[cmnpt])?")
+
+
+def is_syllable(word: str) -> bool:
+    """Could `word` be one written Vietnamese syllable (onset, vowels, final)? Tells words
+    from what OCR makes of a signature or a seal ("LAL#", "2K", "LÀAƒYÝ")."""
+    return bool(_SYLLABLE.fullmatch(fold(word))) and word.isalpha()
+
+
 def tidy_value(text: str) -> str:
     """A printed value without the leaders, colons and stray dots around it."""
-    text = collapse(text)
+    text = collapse(vietnamese_marks(text))
     text = re.sub(r"^[\s.:;,…·_\-–'\"`|]+", "", text)
     text = re.sub(r"[\s.:;,…·_\-–'\"`|]+$", "", text)
     text = re.sub(r"\s*\.{2,}\s*", " ", text)  # leaders left inside a value

@@ -29,7 +29,7 @@ from workers.settings import Settings
 # pixels, and stays small.
 
 log = logging.getLogger("sohoa.graph")
-STAGE_VERSION = "3"  # bump when a stage's output changes, so old results are not reused
+STAGE_VERSION = "4"  # bump when a stage's output changes, so old results are not reused
 INTERNAL_ERROR = ("Lỗi hệ thống khi xử lý tài liệu này; lỗi đã được ghi lại để kỹ thuật viên "
                   "kiểm tra, các tài liệu khác vẫn được xử lý.")
 
@@ -147,9 +147,14 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
     ocr_input = ocr.prepare(turned, found.skew_deg, dpi := loaded.dpi)
     del turned  # only the (smaller) OCR copy stays alive while Tesseract runs
-    read = ocr.read(ocr_input, s.ocr())
+    read, turned_over = ocr.read_upright(ocr_input, s.ocr())
     del ocr_input
-    result = PageResult(index=index, rotation=found.rotation, skew_deg=found.skew_deg,
+    rotation = found.rotation
+    if turned_over:  # rare: the archive image is turned too, from a fresh decode
+        rotation = (rotation + 180) % 360
+        again = load_page(ctx.store.local_path(job.original_key), job.kind, index, s.limits())
+        jpeg_key = ctx.store.put(pdfa.encode_page_image(orient.turn(again.pixels, rotation)))
+    result = PageResult(index=index, rotation=rotation, skew_deg=found.skew_deg,
                         width=width, height=height, dpi=dpi, ocr_confidence=read.confidence,
                         words=read.words, text=read.text, colour=colour)
     return {"page": result.to_dict(), "jpeg": jpeg_key}

@@ -1,0 +1,66 @@
+"""Re-run understanding on the OCR an earlier `sohoa process` stored, without OCR again.
+
+    python -m bench.reread BATCH OUT [--source TEXT] [--rows]
+
+Extraction work is a loop of "change a rule, look at the mistakes"; re-reading a batch's
+stored pages takes seconds where a new run takes minutes. It prints each wrong or missing
+field, and with --rows the layout rows of the documents chosen by --source.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bench.accuracy import Tally, compare_fields
+from pipeline.doctypes import load_types
+from pipeline.layout import Layout
+from pipeline.model import PageResult
+from pipeline.understand import understand
+
+
+def stored_pages(out: Path, original_sha: str) -> list[PageResult]:
+    folder = out / ".sohoa" / "objects" / "named" / "pages" / original_sha
+    files = sorted(folder.glob("*.json"), key=lambda p: int(p.name.split(".")[0]))
+    return [PageResult.from_dict(json.loads(f.read_text("utf-8"))["page"]) for f in files]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("batch", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--source", default="", help="only documents whose source contains this")
+    parser.add_argument("--rows", action="store_true", help="print the layout rows too")
+    args = parser.parse_args()
+    truth = {d["source"]: d for d in json.loads((args.batch / "truth.json").read_text("utf-8"))["documents"]}
+    types = load_types()
+    tallies = {"clean": Tally(), "degraded": Tally()}
+    type_tally = Tally()
+    for path in sorted(args.out.rglob("*.result.json")):
+        result = json.loads(path.read_text("utf-8"))
+        expected = truth.get(result["source"])
+        if ".sohoa" in path.parts or expected is None or args.source not in result["source"]:
+            continue
+        pages = stored_pages(args.out, result["sha256"]["original"])
+        if not pages:
+            continue
+        known = understand(pages, types)
+        type_tally.add(known.document_type == expected["document_type"])
+        if args.rows:
+            print(f"== {result['source']}")
+            for line in Layout.from_pages(pages).lines:
+                print(f"  p{line.page} y{line.y0:5.0f} x{line.x0:5.0f}  {line.text}")
+        got = known.fields if known.document_type == expected["document_type"] else {}
+        condition = "degraded" if any(p.get("degraded") for p in expected["pages"]) else "clean"
+        if known.document_type != expected["document_type"]:
+            print(f"{result['source']}  TYPE {expected['document_type']} read as {known.document_type}")
+        for key, ok in sorted(compare_fields(expected["fields"], got, expected["document_type"]).items()):
+            tallies[condition].add(ok)
+            if not ok:
+                flag = "!" if any(e["field"] == key for e in known.errors) else " "
+                print(f"{flag} {result['source']}  {key}: {expected['fields'].get(key)!r} <- {got.get(key)!r}")
+    print(f"types {type_tally.share()}  clean {tallies['clean'].share()}  degraded {tallies['degraded'].share()}")
+
+
+if __name__ == "__main__":
+    main()
