@@ -11,6 +11,7 @@ from datetime import date
 from rapidfuzz import fuzz, process
 
 from pipeline.doctypes import reference
+from pipeline.lexicon import mend_phrases, mend_word, word_list
 from pipeline.text import collapse, fold, strip_accents, tidy_value
 
 # What OCR prints for a digit (and, the other way round, for a capital letter).
@@ -43,7 +44,21 @@ def normalise(kind: str, raw: str, options: dict | None = None):
 def as_text(value: str, options: dict) -> str | None:
     if "snap" in options:
         return snap(value, options["snap"], options.get("snap_score", 80)) or value
-    return value if re.search(r"\w", value) else None
+    if not re.search(r"\w", value):
+        return None
+    value = mend_phrases(value)
+    if options.get("places"):  # an address: the unit word opening each part ("tỉnh", "Tổ")
+        parts = [mend_word(w, word_list("places")) + rest if w else rest
+                 for w, rest in (_first_word(p) for p in value.split(","))]
+        value = ",".join(parts)
+    return value
+
+
+def _first_word(part: str) -> tuple[str, str]:
+    """("Tố", " 16") from " Tố 16": only there does an address print its unit word; a
+    word inside a name ("Hà Tĩnh", "Sơn Tịnh") is never mended to one."""
+    match = re.match(r"(\s*)(\S*)(.*)", part, re.DOTALL)
+    return (match[1] + match[2], match[3]) if match[2] else ("", part)
 
 
 def as_name(value: str, options: dict) -> str | None:
@@ -52,23 +67,12 @@ def as_name(value: str, options: dict) -> str | None:
     words = [w for w in value.split() if not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)]
     if not words or not any(c.isalpha() for c in value):
         return None
-    words[0] = _mend_surname(words[0])
+    # OCR slips on marks (NGUYÊN, TRƯNG): mended only from names known, never on a tie
+    words = [mend_word(w, word_list("surnames" if i == 0 else "names")) for i, w in enumerate(words)]
     return " ".join(words)
 
 
 _CONSONANTS = set("BCDFGHJKLMNPQRSTVWXZ")
-
-
-def _mend_surname(word: str) -> str:
-    """NGUYÊN -> NGUYỄN: OCR lost a diacritic on a family name (the word read is none)."""
-    surnames = reference("surnames")["surnames"]
-    if any(word.casefold() == s.casefold() for s in surnames):
-        return word
-    bare = strip_accents(word).casefold()
-    for surname in surnames:  # most frequent first
-        if strip_accents(surname).casefold() == bare:
-            return surname.upper() if word.isupper() else surname
-    return word
 
 
 _NUMERIC_DATE = re.compile(rf"({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{4}})")
@@ -133,7 +137,7 @@ def as_book(value: str, options: dict) -> str | None:
 def as_code(value: str, options: dict) -> str | None:
     """Fit the value to a mask: A = capital letter, 9 = digit, anything else printed as is."""
     mask = options["mask"]
-    compact = re.sub(r"[\s.]", "", value)
+    compact = strip_accents(re.sub(r"[\s.,]", "", value))  # codes are plain Latin: BÙ is BU
     slots = [c for c in mask if c in "A9"]
     if len(compact) < len(slots):
         return None

@@ -72,6 +72,9 @@ def tidy_value(text: str) -> str:
     text = re.sub(r"^[\s.:;,…·_\-–'\"`|]+", "", text)
     text = re.sub(r"[\s.:;,…·_\-–'\"`|]+$", "", text)
     text = re.sub(r"\s*\.{2,}\s*", " ", text)  # leaders left inside a value
+    text = re.sub(r"(?<!\w)['`‘’]|['`‘’](?!\w)", "", text)  # Vietnamese has no apostrophes
+    if text.count('"') % 2:  # a lone quote is a speck, a pair may be printed
+        text = text.replace('"', "")
     return collapse(text)
 
 

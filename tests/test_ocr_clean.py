@@ -41,6 +41,12 @@ def test_read_finds_the_name_and_drops_the_leader():
     assert "tên:" in text and ". ." not in text
 
 
+def test_a_page_upside_down_is_read_turned_over():
+    page = np.ascontiguousarray(_signed_page()[::-1, ::-1])
+    read, turned_over = ocr.read_upright(ocr.prepare(page, 0.0, 300), OcrOptions())
+    assert turned_over and "Trần Thị Bình" in read.text
+
+
 def test_scanner_pdf_page_is_its_own_jpeg(tmp_path):
     scan = np.asarray(Image.fromarray(_signed_page()).convert("L"))
     jpeg = io.BytesIO()

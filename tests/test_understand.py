@@ -115,6 +115,13 @@ def test_marriage_columns_are_kept_apart():
     ("ethnic", "Ê-đê", "Ê-đê"),  # a known printed spelling is kept
     ("symbol", "511/ QĐ - UBND", "511/QĐ-UBND"),
     ("name", "NGUYÊN  VĂN   AN....", "NGUYỄN VĂN AN"),
+    ("name", "NGUYẼỄN TRƯNG THẲNG", "NGUYỄN TRUNG THẮNG"),  # doubled tone; marks of known names
+    ("name", "LÊ KIM DƯNG", "LÊ KIM DƯNG"),  # Dung or Dũng? a tie is left as read
+    ("name", "LÊ THỊ MỸ", "LÊ THỊ MỸ"),  # read as a known name: never changed
+    ("code", "BÙ 194943", "BU 194943"),  # serial letters are plain Latin
+    ("text", "Trạm Ÿ tế xã An Phú", "Trạm Y tế xã An Phú"),  # Vietnamese has no diaeresis
+    ("text", "ỦY BAN NHÂN DẦN THÀNH PHỔ KON TUM", "ỦY BAN NHÂN DÂN THÀNH PHỐ KON TUM"),
+    ("text", "Hợp \"Tiến, Đắk 'Tô", "Hợp Tiến, Đắk Tô"),  # specks read as quotes
 ])
 def test_normalisers(kind, raw, expected):
     options = {"mask": "AA 999999"} if kind == "code" else {}
@@ -126,6 +133,35 @@ def _errors(doc_type: str, fields: dict) -> dict[str, list[str]]:
     for e in validate(load_types()[doc_type], fields, today=date(2026, 11, 24)):
         out.setdefault(e["field"], []).append(e["message"])
     return out
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("Tố 16, Phú Hòa, tính Hà Tỉnh", "Tổ 16, Phú Hòa, tỉnh Hà Tĩnh"),
+    ("Đông Phong, Sơn Tịnh, Quảng Ngãi", "Đông Phong, Sơn Tịnh, Quảng Ngãi"),  # a name, not a unit
+])
+def test_address_unit_words_are_mended_where_an_address_prints_them(raw, expected):
+    assert normalise("text", raw, {"places": True}) == expected
+
+
+def test_a_short_label_read_exactly_beats_a_long_one_stretched_over_the_value():
+    rows = [r for r in BIRTH if "Họ, chữ đệm, tên:" not in r[0][1]]
+    rows.insert(4, [(0.1, "Họ, chữ đệm, tên"), (0.3, "HOÀNG MỸ LINH")])  # the colon lost
+    got = understand([page(rows)], load_types())
+    assert got.fields["ho_ten"] == "HOÀNG MỸ LINH"
+    assert got.fields["me_ho_ten"] == "NGUYỄN PHƯƠNG GIANG"
+    assert got.fields["ngay_sinh"] == "2023-04-26"
+
+
+def test_stray_colon_row_and_enumerators_do_not_become_values():
+    rows = [[(0.3, "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT")],
+            [(0.1, "Bà:"), (0.3, ":"), (0.33, "HOÀNG THỊ VY")],
+            [(0.1, "a) Thửa đất số: 901"), (0.5, "Tờ bản đồ số: 67")],
+            [(0.1, "b) Địa chỉ: Số 118 đường Nguyễn Thị Minh Khai, phường Đông Hải, thành")],
+            [(0.1, "c) Diện tích: 320,2 m2")], [(0.1, "d) Mục đích sử dụng: Đất ở tại nông thôn")]]
+    got = understand([page(rows)], load_types())
+    assert got.fields["nguoi_su_dung"] == "HOÀNG THỊ VY"
+    assert got.fields["dia_chi_thua_dat"].endswith("phường Đông Hải, thành")
+    assert got.fields["dien_tich_m2"] == 320.2
 
 
 def test_personal_id_is_checked_against_birth_and_sex():
