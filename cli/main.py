@@ -103,11 +103,15 @@ def _report(results: list[dict], out: Path) -> None:
 @click.option("--per-type", type=click.IntRange(1, 10000), default=3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--clean", is_flag=True, help="No degradations, no rotation or skew.")
-def samples(out: Path, per_type: int, seed: int, clean: bool) -> None:
+@click.option("--degraded", is_flag=True, help="Every document degraded (a stress batch).")
+def samples(out: Path, per_type: int, seed: int, clean: bool, degraded: bool) -> None:
     """Write a batch of synthetic scans with truth.json (ground truth) into OUT."""
     from samples.generate import generate_batch
 
-    options = {"degraded_ratio": 0.0, "rotations": False, "max_skew": 0.0} if clean else {}
+    if clean and degraded:
+        raise click.UsageError("--clean and --degraded exclude each other.")
+    options = {"degraded_ratio": 0.0, "rotations": False, "max_skew": 0.0} if clean else \
+        {"degraded_ratio": 1.0} if degraded else {}
     try:
         truth = generate_batch(out, per_type, seed, **options)
     except ValueError as exc:

@@ -111,6 +111,7 @@ def test_marriage_columns_are_kept_apart():
     ("code", "AB l23456", "AB 123456"),
     ("code", "0S 123456", "OS 123456"),  # letters where the mask wants letters
     ("sex", "Nũ", "Nữ"),
+    ("sex", "lữ", "Nữ"),
     ("ethnic", "E De", "Ê Đê"),  # diacritics lost: the group meant
     ("ethnic", "Ê-đê", "Ê-đê"),  # a known printed spelling is kept
     ("symbol", "511/ QĐ - UBND", "511/QĐ-UBND"),
