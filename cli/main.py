@@ -71,13 +71,13 @@ def process(batch: Path, out: Path, processes: int | None) -> None:
 def _check_signing_identity(settings: Settings) -> None:
     """A wrong key or passphrase is the operator's mistake: say so before any work starts."""
     from pipeline.identity import IdentityError
-    from workers.graph import load_identity
+    from workers.graph import check_identity
 
     try:
-        identity = load_identity(settings)
+        _, is_test = check_identity(settings)
     except (IdentityError, OSError) as exc:
         raise click.UsageError(f"cannot load the signing identity: {exc}") from exc
-    if identity.is_test:
+    if is_test:
         console.print("[yellow]Ký bằng chứng thư THỬ NGHIỆM (không có giá trị pháp lý); "
                       "cấu hình SOHOA_SIGNING_P12 để ký thật.[/]")
 

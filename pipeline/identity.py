@@ -27,9 +27,10 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from asn1crypto import pkcs12 as _asn1_pkcs12
+from asn1crypto import x509 as _asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -38,8 +39,9 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.sign.signers import Signer, SimpleSigner
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+if TYPE_CHECKING:  # pyHanko is imported only where a signer is built: the batch client never needs it
+    from pyhanko.sign.signers import Signer
 
 __all__ = [
     "IdentityError",
@@ -50,6 +52,8 @@ __all__ = [
     "ensure_test_identity",
     "load_pkcs12",
     "load_test_identity",
+    "describe_pkcs12",
+    "test_identity_file",
     "identity_ca_cert_path",
 ]
 
@@ -95,40 +99,6 @@ class IdentityError(SigningError):
     default_code = "identity_error"
 
 
-class _KeyCachingSigner(SimpleSigner):
-    """A :class:`SimpleSigner` that parses its private key once.
-
-    ``SimpleSigner.sign_raw`` re-parses (and, for RSA, re-checks) the private key for
-    every signature, about 40 ms each time, twice per document; this keeps the parsed
-    key instead. Mechanisms other than RSA and ECDSA go to ``SimpleSigner``.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._private_key = serialization.load_der_private_key(
-            self.signing_key.dump(), password=None
-        )
-
-    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-        try:
-            algo = mechanism.signature_algo
-        except ValueError:
-            algo = mechanism["algorithm"].native
-        key = self._private_key
-        if algo == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
-            return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-        if algo == "rsassa_pss" and isinstance(key, RSAPrivateKey):
-            padding, hash_algo = process_pss_params(mechanism["parameters"])
-            return key.sign(data, padding, hash_algo)
-        if algo == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
-            return key.sign(data, ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
-        return super().sign_raw(data, digest_algorithm)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} for {self.subject_name!r}>"
-
-
 @dataclass(frozen=True)
 class SigningIdentity:
     """What :func:`pipeline.signing.sign_pdf` needs to sign: a pyHanko signer (a
@@ -140,7 +110,7 @@ class SigningIdentity:
     key material. :meth:`close` (or ``with identity:``) releases a token session.
     """
 
-    signer: Signer = field(repr=False, compare=False)
+    signer: "Signer" = field(repr=False, compare=False)
     subject: str
     is_test: bool
     closer: Callable[[], None] | None = field(default=None, repr=False, compare=False)
@@ -185,7 +155,39 @@ def load_pkcs12(
     is not PKCS#12, the passphrase is wrong, or it holds no private key with its
     certificate.
     """
-    path = Path(path)
+    from pyhanko.sign.signers import SimpleSigner
+
+    from pipeline.key_signer import KeyCachingSigner
+
+    data = _checked_pkcs12(Path(path), passphrase)
+    try:
+        loaded = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
+        signer = KeyCachingSigner(
+            signing_cert=loaded.signing_cert,
+            signing_key=loaded.signing_key,
+            cert_registry=loaded.cert_registry,
+            prefer_pss=prefer_pss,
+        )
+    except Exception:
+        raise IdentityError(
+            f"The private key in signing identity file {path} cannot be used."
+        ) from None
+    subject, is_test = _describe(signer.signing_cert)
+    return SigningIdentity(signer=signer, subject=subject, is_test=is_test)
+
+
+def describe_pkcs12(path: Path, passphrase: bytes | None) -> tuple[str, bool]:
+    """(subject, is_test) of a PKCS#12 identity, checked as :func:`load_pkcs12` checks
+    it (same errors) but without building a signer: for a caller that only has to know
+    the identity is usable before work starts."""
+    data = _checked_pkcs12(Path(path), passphrase)
+    _, cert, _ = pkcs12.load_key_and_certificates(data, passphrase)
+    return _describe(_asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
+
+
+def _checked_pkcs12(path: Path, passphrase: bytes | None) -> bytes:
+    """The file's bytes, once it is known to be a PKCS#12 whose passphrase opens a
+    private key with its certificate; IdentityError (with a Vietnamese message) if not."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -210,35 +212,27 @@ def load_pkcs12(
             "Tệp khóa ký số không phải tệp PKCS#12 (.p12/.pfx).", "identity_not_pkcs12",
         )
     try:
-        loaded = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
+        key, cert, _ = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:
         raise IdentityError(
             f"Wrong passphrase for signing identity file {path}, or the file is corrupt.",
             "Sai mật khẩu của tệp khóa ký số (PKCS#12), hoặc tệp đã hỏng.", "wrong_passphrase",
         ) from None
     except Exception:
+        key = cert = None
+    if key is None or cert is None:
         raise IdentityError(
             f"Signing identity file {path} does not hold a private key with its certificate."
-        ) from None
-    try:
-        signer = _KeyCachingSigner(
-            signing_cert=loaded.signing_cert,
-            signing_key=loaded.signing_key,
-            cert_registry=loaded.cert_registry,
-            prefer_pss=prefer_pss,
         )
-    except Exception:
-        raise IdentityError(
-            f"The private key in signing identity file {path} cannot be used."
-        ) from None
-    cert = signer.signing_cert
-    subject = cert.subject.human_friendly
+    return data
+
+
+def _describe(cert) -> tuple[str, bool]:
+    """(human-readable subject, is a test identity) of an asn1crypto certificate."""
     common_name = cert.subject.native.get("common_name", "")
     if isinstance(common_name, list):
         common_name = " ".join(common_name)
-    return SigningIdentity(
-        signer=signer, subject=subject, is_test=TEST_IDENTITY_MARKER in common_name
-    )
+    return cert.subject.human_friendly, TEST_IDENTITY_MARKER in common_name
 
 
 def default_identity_home() -> Path:
@@ -409,14 +403,19 @@ def ensure_test_identity(home: Path, agency_name: str) -> Path:
 
 def load_test_identity(home: Path, agency_name: str) -> SigningIdentity:
     """:func:`ensure_test_identity` then :func:`load_pkcs12` with the stored passphrase."""
-    p12_path = ensure_test_identity(home, agency_name)
-    try:
-        passphrase = (p12_path.parent / _PASS_NAME).read_bytes().strip()
-    except OSError as e:
-        raise IdentityError(
-            f"Cannot read the passphrase of test identity {p12_path} ({e.strerror or e})."
-        ) from None
+    p12_path, passphrase = test_identity_file(home, agency_name)
     identity = load_pkcs12(p12_path, passphrase)
     if not identity.is_test:
         raise IdentityError(f"Test identity file {p12_path} does not hold a test certificate.")
     return identity
+
+
+def test_identity_file(home: Path, agency_name: str) -> tuple[Path, bytes]:
+    """The test identity's PKCS#12 file (made on first use) and its passphrase."""
+    p12_path = ensure_test_identity(home, agency_name)
+    try:
+        return p12_path, (p12_path.parent / _PASS_NAME).read_bytes().strip()
+    except OSError as e:
+        raise IdentityError(
+            f"Cannot read the passphrase of test identity {p12_path} ({e.strerror or e})."
+        ) from None

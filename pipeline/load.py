@@ -15,7 +15,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pikepdf
 from PIL import Image, UnidentifiedImageError
@@ -152,6 +151,8 @@ def _image_dpi(im: Image.Image) -> float:
 def _cv2_decode(data: bytes, mode: str) -> np.ndarray | None:
     """An 8-bit grey or RGB image decoded by OpenCV, or None when it does not decode to
     what Pillow read from the header (the caller then lets Pillow decode it, and fail)."""
+    import cv2  # here, not on top: the batch client only inspects files, and OpenCV is 25 MB
+
     pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if pixels is None or pixels.dtype != np.uint8 or pixels.ndim != (2 if mode == "L" else 3) \
             or (pixels.ndim == 3 and pixels.shape[2] != 3):

@@ -71,10 +71,9 @@ class OcrImage:
 def prepare(page: np.ndarray, skew_deg: float, dpi: float) -> OcrImage:
     """The copy Tesseract reads, from the upright (quarter-turned) page in colour or grey:
     coloured marks painted out, deskewed by `skew_deg`, flattened, leaders erased, large
-    print made smaller."""
-    grey = orient.to_grey(page)
-    if page.ndim == 3:
-        grey = paint_out_colour_marks(page, grey, dpi)
+    print made smaller. A caller done with the colour page can pass `ocr_grey(page)`
+    instead, and free the colour page first."""
+    grey = ocr_grey(page, dpi)
     flat = flatten(orient.apply(grey, 0, skew_deg))
     del grey
     # leaders are found on level lines: after the deskew
@@ -90,6 +89,13 @@ def prepare(page: np.ndarray, skew_deg: float, dpi: float) -> OcrImage:
     sx, sy = small.shape[1] / flat.shape[1], small.shape[0] / flat.shape[0]
     letters = np.round(letters * np.array([sx, sy, sx, sy])).astype(np.int32)
     return OcrImage(small, dpi * sx, sx, sy, letters)
+
+
+def ocr_grey(page: np.ndarray, dpi: float) -> np.ndarray:
+    """The page in grey, with seals, signatures and emblems in coloured ink painted out."""
+    if page.ndim == 2:
+        return page
+    return paint_out_colour_marks(page, orient.to_grey(page), dpi)
 
 
 READING_GLYPH_PX = 24  # letters this tall read as well as larger ones, and cost less
@@ -132,8 +138,13 @@ def clean_for_ocr(grey: np.ndarray, dpi: float) -> np.ndarray:
 
 def components(mask: np.ndarray):
     """8-connected blobs with their stats; BBDT labels a page ~2.7x faster than OpenCV's
-    default algorithm (measured on 300-dpi pages), with the same blobs."""
-    return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
+    default algorithm (measured on 300-dpi pages), with the same blobs. Labels are 16-bit
+    (half the memory of a 300-dpi page's 35 MB) unless a page has more than 65535 blobs,
+    which OpenCV reports instead of wrapping round."""
+    try:
+        return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_16U, cv2.CCL_BBDT)
+    except cv2.error:
+        return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
 
 
 def flatten(grey: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import ctypes
 import json
 import logging
 import os
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -87,14 +88,29 @@ def load_identity(settings: Settings):
     return load_test_identity(settings.home, settings.agency_name)
 
 
+def check_identity(settings: Settings) -> tuple[str, bool]:
+    """(subject, is_test) of the identity load_identity would load, without loading pyHanko
+    (the batch client checks the key before work starts; workers sign)."""
+    from pipeline.identity import describe_pkcs12, test_identity_file
+
+    if settings.signing_p12:
+        return describe_pkcs12(settings.signing_p12, settings.passphrase())
+    return describe_pkcs12(*test_identity_file(settings.home, settings.agency_name))
+
+
 _contexts: dict[str, Context] = {}
 _settings: Settings | None = None
+# Held while a page is decoded at full resolution and cleaned for OCR (~100 MB for a
+# 300-dpi colour page, for a fraction of a second); Tesseract, the long part, runs outside
+# it. The local executor shares one among its workers so their peaks never coincide.
+_decode_permit: AbstractContextManager = nullcontext()
 
 
-def configure(settings: Settings) -> None:
+def configure(settings: Settings, decode_permit: AbstractContextManager | None = None) -> None:
     """Set this process's settings (a worker's initializer calls it); default: environment."""
-    global _settings
+    global _settings, _decode_permit
     _settings = settings
+    _decode_permit = decode_permit or nullcontext()
     _contexts.clear()
 
 
@@ -137,23 +153,28 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     from pipeline.load import load_page
 
     s = ctx.settings
-    loaded = load_page(ctx.store.local_path(job.original_key), job.kind, index, s.limits())
-    found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, s.ocr()))
-    # The archive keeps the scan's own pixels, only turned; the PDF draws it deskewed.
-    turned = orient.turn(loaded.pixels, found.rotation)
-    height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
-    jpeg_key = ctx.store.put(pdfa.encode_page_image(turned))
-    del loaded.pixels
-    # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
-    ocr_input = ocr.prepare(turned, found.skew_deg, dpi := loaded.dpi)
-    del turned  # only the (smaller) OCR copy stays alive while Tesseract runs
+    source = ctx.store.local_path(job.original_key)
+    with _decode_permit:
+        loaded = load_page(source, job.kind, index, s.limits())
+        found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, s.ocr()))
+        # The archive keeps the scan's own pixels, only turned; the PDF draws it deskewed.
+        turned = orient.turn(loaded.pixels, found.rotation)
+        height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
+        jpeg_key = ctx.store.put(pdfa.encode_page_image(turned))
+        del loaded.pixels
+        # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
+        grey = ocr.ocr_grey(turned, dpi := loaded.dpi)
+        del turned  # the colour page is three times the grey one: gone before the big steps
+        ocr_input = ocr.prepare(grey, found.skew_deg, dpi)
+        del grey  # only the (smaller) OCR copy stays alive while Tesseract runs
     read, turned_over = ocr.read_upright(ocr_input, s.ocr())
     del ocr_input
     rotation = found.rotation
     if turned_over:  # rare: the archive image is turned too, from a fresh decode
         rotation = (rotation + 180) % 360
-        again = load_page(ctx.store.local_path(job.original_key), job.kind, index, s.limits())
-        jpeg_key = ctx.store.put(pdfa.encode_page_image(orient.turn(again.pixels, rotation)))
+        with _decode_permit:
+            again = load_page(source, job.kind, index, s.limits())
+            jpeg_key = ctx.store.put(pdfa.encode_page_image(orient.turn(again.pixels, rotation)))
     result = PageResult(index=index, rotation=rotation, skew_deg=found.skew_deg,
                         width=width, height=height, dpi=dpi, ocr_confidence=read.confidence,
                         words=read.words, text=read.text, colour=colour)

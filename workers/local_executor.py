@@ -27,8 +27,12 @@ def run_jobs(jobs: list[DocumentJob], settings: Settings, *, on_pages=None, on_d
     queue.reverse()  # pop() from the end keeps document order
     running: dict[Future, tuple[str, int, int]] = {}
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["workers.preload"])  # workers share the heavy imports
+    # At most half the workers hold a page decoded at full resolution (see graph._page):
+    # the others are in Tesseract meanwhile, so speed stays and peak memory drops.
+    permit = ctx.BoundedSemaphore(max(1, settings.processes // 2))
     with ProcessPoolExecutor(settings.processes, mp_context=ctx, initializer=graph.configure,
-                             initargs=(settings,)) as pool:
+                             initargs=(settings, permit)) as pool:
         while queue or running:
             while queue and sum(1 for k in running.values() if k[0] == "page") < window:
                 i, p = queue.pop()
