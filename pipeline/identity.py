@@ -53,7 +53,7 @@ __all__ = [
     "load_pkcs12",
     "load_test_identity",
     "describe_pkcs12",
-    "test_identity_file",
+    "stored_test_identity",
     "identity_ca_cert_path",
 ]
 
@@ -403,14 +403,14 @@ def ensure_test_identity(home: Path, agency_name: str) -> Path:
 
 def load_test_identity(home: Path, agency_name: str) -> SigningIdentity:
     """:func:`ensure_test_identity` then :func:`load_pkcs12` with the stored passphrase."""
-    p12_path, passphrase = test_identity_file(home, agency_name)
+    p12_path, passphrase = stored_test_identity(home, agency_name)
     identity = load_pkcs12(p12_path, passphrase)
     if not identity.is_test:
         raise IdentityError(f"Test identity file {p12_path} does not hold a test certificate.")
     return identity
 
 
-def test_identity_file(home: Path, agency_name: str) -> tuple[Path, bytes]:
+def stored_test_identity(home: Path, agency_name: str) -> tuple[Path, bytes]:
     """The test identity's PKCS#12 file (made on first use) and its passphrase."""
     p12_path = ensure_test_identity(home, agency_name)
     try:

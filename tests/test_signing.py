@@ -29,9 +29,11 @@ from pyhanko_certvalidator import ValidationContext
 from pipeline.identity import (
     IdentityError,
     SigningIdentity,
+    describe_pkcs12,
     ensure_test_identity,
     load_pkcs12,
     load_test_identity,
+    stored_test_identity,
     identity_ca_cert_path,
 )
 from pipeline.signing import SigningError, sign_pdf, stamp_lines
@@ -335,16 +337,23 @@ def test_signing_errors_are_clear(input_pdf, signed, identity):
         sign_pdf(input_pdf, identity, agency_name="  ", signing_time=now)
 
 
-def test_load_pkcs12_errors(home, tmp_path):
+@pytest.mark.parametrize("load", [load_pkcs12, describe_pkcs12])
+def test_load_pkcs12_errors(home, tmp_path, load):
     p12 = ensure_test_identity(home, AGENCY)
     with pytest.raises(IdentityError, match="Wrong passphrase"):
-        load_pkcs12(p12, b"not the passphrase")
+        load(p12, b"not the passphrase")
     with pytest.raises(IdentityError, match="does not exist"):
-        load_pkcs12(tmp_path / "missing.p12", None)
+        load(tmp_path / "missing.p12", None)
     junk = tmp_path / "junk.p12"
     junk.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot pkcs12\n")
     with pytest.raises(IdentityError, match="not a PKCS#12"):
-        load_pkcs12(junk, b"x")
+        load(junk, b"x")
+
+
+def test_describe_pkcs12_tells_what_load_pkcs12_loads(home):
+    p12, passphrase = stored_test_identity(home, AGENCY)
+    identity = load_pkcs12(p12, passphrase)
+    assert describe_pkcs12(p12, passphrase) == (identity.subject, True)
 
 
 def test_identity_repr_has_no_key_material(identity):

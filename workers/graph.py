@@ -91,11 +91,11 @@ def load_identity(settings: Settings):
 def check_identity(settings: Settings) -> tuple[str, bool]:
     """(subject, is_test) of the identity load_identity would load, without loading pyHanko
     (the batch client checks the key before work starts; workers sign)."""
-    from pipeline.identity import describe_pkcs12, test_identity_file
+    from pipeline.identity import describe_pkcs12, stored_test_identity
 
     if settings.signing_p12:
         return describe_pkcs12(settings.signing_p12, settings.passphrase())
-    return describe_pkcs12(*test_identity_file(settings.home, settings.agency_name))
+    return describe_pkcs12(*stored_test_identity(settings.home, settings.agency_name))
 
 
 _contexts: dict[str, Context] = {}
