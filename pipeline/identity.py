@@ -34,9 +34,6 @@ from asn1crypto import x509 as _asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -159,7 +156,7 @@ def load_pkcs12(
 
     from pipeline.key_signer import KeyCachingSigner
 
-    data = _checked_pkcs12(Path(path), passphrase)
+    data, _ = _checked_pkcs12(Path(path), passphrase)
     try:
         loaded = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
         signer = KeyCachingSigner(
@@ -180,14 +177,13 @@ def describe_pkcs12(path: Path, passphrase: bytes | None) -> tuple[str, bool]:
     """(subject, is_test) of a PKCS#12 identity, checked as :func:`load_pkcs12` checks
     it (same errors) but without building a signer: for a caller that only has to know
     the identity is usable before work starts."""
-    data = _checked_pkcs12(Path(path), passphrase)
-    _, cert, _ = pkcs12.load_key_and_certificates(data, passphrase)
+    _, cert = _checked_pkcs12(Path(path), passphrase)
     return _describe(_asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
 
 
-def _checked_pkcs12(path: Path, passphrase: bytes | None) -> bytes:
-    """The file's bytes, once it is known to be a PKCS#12 whose passphrase opens a
-    private key with its certificate; IdentityError (with a Vietnamese message) if not."""
+def _checked_pkcs12(path: Path, passphrase: bytes | None) -> tuple[bytes, x509.Certificate]:
+    """The file's bytes and certificate, once it is known to be a PKCS#12 whose passphrase
+    opens a private key with its certificate; IdentityError (Vietnamese message) if not."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -224,7 +220,7 @@ def _checked_pkcs12(path: Path, passphrase: bytes | None) -> bytes:
         raise IdentityError(
             f"Signing identity file {path} does not hold a private key with its certificate."
         )
-    return data
+    return data, cert
 
 
 def _describe(cert) -> tuple[str, bool]:

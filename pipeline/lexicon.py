@@ -31,6 +31,7 @@ _AFFIXES = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
 class WordList:
     by_fold: dict[str, tuple[str, ...]]  # folded word -> known spellings
     known: frozenset[str]  # casefolded known spellings
+    longest: int  # words in the longest entry
 
     @classmethod
     def of(cls, words) -> WordList:
@@ -39,7 +40,8 @@ class WordList:
             spellings = by_fold.setdefault(fold(word), [])
             if word.casefold() not in (s.casefold() for s in spellings):  # case is the reader's
                 spellings.append(word)
-        return cls({k: tuple(v) for k, v in by_fold.items()}, frozenset(w.casefold() for w in words))
+        return cls({k: tuple(v) for k, v in by_fold.items()}, frozenset(w.casefold() for w in words),
+                   max((len(k.split()) for k in by_fold), default=0))
 
 
 @cache
@@ -67,21 +69,23 @@ def mend_word(word: str, words: WordList) -> str:
     return word if best is None else before + _same_case(best, core) + after
 
 
-def mend_phrases(text: str, phrases: WordList | None = None) -> str:
+def mend_phrases(text: str) -> str:
     """Every run of words whose folded form is a known phrase gets the phrase's marks."""
-    phrases = phrases or word_list("phrases")
+    phrases = word_list("phrases")
     words = text.split(" ")
-    longest = max((len(k.split()) for k in phrases.by_fold), default=0)
     i = 0
     while i < len(words):
-        for size in range(min(longest, len(words) - i), 1, -1):
+        for size in range(min(phrases.longest, len(words) - i), 1, -1):
             parts = [_AFFIXES.match(w).groups() for w in words[i:i + size]]
             # a phrase never runs across punctuation ("Trung, Cẩm" is not "Trung Cẩm")
             if any(p[2] for p in parts[:-1]) or any(p[0] for p in parts[1:]):
                 continue
             read = " ".join(p[1] for p in parts)
+            if read.casefold() in phrases.known:  # read as printed: nothing in it to mend
+                i += size - 1
+                break
             best = _closest(read, phrases.by_fold.get(fold(read), ()))
-            if best is None or read.casefold() in phrases.known:
+            if best is None:
                 continue
             for j, (p, known) in enumerate(zip(parts, best.split())):
                 words[i + j] = p[0] + _same_case(known, p[1]) + p[2]

@@ -108,7 +108,7 @@ def as_sex(value: str, options: dict) -> str | None:
         return "Nam"
     if word in ("nu", "female", "f", "nir", "nii"):
         return "Nữ"
-    first = value.split()[0].lower() if value.split() else ""
+    first = value.split(maxsplit=1)[0].lower() if value.strip() else ""
     if len(first) == 2 and first[1] in "ữừửứự":  # "lữ", "Nử": the mark only Nữ has here
         return "Nữ"
     return snap(word, ["Nam", "Nữ"], 70)

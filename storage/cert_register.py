@@ -18,7 +18,6 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, insert, select, update)
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.certify import CertifyError, book_label, fee
@@ -26,7 +25,7 @@ from pipeline.naming import VIETNAM
 from pipeline.pdf_table import Column as PdfColumn
 from pipeline.pdf_table import table_pdf
 from pipeline.qr import new_copy_id
-from storage.index_db import make_engine, upgrade
+from storage.index_db import DatabaseStore
 
 __all__ = ["CertRegister", "RegisterEntry", "RegisterError"]
 
@@ -112,23 +111,11 @@ def _money(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
-class CertRegister:
+class CertRegister(DatabaseStore):
     def __init__(self, url: str):
-        upgrade(url)  # alembic head, serialized between processes (storage.index_db)
-        self.engine = make_engine(url, immediate=True)
-        self._insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
-            self.engine.dialect.name)
-        if self._insert is None:
+        super().__init__(url, immediate=True)  # numbering takes the write lock at BEGIN
+        if self.insert is None:
             raise RegisterError(f"Cơ sở dữ liệu {self.engine.dialect.name} không được hỗ trợ.")
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> CertRegister:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def allocate(self, *, original_id: str, requester: str, document_name: str, copies: int,
                  certifier: str, pages: int, notes: str = "", when: datetime | None = None,
@@ -170,7 +157,7 @@ class CertRegister:
                     entries_table.c.request_id == row["request_id"])).scalar()
                 if existing is not None:
                     return self._load(conn, entries_table.c.id == existing)[0]
-            upsert = self._insert(counters).values(year=row["year"], last_number=1)
+            upsert = self.insert(counters).values(year=row["year"], last_number=1)
             number = conn.execute(upsert.on_conflict_do_update(
                 index_elements=[counters.c.year],
                 set_={"last_number": counters.c.last_number + 1},

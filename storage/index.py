@@ -13,10 +13,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (Select, column, delete, exists, func, insert, literal_column, select,
                         table, tuple_)
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.index_archive import document_archive
-from storage.index_db import FIELD_MATCH_CHARS, documents, dossiers, make_engine, pages, upgrade
+from storage.index_db import FIELD_MATCH_CHARS, DatabaseStore, documents, dossiers, pages
 # Imported under other names: the public API's parameters `owners` and `fields` shadow them.
 from storage.index_db import fields as fields_table
 from storage.index_db import owners as owners_table
@@ -29,21 +28,11 @@ _MAX_PER_PAGE = 1000
 _fts5 = table("index_pages_fts", column("rowid"))
 
 
-class DocumentIndex:
+class DocumentIndex(DatabaseStore):
     def __init__(self, url: str):
-        upgrade(url)  # idempotent; serialized between processes (see storage.index_db)
-        self.engine = make_engine(url)
-        self._upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-            self.engine.dialect.name]
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> DocumentIndex:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        super().__init__(url)
+        if self.insert is None:
+            raise ValueError(f"the index does not support {self.engine.dialect.name} databases")
 
     # -- writing -----------------------------------------------------------------------
     def record(self, result: dict, *, out_root: str, owners: list[str],
@@ -78,11 +67,11 @@ class DocumentIndex:
         owner_rows = [{"document_id": document_id, "personal_id": pid}
                       for pid in sorted({str(p).strip() for p in owners} - {""})]
         with self.engine.begin() as conn:
-            conn.execute(self._upsert(dossiers).values(dossier_id=row["dossier_id"])
+            conn.execute(self.insert(dossiers).values(dossier_id=row["dossier_id"])
                          .on_conflict_do_nothing(index_elements=["dossier_id"]))
             # The upsert locks the document's row first, so concurrent re-records of the
             # same document run one after the other instead of colliding on inserts.
-            upsert = self._upsert(documents).values(row)
+            upsert = self.insert(documents).values(row)
             conn.execute(upsert.on_conflict_do_update(
                 index_elements=["document_id"],
                 set_={k: upsert.excluded[k] for k in row if k != "document_id"}))
@@ -98,7 +87,7 @@ class DocumentIndex:
         Language); values left None are kept as they were."""
         given = {k: v for k, v in {"title": title, "maintenance": maintenance,
                                    "language": language}.items() if v is not None}
-        upsert = self._upsert(dossiers).values(dossier_id=dossier_id, **given)
+        upsert = self.insert(dossiers).values(dossier_id=dossier_id, **given)
         upsert = (upsert.on_conflict_do_update(index_elements=["dossier_id"], set_=given)
                   if given else upsert.on_conflict_do_nothing(index_elements=["dossier_id"]))
         with self.engine.begin() as conn:

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String,
                         Table, Text, create_engine, event, text)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,29 +58,52 @@ documents = Table(
     Column("procedure_code", String),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+def _document_ref(**options) -> Column:
+    """The column tying a row to its document; the row goes when the document goes."""
+    return Column("document_id", String, ForeignKey("index_documents.document_id", ondelete="CASCADE"),
+                  **options)
+
+
 pages = Table(
     "index_pages", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("document_id", String, ForeignKey("index_documents.document_id", ondelete="CASCADE"),
-           nullable=False),
+    _document_ref(nullable=False),
     Column("page_index", Integer, nullable=False),
     Column("text", Text, nullable=False),
     Column("search_text", Text, nullable=False),
 )
 fields = Table(
     "index_fields", metadata,
-    Column("document_id", String, ForeignKey("index_documents.document_id", ondelete="CASCADE"),
-           primary_key=True),
+    _document_ref(primary_key=True),
     Column("key", String, primary_key=True),
     Column("value", Text, nullable=False),
     Column("value_folded", Text, nullable=False),
 )
 owners = Table(
     "index_owners", metadata,
-    Column("document_id", String, ForeignKey("index_documents.document_id", ondelete="CASCADE"),
-           primary_key=True),
+    _document_ref(primary_key=True),
     Column("personal_id", String, primary_key=True),
 )
+
+
+class DatabaseStore:
+    """A store over one database: its engine, the dialect's INSERT that knows ON CONFLICT,
+    and closing (also as a context manager)."""
+
+    def __init__(self, url: str, *, immediate: bool = False):
+        upgrade(url)  # alembic head; idempotent, serialized between processes
+        self.engine = make_engine(url, immediate=immediate)
+        self.insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
+            self.engine.dialect.name)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def make_engine(url: str, *, immediate: bool = False) -> Engine:
