@@ -152,7 +152,10 @@ def main() -> None:
         big_pages = sum(len(d["pages"]) for d in _truth(big))
         b_usage, *_ = bench_sohoa(big, work / "big", _truth(big))
         print(f"peak PSS sohoa: {s_usage.peak_rss_mb:.0f} MB at {pages} pages, "
-              f"{b_usage.peak_rss_mb:.0f} MB at {big_pages} pages ({big_pages / b_usage.wall_s:.2f} pages/s)")
+              f"{b_usage.peak_rss_mb:.0f} MB at {big_pages} pages ({big_pages / b_usage.wall_s:.2f} pages/s); "
+              f"target < 500")
+        print("  peak in each quarter of the long run (growth would show here): "
+              + " / ".join(f"{q:.0f}" for q in b_usage.quarter_peaks_mb) + " MB")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -16,6 +16,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Table
 from rich.text import Text
 
+from workers.memory import map_page_buffers
 from workers.settings import Settings
 
 # Piped output (logs, CI) gets a wide console so the report never folds file names.
@@ -34,6 +35,7 @@ class PagesPerSecond(ProgressColumn):
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
 def main(verbose: bool) -> None:
     """sohoa: scanned dossiers to signed, searchable PDF/A records."""
+    map_page_buffers()  # before the first page is decoded (see workers/memory.py)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per subset table
@@ -43,8 +45,8 @@ def main(verbose: bool) -> None:
 @click.argument("batch", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (results, PDF/A, signed copies, object store).")
-@click.option("--processes", type=click.IntRange(1, 64), help="Local worker processes.")
-def process(batch: Path, out: Path, processes: int | None) -> None:
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Pages worked on at once.")
+def process(batch: Path, out: Path, concurrency: int | None) -> None:
     """Digitize every document of BATCH into OUT."""
     from workers.runner import run_batch
 
@@ -52,8 +54,8 @@ def process(batch: Path, out: Path, processes: int | None) -> None:
     if out == batch or out.is_relative_to(batch):
         raise click.UsageError("--out must not be inside the batch folder.")
     settings = Settings()
-    if processes:
-        settings.processes = processes
+    if concurrency:
+        settings.concurrency = concurrency
     _check_signing_identity(settings)
     columns = (TextColumn("Đang số hóa"), BarColumn(), MofNCompleteColumn(), TextColumn("trang"),
                PagesPerSecond(), TextColumn("còn"), TimeRemainingColumn())
@@ -128,7 +130,7 @@ def worker(concurrency: int | None) -> None:
         raise click.UsageError("set SOHOA_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker.")
     from workers.celery_app import app
 
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency or settings.processes}"]
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency or settings.concurrency}"]
     app.worker_main(argv)
 
 

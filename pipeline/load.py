@@ -203,7 +203,7 @@ def _page_inches(page: pikepdf.Page) -> tuple[float, float]:
 
 def _largest_image_dpi(page: pikepdf.Page, long_side_in: float) -> float | None:
     best = 0
-    for image in page.images.values():
+    for image in page.get_images().values():  # images inside form XObjects too
         try:
             best = max(best, int(image.Width), int(image.Height))
         except (AttributeError, ValueError, TypeError):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -116,6 +117,7 @@ class _InMemoryGlyphAccumulatorFactory(GlyphAccumulatorFactory):
 
 _SUBSETS: OrderedDict = OrderedDict()  # (font, glyph ids) -> subset font program
 _SUBSETS_MAX = 256
+_SUBSETS_LOCK = threading.Lock()  # documents are signed in parallel threads
 
 
 class _SubsetCachingAccumulator(GlyphAccumulator):
@@ -130,14 +132,17 @@ class _SubsetCachingAccumulator(GlyphAccumulator):
     def prepare_write(self):
         if not self._write_prepared:
             key = (self._font_id, frozenset(self._glyphs))
-            program = _SUBSETS.get(key)
+            with _SUBSETS_LOCK:
+                program = _SUBSETS.get(key)
             if program is None:
                 self._extract_subset()
                 out = BytesIO()
                 self.tt.save(out)
-                program = _SUBSETS[key] = out.getvalue()
-                while len(_SUBSETS) > _SUBSETS_MAX:
-                    _SUBSETS.popitem(last=False)
+                program = out.getvalue()
+                with _SUBSETS_LOCK:
+                    _SUBSETS[key] = program
+                    while len(_SUBSETS) > _SUBSETS_MAX:
+                        _SUBSETS.popitem(last=False)
             self._subset_created = True  # the program above replaces pyHanko's subsetting
             self.cidfont_obj.set_font_file = functools.partial(
                 _embed_program, self.cidfont_obj, program)

@@ -42,7 +42,7 @@ def sohoa_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sohoa_env(sohoa_home) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env.update(SOHOA_HOME=str(sohoa_home), SOHOA_PROCESSES="2", OMP_THREAD_LIMIT="1")
+    env.update(SOHOA_HOME=str(sohoa_home), SOHOA_CONCURRENCY="2", OMP_THREAD_LIMIT="1")
     return env
 
 

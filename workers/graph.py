@@ -8,7 +8,6 @@ it again (a retry, a re-run after a crash) redoes nothing.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from pipeline.naming import vietnam_now
 from pipeline.result import document_result, failed_result
 from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
+from workers.memory import release_memory
 from workers.settings import Settings
 
 # The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
@@ -102,12 +102,12 @@ _contexts: dict[str, Context] = {}
 _settings: Settings | None = None
 # Held while a page is decoded at full resolution and cleaned for OCR (~100 MB for a
 # 300-dpi colour page, for a fraction of a second); Tesseract, the long part, runs outside
-# it. The local executor shares one among its workers so their peaks never coincide.
+# it. The local executor shares one among its threads so their peaks never coincide.
 _decode_permit: AbstractContextManager = nullcontext()
 
 
 def configure(settings: Settings, decode_permit: AbstractContextManager | None = None) -> None:
-    """Set this process's settings (a worker's initializer calls it); default: environment."""
+    """Set this process's settings and decode permit; default: environment, no permit."""
     global _settings, _decode_permit
     _settings = settings
     _decode_permit = decode_permit or nullcontext()
@@ -138,14 +138,6 @@ def process_page(job: dict, index: int) -> dict:
         release_memory()
     ctx.store.put_named(name, json.dumps(page).encode())
     return {"ok": True, "name": name}
-
-
-def release_memory() -> None:
-    """Give freed page buffers back to the OS, so a long batch does not creep upwards."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def _page(ctx: Context, job: DocumentJob, index: int) -> dict:

@@ -1,14 +1,21 @@
-"""In-process executor (the embedded default): pages of all documents run in parallel in a
-pool of local processes; a document is assembled as soon as its last page is done.
+"""In-process executor (the embedded default): pages of all documents run in parallel; a
+document is assembled as soon as its last page is done.
+
+The pages run in threads of this one process, not in a pool of Python processes. The work
+that fills the CPUs runs outside the interpreter lock anyway: each page's OCR is its own
+Tesseract process, and OpenCV, Pillow and NumPy release the lock while they work. Threads
+keep one copy of the libraries (OpenCV, pikepdf, pyHanko: about 150 MB) instead of one per
+worker, which is what keeps a batch under its memory budget; speed is the same as a
+process pool's (bench/run.py measures both).
 
 Only a bounded window of pages is in flight, so memory stays flat however large the batch.
 """
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-import multiprocessing
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from workers import graph
 from workers.graph import INTERNAL_ERROR, DocumentJob
@@ -20,19 +27,16 @@ log = logging.getLogger("sohoa.local")
 def run_jobs(jobs: list[DocumentJob], settings: Settings, *, on_pages=None, on_document=None) -> list[dict]:
     if not jobs:
         return []
-    window = 3 * settings.processes
+    window = 3 * settings.concurrency
     results: list[dict] = []
     outcomes: dict[int, list] = {i: [None] * job.page_count for i, job in enumerate(jobs)}
     queue = [(i, p) for i, job in enumerate(jobs) for p in range(job.page_count)]
     queue.reverse()  # pop() from the end keeps document order
     running: dict[Future, tuple[str, int, int]] = {}
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["workers.preload"])  # workers share the heavy imports
-    # At most half the workers hold a page decoded at full resolution (see graph._page):
+    # At most half the threads hold a page decoded at full resolution (see graph._page):
     # the others are in Tesseract meanwhile, so speed stays and peak memory drops.
-    permit = ctx.BoundedSemaphore(max(1, settings.processes // 2))
-    with ProcessPoolExecutor(settings.processes, mp_context=ctx, initializer=graph.configure,
-                             initargs=(settings, permit)) as pool:
+    graph.configure(settings, threading.BoundedSemaphore(max(1, settings.concurrency // 2)))
+    with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="sohoa-page") as pool:
         while queue or running:
             while queue and sum(1 for k in running.values() if k[0] == "page") < window:
                 i, p = queue.pop()
@@ -55,7 +59,7 @@ def run_jobs(jobs: list[DocumentJob], settings: Settings, *, on_pages=None, on_d
 def _page_outcome(future: Future, job: DocumentJob, page: int) -> dict:
     try:
         return future.result()
-    except Exception:  # a bug or a dead worker: this document fails, the batch goes on
+    except Exception:  # a bug: this document fails, the batch goes on
         log.exception("page %d of %s failed", page, job.source)
         return {"ok": False, "error": INTERNAL_ERROR, "code": "internal"}
 

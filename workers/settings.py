@@ -39,10 +39,11 @@ class Settings(BaseSettings):
     signing_min_level: str | None = None
     tsa_url: str | None = None
 
-    # Celery is used when a broker is configured; otherwise pages run in local processes.
+    # Celery is used when a broker is configured; otherwise pages run in this process.
     broker_url: str | None = None
     result_backend: str | None = None
-    processes: int = max(1, os.cpu_count() or 1)
+    # Pages worked on at once: threads of the local executor, processes of a Celery worker.
+    concurrency: int = max(1, os.cpu_count() or 1)
 
     # The index and dossier registry: SQLAlchemy URL; default SQLite under the output folder.
     database_url: str | None = None
