@@ -1,6 +1,7 @@
 """The `sohoa` command. Messages for archive staff are Vietnamese; logs are English.
 
-Exit codes: 0 every document done (or waiting for review), 1 a document failed, 2 usage.
+Exit codes: 0 every document done (or waiting for review), 1 a document failed, 2 usage,
+130 stopped by Ctrl-C (what was finished is kept; the same command finishes the rest).
 """
 from __future__ import annotations
 
@@ -59,13 +60,18 @@ def process(batch: Path, out: Path, concurrency: int | None) -> None:
     _check_signing_identity(settings)
     columns = (TextColumn("Đang số hóa"), BarColumn(), MofNCompleteColumn(), TextColumn("trang"),
                PagesPerSecond(), TextColumn("còn"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("pages", total=None)
-        results = run_batch(
-            batch, out, settings,
-            on_plan=lambda pages, docs: bar.update(task, total=pages),
-            on_pages=lambda n: bar.advance(task, n),
-        )
+    try:
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("pages", total=None)
+            results = run_batch(
+                batch, out, settings,
+                on_plan=lambda pages, docs: bar.update(task, total=pages),
+                on_pages=lambda n: bar.advance(task, n),
+            )
+    except KeyboardInterrupt:
+        console.print("Đã dừng theo yêu cầu. Các tài liệu đã xong được giữ nguyên; "
+                      "chạy lại đúng lệnh này để làm tiếp phần còn lại.")
+        sys.exit(130)
     _report(results, out)
     sys.exit(1 if any(r["status"] == "failed" for r in results) else 0)
 

@@ -152,3 +152,17 @@ def test_killed_run_resumes_without_loss(batch, sohoa_env, run_sohoa, truth):
     assert len({r["document_id"] for r in results.values()}) == len(results)
     for source, result in partial.items():
         assert results[source]["sha256"] == result["sha256"]
+
+
+def test_ctrl_c_stops_soon_and_says_how_to_go_on(batch, sohoa_env):
+    out = batch.parent / "out-interrupted"
+    proc = subprocess.Popen([SOHOA, "process", str(batch), "--out", str(out)], env=sohoa_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / ".sohoa").rglob("pages/*/*.json")):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)  # pages already started finish; no new ones
+    assert proc.returncode == 130
+    assert "chạy lại đúng lệnh này" in stderr
+    assert not [p for p in out.rglob("*.tmp")]  # nothing half-written left behind

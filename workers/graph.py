@@ -152,7 +152,7 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
         # The archive keeps the scan's own pixels, only turned; the PDF draws it deskewed.
         turned = orient.turn(loaded.pixels, found.rotation)
         height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
-        jpeg_key = ctx.store.put(pdfa.encode_page_image(turned))
+        jpeg = pdfa.encode_page_image(turned)  # stored once the page's way up is sure
         del loaded.pixels
         # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
         grey = ocr.ocr_grey(turned, dpi := loaded.dpi)
@@ -166,7 +166,8 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
         rotation = (rotation + 180) % 360
         with _decode_permit:
             again = load_page(source, job.kind, index, s.limits())
-            jpeg_key = ctx.store.put(pdfa.encode_page_image(orient.turn(again.pixels, rotation)))
+            jpeg = pdfa.encode_page_image(orient.turn(again.pixels, rotation))
+    jpeg_key = ctx.store.put(jpeg)
     result = PageResult(index=index, rotation=rotation, skew_deg=found.skew_deg,
                         width=width, height=height, dpi=dpi, ocr_confidence=read.confidence,
                         words=read.words, text=read.text, colour=colour)
