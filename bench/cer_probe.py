@@ -27,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from bench.measure import char_errors  # noqa: E402
-from pipeline import ocr, orient, pdfa  # noqa: E402
+from pipeline import ocr, ocr_image, orient, pdfa  # noqa: E402
 from pipeline.load import inspect_source, load_page  # noqa: E402
 from pipeline.model import Limits, OcrOptions  # noqa: E402
 from samples.generate import generate_batch  # noqa: E402
@@ -47,7 +47,7 @@ def page_chain(path: Path, kind: str, index: int, options: OcrOptions) -> dict:
     turned = orient.turn(loaded.pixels, found.rotation)
     pdfa.encode_page_image(turned)
     del loaded.pixels
-    ocr_input = ocr.prepare(turned, found.skew_deg, loaded.dpi)
+    ocr_input = ocr_image.prepare(turned, found.skew_deg, loaded.dpi)
     del turned
     read = ocr.read(ocr_input, options)
     return {"rotation": found.rotation, "skew_deg": found.skew_deg, "text": read.text}

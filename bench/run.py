@@ -152,8 +152,11 @@ def main() -> None:
         big_pages = sum(len(d["pages"]) for d in _truth(big))
         b_usage, *_ = bench_sohoa(big, work / "big", _truth(big))
         print(f"peak PSS sohoa: {s_usage.peak_rss_mb:.0f} MB at {pages} pages, "
-              f"{b_usage.peak_rss_mb:.0f} MB at {big_pages} pages ({big_pages / b_usage.wall_s:.2f} pages/s); "
-              f"target < 500")
+              f"{b_usage.peak_rss_mb:.0f} MB at {big_pages} pages; target < 500")
+        # The start-up (imports, the signing identity, fonts) is paid once per run: a
+        # long run shows the CPU a page really costs.
+        print(f"  long run: {big_pages / b_usage.wall_s:.2f} pages/s, {b_usage.cpu_s / big_pages:.2f} CPU s/page "
+              f"({b_usage.cpu_s / big_pages / (t_usage.cpu_s / pages):.2f}x raw Tesseract's on the short batch)")
         print("  peak in each quarter of the long run (growth would show here): "
               + " / ".join(f"{q:.0f}" for q in b_usage.quarter_peaks_mb) + " MB")
     if not args.keep:

@@ -141,7 +141,7 @@ def process_page(job: dict, index: int) -> dict:
 
 
 def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
-    from pipeline import ocr, orient, pdfa
+    from pipeline import ocr, ocr_image, orient, pdfa
     from pipeline.load import load_page
 
     s = ctx.settings
@@ -155,9 +155,9 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
         jpeg = pdfa.encode_page_image(turned)  # stored once the page's way up is sure
         del loaded.pixels
         # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
-        grey = ocr.ocr_grey(turned, dpi := loaded.dpi)
+        grey = ocr_image.ocr_grey(turned, dpi := loaded.dpi)
         del turned  # the colour page is three times the grey one: gone before the big steps
-        ocr_input = ocr.prepare(grey, found.skew_deg, dpi)
+        ocr_input = ocr_image.prepare(grey, found.skew_deg, dpi)
         del grey  # only the (smaller) OCR copy stays alive while Tesseract runs
     read, turned_over = ocr.read_upright(ocr_input, s.ocr())
     del ocr_input
