@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -26,8 +27,8 @@ from workers.memory import release_memory
 from workers.settings import Settings
 
 # The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
-# inside the steps that use them: the client process that plans a batch never touches
-# pixels, and stays small.
+# inside the steps that use them: a process that only plans batches (the Celery client,
+# the API) never loads them.
 
 log = logging.getLogger("sohoa.graph")
 STAGE_VERSION = "4"  # bump when a stage's output changes, so old results are not reused
@@ -99,6 +100,7 @@ def check_identity(settings: Settings) -> tuple[str, bool]:
 
 
 _contexts: dict[str, Context] = {}
+_contexts_lock = threading.Lock()  # the local executor's threads share them
 _settings: Settings | None = None
 # Held while a page is decoded at full resolution and cleaned for OCR (~100 MB for a
 # 300-dpi colour page, for a fraction of a second); Tesseract, the long part, runs outside
@@ -116,11 +118,12 @@ def configure(settings: Settings, decode_permit: AbstractContextManager | None =
 
 def context_for(out_root: str, settings: Settings | None = None) -> Context:
     """One Context per output root per process (workers keep theirs between tasks)."""
-    if out_root not in _contexts:
-        global _settings
-        _settings = settings or _settings or Settings()
-        _contexts[out_root] = Context(_settings, Path(out_root))
-    return _contexts[out_root]
+    with _contexts_lock:
+        if out_root not in _contexts:
+            global _settings
+            _settings = settings or _settings or Settings()
+            _contexts[out_root] = Context(_settings, Path(out_root))
+        return _contexts[out_root]
 
 
 def process_page(job: dict, index: int) -> dict:
