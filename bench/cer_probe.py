@@ -1,4 +1,4 @@
-"""Quick sohoa-only accuracy and CPU probe: the per-page chain of workers.graph._page run
+"""Quick sohoa-only accuracy and CPU probe: the per-page chain (pipeline.page.read_page) run
 in-process, one page at a time, over a generated batch.
 
     OMP_THREAD_LIMIT=1 .venv/bin/python -m bench.cer_probe [--per-type 3] [--seed 5]
@@ -27,9 +27,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from bench.measure import char_errors  # noqa: E402
-from pipeline import ocr, ocr_image, orient, pdfa  # noqa: E402
 from pipeline.load import inspect_source, load_page  # noqa: E402
 from pipeline.model import Limits, OcrOptions  # noqa: E402
+from pipeline.page import read_page  # noqa: E402
 from samples.generate import generate_batch  # noqa: E402
 
 
@@ -41,16 +41,9 @@ def cpu_seconds() -> float:
 
 
 def page_chain(path: Path, kind: str, index: int, options: OcrOptions) -> dict:
-    """The same calls, in the same order, as workers.graph._page (minus the object store)."""
-    loaded = load_page(path, kind, index, Limits())
-    found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, options))
-    turned = orient.turn(loaded.pixels, found.rotation)
-    pdfa.encode_page_image(turned)
-    del loaded.pixels
-    ocr_input = ocr_image.prepare(turned, found.skew_deg, loaded.dpi)
-    del turned
-    read = ocr.read(ocr_input, options)
-    return {"rotation": found.rotation, "skew_deg": found.skew_deg, "text": read.text}
+    """The product's page chain (pipeline.page.read_page), minus the object store."""
+    record, _ = read_page(path, kind, index, Limits(), options)
+    return {"rotation": record.rotation, "skew_deg": record.skew_deg, "text": record.text}
 
 
 def raw_tesseract(path: Path, kind: str, index: int, dpi: float, language: str, work: Path) -> float:

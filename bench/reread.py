@@ -17,12 +17,17 @@ from pipeline.doctypes import load_types
 from pipeline.layout import Layout
 from pipeline.model import PageResult
 from pipeline.understand import understand
+from workers.graph import context_for
 
 
-def stored_pages(out: Path, original_sha: str) -> list[PageResult]:
-    folder = out / ".sohoa" / "objects" / "named" / "pages" / original_sha
-    files = sorted(folder.glob("*.json"), key=lambda p: int(p.name.split(".")[0]))
-    return [PageResult.from_dict(json.loads(f.read_text("utf-8"))["page"]) for f in files]
+def stored_pages(out: Path, result: dict) -> list[PageResult]:
+    """The page records the run stored (under the current stages' options), else []."""
+    ctx = context_for(str(out))
+    stored = [ctx.store.get_named(ctx.page_name(result["sha256"]["original"], i))
+              for i in range(len(result["pages"]))]
+    if not stored or None in stored:
+        return []
+    return [PageResult.from_dict(json.loads(s)["page"]) for s in stored]
 
 
 def main() -> None:
@@ -41,7 +46,7 @@ def main() -> None:
         expected = truth.get(result["source"])
         if ".sohoa" in path.parts or expected is None or args.source not in result["source"]:
             continue
-        pages = stored_pages(args.out, result["sha256"]["original"])
+        pages = stored_pages(args.out, result)
         if not pages:
             continue
         known = understand(pages, types)

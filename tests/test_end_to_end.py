@@ -165,4 +165,5 @@ def test_ctrl_c_stops_soon_and_says_how_to_go_on(batch, sohoa_env):
     _, stderr = proc.communicate(timeout=60)  # pages already started finish; no new ones
     assert proc.returncode == 130
     assert "chạy lại đúng lệnh này" in stderr
-    assert not [p for p in out.rglob("*.tmp")]  # nothing half-written left behind
+    # nothing half-written left behind: result.json temporaries, object-store temporaries
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".tmp-")]

@@ -79,6 +79,10 @@ class Context:
 
         return f"v{STAGE_VERSION}-{self.settings.ocr_language}-q{JPEG_QUALITY}"
 
+    def page_name(self, original_key: str, index: int) -> str:
+        """Where a page's record is stored: renamed whenever the stages' options change."""
+        return f"pages/{original_key}/{index}.{self.options_tag}.json"
+
 
 def load_identity(settings: Settings):
     """The configured PKCS#12 identity, else the test identity (created on first use)."""
@@ -102,9 +106,8 @@ def check_identity(settings: Settings) -> tuple[str, bool]:
 _contexts: dict[str, Context] = {}
 _contexts_lock = threading.Lock()  # the local executor's threads share them
 _settings: Settings | None = None
-# Held while a page is decoded at full resolution and cleaned for OCR (~100 MB for a
-# 300-dpi colour page, for a fraction of a second); Tesseract, the long part, runs outside
-# it. The local executor shares one among its threads so their peaks never coincide.
+# See pipeline.page.read_page. The local executor shares one among its threads so their
+# peaks never coincide.
 _decode_permit: AbstractContextManager = nullcontext()
 
 
@@ -130,7 +133,7 @@ def process_page(job: dict, index: int) -> dict:
     """Load, orient, deskew, OCR and encode one page; returns {"ok", "name"|"error"}."""
     job_ = DocumentJob(**job)
     ctx = context_for(job_.out_root)
-    name = f"pages/{job_.original_key}/{index}.{ctx.options_tag}.json"
+    name = ctx.page_name(job_.original_key, index)
     if ctx.store.get_named(name) is not None:
         return {"ok": True, "name": name}
     try:
@@ -144,37 +147,12 @@ def process_page(job: dict, index: int) -> dict:
 
 
 def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
-    from pipeline import ocr, ocr_image, orient, pdfa
-    from pipeline.load import load_page
+    from pipeline.page import read_page
 
     s = ctx.settings
-    source = ctx.store.local_path(job.original_key)
-    with _decode_permit:
-        loaded = load_page(source, job.kind, index, s.limits())
-        found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, s.ocr()))
-        # The archive keeps the scan's own pixels, only turned; the PDF draws it deskewed.
-        turned = orient.turn(loaded.pixels, found.rotation)
-        height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
-        jpeg = pdfa.encode_page_image(turned)  # stored once the page's way up is sure
-        del loaded.pixels
-        # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
-        grey = ocr_image.ocr_grey(turned, dpi := loaded.dpi)
-        del turned  # the colour page is three times the grey one: gone before the big steps
-        ocr_input = ocr_image.prepare(grey, found.skew_deg, dpi)
-        del grey  # only the (smaller) OCR copy stays alive while Tesseract runs
-    read, turned_over = ocr.read_upright(ocr_input, s.ocr())
-    del ocr_input
-    rotation = found.rotation
-    if turned_over:  # rare: the archive image is turned too, from a fresh decode
-        rotation = (rotation + 180) % 360
-        with _decode_permit:
-            again = load_page(source, job.kind, index, s.limits())
-            jpeg = pdfa.encode_page_image(orient.turn(again.pixels, rotation))
-    jpeg_key = ctx.store.put(jpeg)
-    result = PageResult(index=index, rotation=rotation, skew_deg=found.skew_deg,
-                        width=width, height=height, dpi=dpi, ocr_confidence=read.confidence,
-                        words=read.words, text=read.text, colour=colour)
-    return {"page": result.to_dict(), "jpeg": jpeg_key}
+    record, jpeg = read_page(ctx.store.local_path(job.original_key), job.kind, index,
+                             s.limits(), s.ocr(), _decode_permit)
+    return {"page": record.to_dict(), "jpeg": ctx.store.put(jpeg)}
 
 
 def assemble(outcomes: list[dict], job: dict) -> dict:
