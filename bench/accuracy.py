@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.measure import char_errors
-from pipeline.doctypes import load_types
-from pipeline.text import collapse
+from pipeline.understand.doctypes import load_types
+from pipeline.core.text import collapse
 
 
 def _same(key: str, truth, got, names: set[str]) -> bool:

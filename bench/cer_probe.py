@@ -1,4 +1,4 @@
-"""Quick sohoa-only accuracy and CPU probe: the per-page chain (pipeline.page.read_page) run
+"""Quick sohoa-only accuracy and CPU probe: the per-page chain (pipeline.scan.page.read_page) run
 in-process, one page at a time, over a generated batch.
 
     OMP_THREAD_LIMIT=1 .venv/bin/python -m bench.cer_probe [--per-type 3] [--seed 5]
@@ -27,9 +27,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from bench.measure import char_errors  # noqa: E402
-from pipeline.load import inspect_source, load_page  # noqa: E402
-from pipeline.model import Limits, OcrOptions  # noqa: E402
-from pipeline.page import read_page  # noqa: E402
+from pipeline.scan.load import inspect_source, load_page  # noqa: E402
+from pipeline.core.model import Limits, OcrOptions  # noqa: E402
+from pipeline.scan.page import read_page  # noqa: E402
 from samples.generate import generate_batch  # noqa: E402
 
 
@@ -41,7 +41,7 @@ def cpu_seconds() -> float:
 
 
 def page_chain(path: Path, kind: str, index: int, options: OcrOptions) -> dict:
-    """The product's page chain (pipeline.page.read_page), minus the object store."""
+    """The product's page chain (pipeline.scan.page.read_page), minus the object store."""
     record, _ = read_page(path, kind, index, Limits(), options)
     return {"rotation": record.rotation, "skew_deg": record.skew_deg, "text": record.text}
 

@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 
 from bench.accuracy import Tally, compare_fields
-from pipeline.doctypes import load_types
-from pipeline.layout import Layout
-from pipeline.model import PageResult
-from pipeline.understand import understand
+from pipeline.understand.doctypes import load_types
+from pipeline.understand.layout import Layout
+from pipeline.core.model import PageResult
+from pipeline.understand.document import understand
 from workers.graph import context_for
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from PIL import Image
 
 from bench.measure import Usage, char_errors, run_measured
-from pipeline.load import inspect_source, load_page
-from pipeline.model import Limits
+from pipeline.scan.load import inspect_source, load_page
+from pipeline.core.model import Limits
 from samples.generate import generate_batch
 
 BIN = Path(sys.executable).parent

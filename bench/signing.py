@@ -1,10 +1,10 @@
 """Signing and verification throughput: `python -m bench.signing`.
 
-Signs pipeline PDF/As (pipeline.pdfa.build_pdfa: A4 scans at 200 dpi with an OCR text
+Signs pipeline PDF/As (pipeline.pdf.pdfa.build_pdfa: A4 scans at 200 dpi with an OCR text
 layer) of 1 and 20 pages, one after the other in this process pinned to one CPU core:
 PAdES B-B with the development identity, and B-LTA against the offline test PKI
 (tests/pki/certomancer.yml), which this starts on loopback (its TSA, OCSP and CRLs run
-in their own process, as a real TSA would). Then times pipeline.verify.verify_pdf on
+in their own process, as a real TSA would). Then times pipeline.signing.validation.verify_pdf on
 each result. Prints signatures per second (wall clock, per signature, after warm-up).
 """
 from __future__ import annotations
@@ -30,8 +30,8 @@ TARGET_B_B_PER_S = 20.0
 
 def make_document(pages: int) -> bytes:
     """A pipeline PDF/A of ``pages`` A4 pages: a printed-looking page, ~40 OCR lines."""
-    from pipeline.model import Word
-    from pipeline.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
+    from pipeline.core.model import Word
+    from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
 
     width, height = A4_200DPI
     pixels = np.full((height, width, 3), 245, np.uint8)
@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(REPO / "tests"))  # the test PKI launcher
     from pki_fixtures import LoopbackPki
 
-    from pipeline.identity import identity_ca_cert_path, load_test_identity
-    from pipeline.signing import sign_pdf
+    from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
+    from pipeline.signing.sign import sign_pdf
     from cli.verify import report_text
-    from pipeline.verify import verify_pdf
+    from pipeline.signing.validation import verify_pdf
     from pyhanko.keys import load_cert_from_pemder
 
     console = Console(width=None if sys.stdout.isatty() else 130)

@@ -1,6 +1,6 @@
 """`sohoa certify SOURCE ...`: certified electronic copies of an original (a document id in
 the index or a PDF/A file); `sohoa register export`: the certification register as CSV or
-as PDF/A pages for printing. The work is in workers/certify.py.
+as PDF/A pages for printing. The work is in pipeline/certification/issue.py.
 
 Exit codes: 0 every copy made, signed and verified; 1 the original or a copy was refused
 (one Vietnamese sentence on stderr); 2 usage or configuration errors.
@@ -43,7 +43,7 @@ def certify(source: str, requester: str, certifier: str, certifier_title: str, c
             as_json: bool) -> None:
     """Certify SOURCE (document id or PDF/A file): copies with the lời chứng, signed by the
     certifier and the agency, verified, and recorded in the register under one number."""
-    from workers.certify import CertifyFailure, CertifyRequest, certify as run
+    from pipeline.certification.issue import CertifyFailure, CertifyRequest, certify as run
 
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         # pyHanko logs every failed check with a traceback; our refusal says it all
@@ -107,8 +107,8 @@ def export(year: int, month: int | None, fmt: str, out: Path | None,
            output: Path | None) -> None:
     """Export a year's (or a month's) register entries."""
     from storage.cert_register import CertRegister
-    from workers.certify import CertifyFailure, database_url
-    from workers.settings import Settings
+    from pipeline.certification.issue import CertifyFailure, database_url
+    from pipeline.core.settings import Settings
 
     if fmt == "pdf" and output is None:
         raise click.UsageError("cần -o TỆP.pdf để xuất sổ dạng PDF.")

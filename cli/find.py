@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from workers.settings import Settings
+from pipeline.core.settings import Settings
 
 STATUS_VI = {"done": "xong", "needs_review": "cần kiểm tra"}
 # The field that best says who or what a document is about, per type (first present wins).

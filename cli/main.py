@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workers.memory import map_page_buffers
-from workers.settings import Settings
+from pipeline.core.settings import Settings
 
 # Piped output (logs, CI) gets a wide console so the report never folds file names.
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
@@ -78,7 +78,7 @@ def process(batch: Path, out: Path, concurrency: int | None) -> None:
 
 def _check_signing_identity(settings: Settings) -> None:
     """A wrong key or passphrase is the operator's mistake: say so before any work starts."""
-    from pipeline.identity import IdentityError
+    from pipeline.signing.identity import IdentityError
     from workers.graph import check_identity
 
     try:

@@ -14,13 +14,13 @@ import click
 
 
 def _trust_roots(extra: tuple[Path, ...]) -> list:
-    from pipeline.identity import SigningError
-    from pipeline.pades import trust_roots_from_env
-    from workers.settings import Settings
+    from pipeline.signing.identity import SigningError
+    from pipeline.signing.pades import trust_roots_from_env
+    from pipeline.core.settings import Settings
 
     paths: list[Path] = []
     try:
-        from workers.certify import development_ca_paths
+        from pipeline.certification.issue import development_ca_paths
 
         paths += development_ca_paths(Settings())
     except Exception as exc:  # a broken environment must not stop a verification
@@ -41,7 +41,7 @@ def _yes(flag: bool) -> str:
 
 
 def report_text(r) -> str:
-    """A pipeline.verify.VerificationReport in Vietnamese, for people."""
+    """A pipeline.signing.validation.VerificationReport in Vietnamese, for people."""
     out = [f"Tệp: {r.file or '(không tên)'}", f"SHA-256: {r.sha256}",
            "KẾT LUẬN: " + ("HỢP LỆ — mọi chữ ký còn nguyên vẹn và tin cậy." if r.ok
                            else "KHÔNG HỢP LỆ.")]
@@ -85,7 +85,7 @@ def report_text(r) -> str:
               help="Fetch missing revocation data (OCSP/CRL) now instead of using only the file's.")
 def verify(file: Path, as_json: bool, trust: tuple[Path, ...], online: bool) -> None:
     """Verify the signatures of a signed PDF (integrity, signers, times, trust, PDF/A)."""
-    from pipeline.verify import verify_pdf
+    from pipeline.signing.validation import verify_pdf
 
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         # pyHanko logs every failed check with a traceback; the report says it all

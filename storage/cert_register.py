@@ -20,11 +20,11 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, Meta
                         Table, Text, UniqueConstraint, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.certify import CertifyError, book_label, fee
-from pipeline.naming import VIETNAM
-from pipeline.pdf_table import Column as PdfColumn
-from pipeline.pdf_table import table_pdf
-from pipeline.qr import new_copy_id
+from pipeline.certification.statement import CertifyError, book_label, fee
+from pipeline.core.naming import VIETNAM
+from pipeline.pdf.table import Column as PdfColumn
+from pipeline.pdf.table import table_pdf
+from pipeline.certification.qr import new_copy_id
 from storage.index_db import DatabaseStore
 
 __all__ = ["CertRegister", "RegisterEntry", "RegisterError"]

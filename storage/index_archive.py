@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.doctypes import DIGITIZED_FROM_PAPER, load_types
+from pipeline.understand.doctypes import DIGITIZED_FROM_PAPER, load_types
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

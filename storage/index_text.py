@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text import fold as _fold
-from pipeline.text import strip_accents
+from pipeline.core.text import fold as _fold
+from pipeline.core.text import strip_accents
 
 _WORD = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")
@@ -23,7 +23,7 @@ def _fold_char(char: str) -> str:
 
 
 def fold(text: str) -> str:
-    """pipeline.text.fold keeping punctuation: accents dropped, đ -> d, lower case,
+    """pipeline.core.text.fold keeping punctuation: accents dropped, đ -> d, lower case,
     whitespace collapsed and trimmed."""
     return _fold(text, keep_punct=True)
 

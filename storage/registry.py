@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import (Column, Integer, MetaData, String, Table, UniqueConstraint,
                         create_engine, func, insert, select)
 
-from pipeline.naming import ma_ho_so
+from pipeline.core.naming import ma_ho_so
 
 metadata = MetaData()
 dossiers = Table(

@@ -49,7 +49,7 @@ class S3ObjectStore:
 
     @classmethod
     def from_settings(cls, settings, cache_dir: Path, **options) -> S3ObjectStore:
-        """Build from workers.settings.Settings (s3_* fields); the secret stays in the client."""
+        """Build from pipeline.core.settings.Settings (s3_* fields); the secret stays in the client."""
         if not settings.s3_endpoint:
             raise ValueError("s3_endpoint is not set")
         secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None

@@ -25,8 +25,8 @@ from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLab
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pipeline.identity import SigningIdentity, load_pkcs12
-from pipeline.pades import PadesLevel, PkiServices, SigningProfile
+from pipeline.signing.identity import SigningIdentity, load_pkcs12
+from pipeline.signing.pades import PadesLevel, PkiServices, SigningProfile
 
 CONFIG = Path(__file__).parent / "pki" / "certomancer.yml"
 ARCH = ArchLabel("sohoa-test")

@@ -42,7 +42,7 @@ def celery_worker(sohoa_env, tmp_path_factory):
                             stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60
     from workers.celery_app import make_app
-    from workers.settings import Settings
+    from pipeline.core.settings import Settings
     app = make_app(Settings(broker_url=BROKER))
     while time.time() < deadline:
         if proc.poll() is not None:

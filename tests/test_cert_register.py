@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from pipeline.naming import VIETNAM
+from pipeline.core.naming import VIETNAM
 from storage.cert_register import CSV_HEADER, CertRegister, RegisterError, metadata
 from storage.index_db import alembic_config, make_engine
 from tests.conftest import postgres_schema

@@ -1,6 +1,6 @@
-"""Tests of the unsigned certified electronic copy (pipeline.certify, certify_page, qr, vnfont).
+"""Tests of the unsigned certified electronic copy (pipeline.certification.statement, certify_page, qr, vnfont).
 
-Real parts only: the original is a two-layer PDF/A-2b made by pipeline.pdfa, PDF/A is
+Real parts only: the original is a two-layer PDF/A-2b made by pipeline.pdf.pdfa, PDF/A is
 checked by pikepdf's validator, text by Poppler's pdftotext, the QR code by rendering the
 page with pdftoppm and reading it with OpenCV, the empty fields by signing them with pyHanko.
 """
@@ -26,15 +26,15 @@ from pyhanko.sign.fields import SigFieldSpec
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from pipeline.certify import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS,
+from pipeline.certification.statement import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS,
                               CertificationStatement, CertifyError, ConversionInfo, book_label,
                               date_line, fee, make_certified_copy, signature_fields,
                               statement_lines)
-from pipeline.identity import identity_ca_cert_path, load_test_identity
-from pipeline.model import Word
-from pipeline.naming import VIETNAM
-from pipeline.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
-from pipeline.qr import new_copy_id, parse_code, verification_code
+from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
+from pipeline.core.model import Word
+from pipeline.core.naming import VIETNAM
+from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
+from pipeline.certification.qr import new_copy_id, parse_code, verification_code
 
 AGENCY = "ỦY BAN NHÂN DÂN PHƯỜNG THẮNG LỢI"
 

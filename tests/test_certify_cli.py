@@ -1,6 +1,6 @@
 """`sohoa certify` end to end: an original digitized by the real `sohoa process`, then
 certified copies made, signed by the certifier and the agency, verified by pyHanko
-(pipeline.verify), Poppler's pdfsig and `sohoa verify`, and recorded in the register.
+(pipeline.signing.validation), Poppler's pdfsig and `sohoa verify`, and recorded in the register.
 Real parts only: the certomancer PKI (tests/pki_fixtures.py) serves the B-LTA run, and the
 failed verification is a real certificate nobody configured as trusted."""
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pyhanko.keys import load_cert_from_pemder
 
 from cli.certify import certify, register
 from cli.verify import verify
-from pipeline.certify import AGENCY_FIELD, CERTIFIER_FIELD, date_line, fee
-from pipeline.identity import identity_ca_cert_path
-from pipeline.naming import VIETNAM
-from pipeline.verify import verify_pdf
+from pipeline.certification.statement import AGENCY_FIELD, CERTIFIER_FIELD, date_line, fee
+from pipeline.signing.identity import identity_ca_cert_path
+from pipeline.core.naming import VIETNAM
+from pipeline.signing.validation import verify_pdf
 from storage.cert_register import CertRegister
 from test_certify import first_revision, pdftotext, squash
 from test_signing import pdfsig
-from workers.certify import certifier_test_name
+from pipeline.certification.issue import certifier_test_name
 
 pytest_plugins = ["pki_fixtures"]
 AGENCY = "ĐƠN VỊ SỐ HÓA THỬ NGHIỆM"  # Settings' default agency name

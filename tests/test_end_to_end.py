@@ -56,7 +56,7 @@ def test_fields_are_read_and_checked(processed, truth):
     """Fields keep to their type's schema, and most are read exactly (a regression guard;
     `sohoa eval` measures accuracy on larger batches)."""
     from bench.accuracy import compare_fields
-    from pipeline.doctypes import load_types
+    from pipeline.understand.doctypes import load_types
 
     _, _, results = processed
     right = total = 0

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipeline.text import strip_accents
+from pipeline.core.text import strip_accents
 from tests.conftest import postgres_schema
 
 

@@ -19,7 +19,7 @@ from cli.find import find
 from storage.index import DocumentIndex, fold
 from storage.index_db import alembic_config
 from tests.conftest import postgres_schema
-from workers.settings import Settings
+from pipeline.core.settings import Settings
 
 POSTGRES = os.environ.get("SOHOA_TEST_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")

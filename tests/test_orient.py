@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 
-from pipeline import orient
+from pipeline.scan import orient
 from samples import DOCUMENT_TYPES
 from samples.degrade import degrade
 from samples.render import render_document

@@ -1,4 +1,4 @@
-"""PAdES levels, profiles, refusals and placed signatures (pipeline.pades, pipeline.signing)
+"""PAdES levels, profiles, refusals and placed signatures (pipeline.signing.pades, pipeline.signing.sign)
 against a real offline PKI on loopback: certomancer's CA, CRLs, OCSP responder and RFC 3161
 TSA (tests/pki_fixtures.py). Unreachable services are real closed loopback ports."""
 
@@ -28,11 +28,11 @@ from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from pipeline.identity import IdentityError, SigningError, load_pkcs12
-from pipeline.pades import PadesLevel, PkiServices, SigningProfile
-from pipeline.signing import SignatureBox, sign_document, sign_pdf
+from pipeline.signing.identity import IdentityError, SigningError, load_pkcs12
+from pipeline.signing.pades import PadesLevel, PkiServices, SigningProfile
+from pipeline.signing.sign import SignatureBox, sign_document, sign_pdf
 from cli.verify import report_text
-from pipeline.verify import verify_pdf
+from pipeline.signing.validation import verify_pdf
 from test_signing import make_pdfa, pdfsig
 
 pytest_plugins = ["pki_fixtures"]

@@ -19,11 +19,11 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from pipeline.identity import IdentityError, SigningError
-from pipeline.pkcs11_identity import load_pkcs11
-from pipeline.signing import sign_document, sign_pdf
+from pipeline.signing.identity import IdentityError, SigningError
+from pipeline.signing.pkcs11 import load_pkcs11
+from pipeline.signing.sign import sign_document, sign_pdf
 from cli.verify import report_text
-from pipeline.verify import verify_pdf
+from pipeline.signing.validation import verify_pdf
 from test_signing import make_pdfa
 
 pytest_plugins = ["pki_fixtures"]

@@ -159,7 +159,7 @@ def test_retention_forbids_deleting_versions(raw, tmp_path):
 
 
 def test_credentials_stay_out_of_logs_and_repr(s3_server, tmp_path, caplog):  # noqa: F811
-    from workers.settings import Settings
+    from pipeline.core.settings import Settings
 
     settings = Settings(s3_endpoint=s3_server.endpoint, s3_access_key=s3_server.access_key,
                         s3_secret_key=s3_server.secret_key, s3_secure=False,

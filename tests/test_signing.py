@@ -1,4 +1,4 @@
-"""Tests of the digitizing agency's signature (pipeline.signing, pipeline.identity).
+"""Tests of the digitizing agency's signature (pipeline.signing.sign, pipeline.signing.identity).
 
 Everything is real: a PDF/A-2b made with pikepdf, a test PKI made in a temporary
 directory, signatures checked by pyHanko's validator and by Poppler's pdfsig.
@@ -26,7 +26,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from pipeline.identity import (
+from pipeline.signing.identity import (
     IdentityError,
     SigningIdentity,
     describe_pkcs12,
@@ -36,7 +36,7 @@ from pipeline.identity import (
     stored_test_identity,
     identity_ca_cert_path,
 )
-from pipeline.signing import SigningError, sign_pdf, stamp_lines
+from pipeline.signing.sign import SigningError, sign_pdf, stamp_lines
 
 AGENCY = "UBND TỈNH KON TUM"
 A4 = (595.28, 841.89)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.doctypes import load_types
-from pipeline.model import PageResult, Word
-from pipeline.normalize import normalise
-from pipeline.understand import understand
-from pipeline.validate import validate
+from pipeline.understand.doctypes import load_types
+from pipeline.core.model import PageResult, Word
+from pipeline.understand.normalize import normalise
+from pipeline.understand.document import understand
+from pipeline.understand.validate import validate
 
 CHAR_W, LINE_H = 22, 44  # pixels of one character and one row at 300 dpi
 

@@ -1,6 +1,6 @@
-"""Verification (pipeline.verify, `sohoa verify`): valid files pass; tampered ones are
+"""Verification (pipeline.signing.validation, `sohoa verify`): valid files pass; tampered ones are
 caught: a flipped byte, a page appended and text replaced by incremental updates, a
-signature copied from another file. Documents are real pipeline PDF/As (pipeline.pdfa)
+signature copied from another file. Documents are real pipeline PDF/As (pipeline.pdf.pdfa)
 with an OCR text layer; signatures are real (test identity, certomancer PKI)."""
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from cli.verify import report_text, verify as verify_command
-from pipeline.identity import identity_ca_cert_path, load_test_identity
-from pipeline.model import Word
-from pipeline.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
-from pipeline.signing import sign_pdf
-from pipeline.verify import verify_pdf
+from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
+from pipeline.core.model import Word
+from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
+from pipeline.signing.sign import sign_pdf
+from pipeline.signing.validation import verify_pdf
 
 pytest_plugins = ["pki_fixtures"]
 AGENCY = "UBND TỈNH KON TUM"

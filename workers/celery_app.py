@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import Celery
 
 from workers import graph
-from workers.settings import Settings
+from pipeline.core.settings import Settings
 
 TRANSIENT = (OSError, ConnectionError, TimeoutError)
 

@@ -10,7 +10,7 @@ from celery import chord
 
 from workers import graph
 from workers.graph import INTERNAL_ERROR, DocumentJob
-from workers.settings import Settings
+from pipeline.core.settings import Settings
 
 log = logging.getLogger("sohoa.celery")
 POLL_S = 0.3

@@ -17,14 +17,14 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pipeline.errors import DocumentError
-from pipeline.model import PageResult
-from pipeline.naming import vietnam_now
-from pipeline.result import document_result, failed_result
+from pipeline.core.errors import DocumentError
+from pipeline.core.model import PageResult
+from pipeline.core.naming import vietnam_now
+from pipeline.core.result import document_result, failed_result
 from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
 from workers.memory import release_memory
-from workers.settings import Settings
+from pipeline.core.settings import Settings
 
 # The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
 # inside the steps that use them: a process that only plans batches (the Celery client,
@@ -75,7 +75,7 @@ class Context:
 
     @cached_property
     def options_tag(self) -> str:
-        from pipeline.pdfa import JPEG_QUALITY
+        from pipeline.pdf.pdfa import JPEG_QUALITY
 
         return f"v{STAGE_VERSION}-{self.settings.ocr_language}-q{JPEG_QUALITY}"
 
@@ -86,7 +86,7 @@ class Context:
 
 def load_identity(settings: Settings):
     """The configured PKCS#12 identity, else the test identity (created on first use)."""
-    from pipeline.identity import load_pkcs12, load_test_identity
+    from pipeline.signing.identity import load_pkcs12, load_test_identity
 
     if settings.signing_p12:
         return load_pkcs12(settings.signing_p12, settings.passphrase())
@@ -96,7 +96,7 @@ def load_identity(settings: Settings):
 def check_identity(settings: Settings) -> tuple[str, bool]:
     """(subject, is_test) of the identity load_identity would load, without loading pyHanko
     (the batch client checks the key before work starts; workers sign)."""
-    from pipeline.identity import describe_pkcs12, stored_test_identity
+    from pipeline.signing.identity import describe_pkcs12, stored_test_identity
 
     if settings.signing_p12:
         return describe_pkcs12(settings.signing_p12, settings.passphrase())
@@ -106,7 +106,7 @@ def check_identity(settings: Settings) -> tuple[str, bool]:
 _contexts: dict[str, Context] = {}
 _contexts_lock = threading.Lock()  # the local executor's threads share them
 _settings: Settings | None = None
-# See pipeline.page.read_page. The local executor shares one among its threads so their
+# See pipeline.scan.page.read_page. The local executor shares one among its threads so their
 # peaks never coincide.
 _decode_permit: AbstractContextManager = nullcontext()
 
@@ -147,7 +147,7 @@ def process_page(job: dict, index: int) -> dict:
 
 
 def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
-    from pipeline.page import read_page
+    from pipeline.scan.page import read_page
 
     s = ctx.settings
     record, jpeg = read_page(ctx.store.local_path(job.original_key), job.kind, index,
@@ -172,10 +172,10 @@ def assemble(outcomes: list[dict], job: dict) -> dict:
 
 
 def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
-    from pipeline import pdfa
-    from pipeline.doctypes import load_types
-    from pipeline.signing import SigningError, sign_pdf
-    from pipeline.understand import understand
+    from pipeline.pdf import pdfa
+    from pipeline.understand.doctypes import load_types
+    from pipeline.signing.sign import SigningError, sign_pdf
+    from pipeline.understand.document import understand
 
     failed = next((o for o in outcomes if not o["ok"]), None)
     if failed:

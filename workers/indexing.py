@@ -10,8 +10,8 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline.doctypes import load_types
-from workers.settings import Settings
+from pipeline.understand.doctypes import load_types
+from pipeline.core.settings import Settings
 
 log = logging.getLogger("sohoa.indexing")
 

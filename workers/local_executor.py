@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workers import graph
 from workers.graph import INTERNAL_ERROR, DocumentJob
-from workers.settings import Settings
+from pipeline.core.settings import Settings
 
 log = logging.getLogger("sohoa.local")
 
@@ -27,7 +27,7 @@ log = logging.getLogger("sohoa.local")
 def run_jobs(jobs: list[DocumentJob], settings: Settings, *, on_pages=None, on_document=None) -> list[dict]:
     if not jobs:
         return []
-    # At most half the threads hold a page decoded at full resolution (pipeline.page):
+    # At most half the threads hold a page decoded at full resolution (pipeline.scan.page):
     # the others are in Tesseract meanwhile, so speed stays and peak memory drops.
     graph.configure(settings, threading.BoundedSemaphore(max(1, settings.concurrency // 2)))
     batch = _Schedule(jobs, window=3 * settings.concurrency, on_pages=on_pages, on_document=on_document)

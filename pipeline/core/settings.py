@@ -1,0 +1,95 @@
+"""Configuration from environment variables (prefix SOHOA_), with defaults that need none:
+local object store under the output folder, in-process execution, a test signing identity.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.core.model import Limits, OcrOptions
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "sohoa"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
+    # Who digitizes: printed on the stamp; the code starts every mã hồ sơ.
+    agency_name: str = "ĐƠN VỊ SỐ HÓA THỬ NGHIỆM"
+    agency_code: str = "H00.00.00.00"
+    # Outside the repository and any output folder: the test identity lives here.
+    home: Path = _default_home()
+    # A real signing identity: PKCS#12 file and its passphrase (value or file).
+    signing_p12: Path | None = None
+    signing_passphrase: SecretStr | None = None
+    signing_passphrase_file: Path | None = None
+
+    # Certified copies: the certifier's own PKCS#12 and its passphrase (value or file).
+    certifier_p12: Path | None = None
+    certifier_passphrase: SecretStr | None = None
+    certifier_passphrase_file: Path | None = None
+    # PAdES level of new signatures (B-B, B-T, B-LT, B-LTA), lowest fallback, timestamp server.
+    signing_level: str = "B-B"
+    signing_min_level: str | None = None
+    tsa_url: str | None = None
+
+    # Celery is used when a broker is configured; otherwise pages run in this process.
+    broker_url: str | None = None
+    result_backend: str | None = None
+    # Pages worked on at once: threads of the local executor, processes of a Celery worker.
+    concurrency: int = max(1, os.cpu_count() or 1)
+
+    # The index and dossier registry: SQLAlchemy URL; default SQLite under the output folder.
+    database_url: str | None = None
+    # S3 object store (radosgw, MinIO, AWS); default: local files under the output folder.
+    s3_endpoint: str | None = None  # host:port
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_bucket: str = "sohoa"
+    s3_secure: bool = True
+    s3_region: str | None = None
+    # Where citizens verify certified copies: <public_base_url>/verify/<copy id>.
+    public_base_url: str = "http://localhost:8000"
+
+    # Extra document types: folders of <type>.schema.json + <type>.rules.json (os.pathsep-separated).
+    schema_dirs: str = ""
+
+    ocr_language: str = "Vietnamese"
+    tessdata_dir: str | None = None
+    max_pages: int = Limits.max_pages
+    max_page_pixels: int = Limits.max_page_pixels
+    max_file_bytes: int = Limits.max_file_bytes
+
+    def limits(self) -> Limits:
+        return Limits(max_file_bytes=self.max_file_bytes, max_pages=self.max_pages,
+                      max_page_pixels=self.max_page_pixels)
+
+    def ocr(self) -> OcrOptions:
+        return OcrOptions(language=self.ocr_language, tessdata_dir=self.tessdata_dir)
+
+    def extra_schema_dirs(self) -> tuple[str, ...]:
+        return tuple(d for d in self.schema_dirs.split(os.pathsep) if d)
+
+    def database_for(self, out_root: Path) -> str:
+        return self.database_url or f"sqlite:///{Path(out_root) / '.sohoa' / 'sohoa.sqlite'}"
+
+    def passphrase(self) -> bytes | None:
+        return _secret(self.signing_passphrase, self.signing_passphrase_file)
+
+    def certifier_passphrase_bytes(self) -> bytes | None:
+        return _secret(self.certifier_passphrase, self.certifier_passphrase_file)
+
+
+def _secret(value: SecretStr | None, file: Path | None) -> bytes | None:
+    """A passphrase given as a value or as a file (outside the repository)."""
+    if value is not None:
+        return value.get_secret_value().encode()
+    if file is not None:
+        return file.read_bytes().strip()
+    return None

@@ -1,0 +1,162 @@
+"""Stage 4, PDF/A-2b "two layers" (Thông tư 05/2025/TT-BNV Điều 8): each page is the scan
+image with an invisible OCR text layer whose words sit on the printed words.
+
+The image is a 24-bit colour JPEG (the circular asks for at least 24-bit colour depth; a grey
+scan costs almost nothing extra because the chroma planes are flat). pikepdf's PDF/A support
+writes the sRGB output intent and the XMP, then validates the bytes it wrote.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import cv2
+import numpy as np
+import pikepdf
+import pikepdf.pdfa
+
+from pipeline.pdf.glyphless import ADVANCE, UNITS_PER_EM, add_font
+from pipeline.core.model import Word
+
+JPEG_QUALITY = 60
+
+
+class PdfaBuildError(Exception):
+    """The PDF/A we wrote did not pass validation: a bug, never the user's fault."""
+
+
+@dataclass
+class PdfPage:
+    jpeg: bytes
+    width: int  # pixels
+    height: int
+    dpi: float
+    words: list[Word] = field(default_factory=list)
+    skew_deg: float = 0.0  # drawn turned back by this much, so the scan's pixels stay as scanned
+
+
+@dataclass
+class DocumentInfo:
+    title: str
+    created: datetime
+    producer: str = "sohoa"
+    subject: str = ""
+    keywords: str = ""
+    language: str = "vi-VN"
+    # Archive metadata (Nghị định 30/2020 Phụ lục VI), written as Dublin Core so the file
+    # stays PDF/A without an XMP extension schema.
+    archive: dict = field(default_factory=dict)
+
+
+def encode_page_image(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    """24-bit colour JPEG of an RGB or grey page (4:2:0 subsampling keeps it small)."""
+    if pixels.ndim == 2:
+        bgr = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
+    else:
+        bgr = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality,
+                                          cv2.IMWRITE_JPEG_OPTIMIZE, 1])
+    if not ok:
+        raise PdfaBuildError("JPEG encoding failed")
+    return buf.tobytes()
+
+
+def build_pdfa(pages: list[PdfPage], info: DocumentInfo) -> bytes:
+    pdf = pikepdf.new()
+    font = add_font(pdf)
+    for page in pages:
+        _add_page(pdf, page, font)
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:title"] = info.title
+        meta["dc:language"] = [info.language]
+        if info.subject:
+            meta["dc:description"] = info.subject
+        if info.keywords:
+            meta["pdf:Keywords"] = info.keywords
+        meta["pdf:Producer"] = info.producer
+        meta["xmp:CreatorTool"] = info.producer
+        meta["xmp:CreateDate"] = info.created.isoformat()
+        meta["xmp:ModifyDate"] = info.created.isoformat()
+        _archive_xmp(meta, info.archive)
+    out = io.BytesIO()
+    try:
+        pikepdf.pdfa.save(pdf, out, "2b", output_intent="sRGB", deterministic_id=True)
+    except pikepdf.pdfa.PdfaError as exc:
+        raise PdfaBuildError(f"PDF/A-2b validation failed: {exc.report.summary}") from exc
+    return out.getvalue()
+
+
+ARCHIVE_DC = {"TypeName": "dc:type", "CodeNumber": "dc:identifier", "IssuedDate": "dc:date",
+              "OrganName": "dc:publisher", "Subject": "dc:description"}
+
+
+def _archive_xmp(meta, archive: dict) -> None:
+    for name, key in ARCHIVE_DC.items():
+        if archive.get(name):
+            value = str(archive[name])
+            meta[key] = value if key in ("dc:description", "dc:identifier") else [value]
+    if archive:
+        meta["pdf:Keywords"] = "; ".join(f"{k}: {v}" for k, v in archive.items())
+
+
+def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object) -> None:
+    scale = 72.0 / page.dpi
+    width_pt, height_pt = page.width * scale, page.height * scale
+    image = pikepdf.Stream(pdf, page.jpeg)
+    image.Type = pikepdf.Name.XObject
+    image.Subtype = pikepdf.Name.Image
+    image.Width, image.Height = page.width, page.height
+    image.ColorSpace = pikepdf.Name.DeviceRGB
+    image.BitsPerComponent = 8
+    image.Filter = pikepdf.Name.DCTDecode
+    content = f"q {image_matrix(width_pt, height_pt, page.skew_deg)} cm /Im0 Do Q\n".encode()
+    content += text_layer(page.words, scale, page.height)
+    pdf_page = pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],
+        Resources=pikepdf.Dictionary(
+            XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F0=font)),
+        Contents=pikepdf.Stream(pdf, content),
+    ))
+    pdf.pages.append(pdf_page)
+
+
+def image_matrix(width: float, height: float, skew_deg: float) -> str:
+    """Place the image on the page, turned clockwise by `skew_deg` about the page centre
+    (undoing a counter-clockwise skew) - the same turn the OCR copy was given."""
+    t = math.radians(-skew_deg)
+    cos, sin = math.cos(t), math.sin(t)
+    cx, cy = width / 2, height / 2
+    e, f = cx - (cos * cx - sin * cy), cy - (sin * cx + cos * cy)
+    return " ".join(f"{v:.4f}" for v in (width * cos, width * sin, -height * sin, height * cos, e, f))
+
+
+def text_layer(words: list[Word], scale: float, page_height_px: int) -> bytes:
+    """Invisible text (render mode 3), one line at a time on its baseline.
+
+    Each word, with the space after it, is stretched (Tz) to reach the next word's start,
+    so a selection in a viewer covers the printed word and copy-paste keeps the spaces.
+    """
+    lines: dict[int, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    ops = ["BT 3 Tr"]
+    for line_words in lines.values():
+        line_words.sort(key=lambda w: w.left)
+        top = min(w.top for w in line_words)
+        bottom = max(w.top + w.height for w in line_words)
+        size = max(1.0, (bottom - top) * scale)
+        baseline = (page_height_px - bottom) * scale
+        ops.append(f"/F0 {size:.2f} Tf")
+        for i, word in enumerate(line_words):
+            last = i == len(line_words) - 1
+            text = word.text if last else word.text + " "
+            span_px = word.width if last else max(word.width, line_words[i + 1].left - word.left)
+            natural = len(text) * size * ADVANCE / UNITS_PER_EM
+            stretch = 100.0 * span_px * scale / natural if natural else 100.0
+            ops.append(f"{stretch:.1f} Tz 1 0 0 1 {word.left * scale:.2f} {baseline:.2f} Tm "
+                       f"<{text.encode('utf-16-be').hex()}> Tj")
+    ops.append("ET\n")
+    return "\n".join(ops).encode("ascii")

@@ -1,0 +1,290 @@
+"""Stage 3, OCR: Tesseract through pytesseract, Vietnamese, one process per page.
+
+Tesseract reads the cleaned copy `pipeline.scan.prepare.prepare` makes. Then (`read`) lines of
+ink no confident word covers get a second look: cut out, enlarged when small, and read
+again as plain text lines in one more Tesseract call (small print on ID cards, a name under
+a seal, a title merged with the line below it). A page that reads badly is read turned
+over too (`read_upright`).
+
+Pages go to Tesseract as PGM, which costs nothing to encode, unlike PNG.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytesseract
+
+from pipeline.core.errors import DocumentError
+from pipeline.core.model import OcrOptions, Word
+from pipeline.scan.prepare import LEADER_INK, OcrImage, components, letter_boxes
+
+# OpenMP threads make Tesseract ~3.7x slower on 2 cores; we parallelise by page instead.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@dataclass
+class OcrResult:
+    words: list[Word]
+    text: str
+    confidence: float  # mean word confidence, 0-100
+
+
+# --- Tesseract ---------------------------------------------------------------------------
+
+@contextmanager
+def _as_pgm(grey: np.ndarray) -> Iterator[str]:
+    """The page as a temporary PGM file: free to encode, unlike pytesseract's PNG."""
+    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
+        path = Path(tmp) / "page.pgm"
+        cv2.imwrite(str(path), grey)
+        yield str(path)
+
+
+def _tesseract(grey: np.ndarray, dpi: float, options: OcrOptions, psm: int) -> dict:
+    config = f"--psm {psm} --dpi {round(dpi)}"
+    if options.tessdata_dir:
+        config += f' --tessdata-dir "{options.tessdata_dir}"'
+    with _as_pgm(grey) as image_path:
+        try:
+            return pytesseract.image_to_data(
+                image_path, lang=options.language, config=config,
+                output_type=pytesseract.Output.DICT, timeout=options.timeout_s,
+            )
+        except RuntimeError as exc:  # pytesseract's timeout
+            raise DocumentError("Nhận dạng chữ (OCR) quá thời gian cho phép.", "ocr_timeout") from exc
+        except pytesseract.TesseractError as exc:
+            raise DocumentError("Phần mềm nhận dạng chữ (OCR) gặp lỗi với trang này.", "ocr_failed") from exc
+
+
+def read(image: OcrImage, options: OcrOptions) -> OcrResult:
+    """Read a prepared page: Tesseract, then a second look at ink lines no confident word
+    covers; word boxes in pixels of the corrected page."""
+    words = _words(_tesseract(image.grey, image.dpi, options, options.psm))
+    words = second_look(image, options, words)
+    if (image.scale_x, image.scale_y) != (1.0, 1.0):
+        sx, sy = image.scale_x, image.scale_y
+        words = [replace(w, left=round(w.left / sx), top=round(w.top / sy),
+                         width=max(1, round(w.width / sx)), height=max(1, round(w.height / sy)))
+                 for w in words]
+    return _result(words)
+
+
+# An upright page reads at 85-95 mean word confidence, even a stained one; upside down, the
+# same page reads near 40. Below this, the page is read turned over too.
+DOUBTFUL_CONFIDENCE = 65.0
+
+
+def read_upright(image: OcrImage, options: OcrOptions) -> tuple[OcrResult, bool]:
+    """Read the page and, if it reads badly, read it turned over too; keep the better
+    reading. Returns (result, turned_over). The text-shape test of orient can be fooled by
+    stains and seals; Tesseract's confidence in real words hardly can."""
+    first = read(image, options)
+    if first.confidence >= DOUBTFUL_CONFIDENCE:
+        return first, False
+    second = read(image.upside_down(), options)
+    return (second, True) if second.confidence > first.confidence + 10 else (first, False)
+
+
+def _words(data: dict) -> list[Word]:
+    words: list[Word] = []
+    line_keys: dict[tuple[int, int, int], int] = {}
+    for i, raw in enumerate(data["text"]):
+        text = unicodedata.normalize("NFC", (raw or "").strip())
+        conf = float(data["conf"][i])
+        if data["level"][i] != 5 or not text or conf < 0:
+            continue
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        line = line_keys.setdefault(key, len(line_keys))
+        words.append(Word(text, int(data["left"][i]), int(data["top"][i]),
+                          int(data["width"][i]), int(data["height"][i]), conf, line))
+    return words
+
+
+def _result(words: list[Word]) -> OcrResult:
+    lines: dict[int, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    text = "\n".join(" ".join(w.text for w in sorted(ws, key=lambda w: w.left))
+                     for _, ws in sorted(lines.items()))
+    confidence = round(sum(w.conf for w in words) / len(words), 1) if words else 0.0
+    return OcrResult(words, text, confidence)
+
+
+# --- second look -----------------------------------------------------------------------
+
+COVER_CONF = 40  # a word read at least this surely covers its ink
+ACCEPT_CONF = 50  # a word from the second look must be at least this sure
+GLYPH_PX = 30  # second-look lines are enlarged until their letters are about this tall
+STRIP_MARGIN = 20  # white around each cut-out line in the second-look strip, px
+
+
+@dataclass
+class _Region:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    glyph: int  # median letter height, px
+
+
+def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list[Word]:
+    """Read again, as plain text lines, the lines of letter-sized ink no confident word
+    covers; a line read better than before replaces the unsure words it overlaps."""
+    grey = image.grey
+    letters = image.letters
+    if letters is None:
+        _, ink = cv2.threshold(grey, LEADER_INK, 255, cv2.THRESH_BINARY_INV)
+        letters = letter_boxes(components(ink)[2], image.dpi)
+    regions = unread_lines(letters, [w for w in words if w.conf >= COVER_CONF], grey.shape)
+    if not regions:
+        return words
+    strip, placed = _stack(grey, regions)
+    found = _words(_tesseract(strip, 300, options, psm=6))
+    by_region: dict[int, list[Word]] = {}
+    for word in found:
+        if word.conf < ACCEPT_CONF or not any(c.isalnum() for c in word.text):
+            continue
+        middle = word.top + word.height / 2
+        for i, (top, bottom, x0, y0, scale) in enumerate(placed):
+            if top <= middle < bottom:
+                by_region.setdefault(i, []).append(replace(
+                    word, left=x0 + round((word.left - STRIP_MARGIN) / scale),
+                    top=y0 + round((word.top - top - STRIP_MARGIN) / scale),
+                    width=max(1, round(word.width / scale)), height=max(1, round(word.height / scale))))
+                break
+    confident = [w for w in words if w.conf >= COVER_CONF]
+    for i, new in by_region.items():
+        new = [w for w in new if not any(_holds(c, w) for c in confident)]  # read already
+        if not new:
+            continue
+        r = regions[i]
+        old = [w for w in words if w.conf < COVER_CONF and _overlaps(w, r)]
+        if old and np.mean([w.conf for w in new]) <= np.mean([w.conf for w in old]):
+            continue
+        words = [w for w in words if not any(w is o for o in old)]
+        words = _insert_line(words, new)
+    return words
+
+
+UNREAD_SHARE = 0.5  # a line gets a second look when at least this share of its blobs is unread
+
+
+def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, int]) -> list[_Region]:
+    """Text lines (from letter blobs, boxes x0, y0, x1, y1) mostly not held by any
+    `covering` word."""
+    if len(letters) < 3:
+        return []
+    covered = np.zeros(shape, bool)
+    for word in covering:
+        covered[max(0, word.top - 2):word.top + word.height + 2,
+                max(0, word.left - 2):word.left + word.width + 2] = True
+    cx = np.clip((letters[:, 0] + letters[:, 2]) // 2, 0, shape[1] - 1)
+    cy = np.clip((letters[:, 1] + letters[:, 3]) // 2, 0, shape[0] - 1)
+    free = ~covered[cy, cx]
+    if free.sum() < 3:
+        return []
+    glyph = float(np.median(letters[:, 3] - letters[:, 1]))
+    # letters of one line merge when smeared sideways by about a letter's height, lines do
+    # not; on a quarter-size canvas
+    canvas = np.zeros((shape[0] // 4 + 1, shape[1] // 4 + 1), np.uint8)
+    for x0, y0, x1, y1 in letters // 4:
+        canvas[y0:y1 + 1, x0:x1 + 1] = 255
+    smear = cv2.getStructuringElement(cv2.MORPH_RECT, (max(2, round(glyph * 1.2 / 4)), 1))
+    canvas = cv2.dilate(canvas, smear)
+    _, labels, _, _ = components(canvas)
+    line_of = labels[cy // 4, cx // 4]
+    regions = []
+    for j in np.unique(line_of[free]):
+        in_line = line_of == j
+        members = letters[in_line]
+        unread = int((free & in_line).sum())
+        if unread < 3 or unread < UNREAD_SHARE * len(members):
+            continue
+        x0, y0 = members[:, :2].min(axis=0)
+        x1, y1 = members[:, 2:].max(axis=0)
+        glyph_j = int(np.median(members[:, 3] - members[:, 1]))
+        if y1 - y0 <= 3.5 * glyph_j and x1 - x0 >= 2 * (y1 - y0):
+            regions.append(_Region(int(x0), int(y0), int(x1), int(y1), glyph_j))
+    return regions
+
+
+def _stack(grey: np.ndarray, regions: list[_Region]) -> tuple[np.ndarray, list[tuple]]:
+    """The regions cut out (small print enlarged), one under the other on white; and for
+    each, (top, bottom) of its band in the strip, the page (x, y) of its cut-out's corner
+    and its scale."""
+    rows, placed, top = [], [], 0
+    cuts = []
+    for r in regions:
+        pad = max(4, r.glyph // 2)
+        x0, y0 = max(0, r.x0 - pad), max(0, r.y0 - pad)
+        crop = grey[y0:r.y1 + pad, x0:r.x1 + pad]
+        scale = max(1.0, GLYPH_PX / max(1, r.glyph))
+        if scale > 1.0:
+            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        cuts.append((crop, x0, y0, scale))
+    width = max(c.shape[1] for c, *_ in cuts) + 2 * STRIP_MARGIN
+    for crop, x0, y0, scale in cuts:
+        row = np.full((crop.shape[0] + 2 * STRIP_MARGIN, width), 255, np.uint8)
+        row[STRIP_MARGIN:STRIP_MARGIN + crop.shape[0], STRIP_MARGIN:STRIP_MARGIN + crop.shape[1]] = crop
+        rows.append(row)
+        placed.append((top, top + row.shape[0], x0, y0, scale))
+        top += row.shape[0]
+    return np.vstack(rows), placed
+
+
+def _holds(word: Word, other: Word) -> bool:
+    """Whether `other`'s centre lies in `word`'s box."""
+    cx, cy = other.left + other.width / 2, other.top + other.height / 2
+    return word.left <= cx <= word.left + word.width and word.top <= cy <= word.top + word.height
+
+
+def _overlaps(word: Word, r: _Region) -> bool:
+    return (word.left < r.x1 and word.left + word.width > r.x0
+            and word.top < r.y1 and word.top + word.height > r.y0)
+
+
+def _insert_line(words: list[Word], new: list[Word]) -> list[Word]:
+    """Put re-read words into the text line they sit on, or a new line after the line just
+    above them; line numbers are then renumbered in that order."""
+    top, bottom = min(w.top for w in new), max(w.top + w.height for w in new)
+    left, right = min(w.left for w in new), max(w.left + w.width for w in new)
+    spans: dict[int, list[int]] = {}  # line -> [top, bottom, left, right]
+    for w in words:
+        span = spans.setdefault(w.line, [w.top, w.top + w.height, w.left, w.left + w.width])
+        span[:] = (min(span[0], w.top), max(span[1], w.top + w.height),
+                   min(span[2], w.left), max(span[3], w.left + w.width))
+    # the same line: overlapping rows, and near it sideways (not a line of another column)
+    same = [line for line, (t, b, l, r) in spans.items()
+            if min(b, bottom) - max(t, top) >= 0.5 * min(b - t, bottom - top)
+            and max(l - right, left - r) <= 2 * (bottom - top)]
+    if same:
+        return words + [replace(w, line=same[0]) for w in new]
+    above = [line for line, (t, b, _, _) in spans.items() if (t + b) / 2 <= top]
+    after = max(above, key=lambda line: spans[line][1]) if above else -1
+    order = sorted(spans)
+    position = order.index(after) + 1 if after in order else 0
+    order.insert(position, -2)  # the new line's place
+    renumber = {line: i for i, line in enumerate(order)}
+    return [replace(w, line=renumber[w.line]) for w in words] + [replace(w, line=renumber[-2]) for w in new]
+
+
+def osd_rotation(grey: np.ndarray, options: OcrOptions) -> int | None:
+    """Tesseract's own orientation guess (0/90/180/270 clockwise), or None if it has none.
+
+    Costs about a second a page, so orient.detect only asks when the text shape is unsure.
+    """
+    with _as_pgm(grey) as image_path:
+        try:
+            osd = pytesseract.image_to_osd(image_path, config="--psm 0",
+                                           output_type=pytesseract.Output.DICT, timeout=60)
+        except (pytesseract.TesseractError, RuntimeError):
+            return None
+    return int(osd.get("rotate", 0)) % 360

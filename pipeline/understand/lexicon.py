@@ -1,0 +1,123 @@
+"""Mending the diacritics OCR got wrong, from words and phrases sohoa knows.
+
+Tesseract's usual slip on Vietnamese is a wrong mark on a right letter ("thành phổ",
+"Tố dân phố", "TRƯNG"). The letters are right, so the folded form (no marks, no case)
+is right, and where a known phrase or name has that folded form, its marks are the
+printed ones. Rules that keep this from becoming guessing:
+
+- a word or phrase read exactly as something known is never changed;
+- phrases of two or more words are matched whole (“ủy ban nhân dân”, “tỉnh Kon Tum”);
+- a single word is mended only from a closed list (names, address units) given by the
+  field's rules, and only when one known word is closest in marks; a tie is left as read.
+
+The lists are data: schemas/reference/lexicon.json, provinces.json and surnames.json.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.understand.doctypes import reference
+from pipeline.core.text import fold
+
+_AFFIXES = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class WordList:
+    by_fold: dict[str, tuple[str, ...]]  # folded word -> known spellings
+    known: frozenset[str]  # casefolded known spellings
+    longest: int  # words in the longest entry
+
+    @classmethod
+    def of(cls, words) -> WordList:
+        by_fold: dict[str, list[str]] = {}
+        for word in words:
+            spellings = by_fold.setdefault(fold(word), [])
+            if word.casefold() not in (s.casefold() for s in spellings):  # case is the reader's
+                spellings.append(word)
+        return cls({k: tuple(v) for k, v in by_fold.items()}, frozenset(w.casefold() for w in words),
+                   max((len(k.split()) for k in by_fold), default=0))
+
+
+@cache
+def word_list(name: str) -> WordList:
+    """"surnames", "names" (given, middle), "places" (address words) or "phrases"."""
+    surnames = reference("surnames")["surnames"]
+    if name == "surnames":
+        return WordList.of(surnames)
+    lexicon = reference("lexicon")
+    if name == "names":  # after the family name: middle and given names, or a second family name
+        return WordList.of([*lexicon["given_names"], *surnames])
+    if name == "phrases":
+        provinces = reference("provinces")["codes"].values()
+        units = [f"{unit} {p}" for p in provinces for unit in ("tỉnh", "thành phố")]
+        return WordList.of([*lexicon["phrases"], *provinces, *units])
+    return WordList.of(lexicon[name])
+
+
+def mend_word(word: str, words: WordList) -> str:
+    """The known spelling of one word read with wrong marks, else the word as read."""
+    before, core, after = _AFFIXES.match(word).groups()
+    if not core or core.casefold() in words.known:
+        return word
+    best = _closest(core, words.by_fold.get(fold(core), ()))
+    return word if best is None else before + _same_case(best, core) + after
+
+
+def mend_phrases(text: str) -> str:
+    """Every run of words whose folded form is a known phrase gets the phrase's marks."""
+    phrases = word_list("phrases")
+    words = text.split(" ")
+    i = 0
+    while i < len(words):
+        for size in range(min(phrases.longest, len(words) - i), 1, -1):
+            parts = [_AFFIXES.match(w).groups() for w in words[i:i + size]]
+            # a phrase never runs across punctuation ("Trung, Cẩm" is not "Trung Cẩm")
+            if any(p[2] for p in parts[:-1]) or any(p[0] for p in parts[1:]):
+                continue
+            read = " ".join(p[1] for p in parts)
+            if read.casefold() in phrases.known:  # read as printed: nothing in it to mend
+                i += size - 1
+                break
+            best = _closest(read, phrases.by_fold.get(fold(read), ()))
+            if best is None:
+                continue
+            for j, (p, known) in enumerate(zip(parts, best.split())):
+                words[i + j] = p[0] + _same_case(known, p[1]) + p[2]
+            i += size - 1
+            break
+        i += 1
+    return " ".join(words)
+
+
+def _closest(read: str, candidates: tuple[str, ...]) -> str | None:
+    """The one candidate fewest marks away from what was read (None on a tie or none)."""
+    if not candidates:
+        return None
+    scored = sorted((_marks_apart(read, c), c) for c in candidates)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return scored[0][1]
+
+
+_ABOVE = str.maketrans(dict.fromkeys("\u0300\u0301\u0303\u0309", "\u0301"))
+
+
+def _marks_apart(a: str, b: str) -> float:
+    """Edits between the two spellings' letters and marks; one tone above the letter read
+    as another (ẳ for ắ) costs half, being the likeliest slip."""
+    a, b = (unicodedata.normalize("NFD", w.casefold()) for w in (a, b))
+    return Levenshtein.distance(a.translate(_ABOVE), b.translate(_ABOVE)) + 0.5 * Levenshtein.distance(a, b)
+
+
+def _same_case(known: str, read: str) -> str:
+    if read.isupper():
+        return known.upper()
+    if read[:1].isupper():
+        return known[:1].upper() + known[1:]
+    return known.lower() if read.islower() else known

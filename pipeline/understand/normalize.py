@@ -1,0 +1,204 @@
+"""Value normalisers: printed text as OCR read it -> the spec's value formats, or None.
+
+None means unreadable: the field is omitted, never guessed (../shared/spec/documents.md).
+Letter/digit confusions are mended only where the format demands a digit (or a letter).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from pipeline.understand.doctypes import reference
+from pipeline.understand.lexicon import mend_phrases, mend_word, word_list
+from pipeline.core.text import collapse, fold, strip_accents, tidy_value
+
+# What OCR prints for a digit (and, the other way round, for a capital letter).
+TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",
+                          "i": "1", "|": "1", "!": "1", "]": "1", "Z": "2", "z": "2", "S": "5",
+                          "s": "5", "B": "8", "G": "6", "b": "6", "g": "9", "q": "9", "T": "7"})
+TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "7": "T"})
+_DIGITISH = r"[0-9OoDQUlIi|!\]ZzSsBGbgqT]"
+
+
+def digits(text: str) -> str:
+    return text.translate(TO_DIGIT)
+
+
+def normalise(kind: str, raw: str, options: dict | None = None):
+    options = options or {}
+    value = tidy_value(raw)
+    for prefix in options.get("strip_prefixes", ()):
+        if fold(value).startswith(fold(prefix) + " "):
+            value = value[len(prefix):].strip()
+    for cut in options.get("cut_at", ()):
+        match = re.search(cut, value, re.IGNORECASE)
+        if match:
+            value = tidy_value(value[:match.start()])
+    if not value:
+        return None
+    return KINDS[kind](value, options)
+
+
+def as_text(value: str, options: dict) -> str | None:
+    if "snap" in options:
+        return snap(value, options["snap"], options.get("snap_score", 80)) or value
+    if not re.search(r"\w", value):
+        return None
+    value = mend_phrases(value)
+    if options.get("places"):  # an address: the unit word opening each part ("tỉnh", "Tổ")
+        parts = [mend_word(w, word_list("places")) + rest if w else rest
+                 for w, rest in (_first_word(p) for p in value.split(","))]
+        value = ",".join(parts)
+    return value
+
+
+def _first_word(part: str) -> tuple[str, str]:
+    """("Tố", " 16") from " Tố 16": only there does an address print its unit word; a
+    word inside a name ("Hà Tĩnh", "Sơn Tịnh") is never mended to one."""
+    match = re.match(r"(\s*)(\S*)(.*)", part, re.DOTALL)
+    return (match[1] + match[2], match[3]) if match[2] else ("", part)
+
+
+def as_name(value: str, options: dict) -> str | None:
+    value = collapse(re.sub(r"[^\w\s'’.-]|\d|_", " ", value))
+    # A lone consonant is no Vietnamese syllable: a speck or a stroke read as a letter.
+    words = [w for w in value.split() if not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)]
+    if not words or not any(c.isalpha() for c in value):
+        return None
+    # OCR slips on marks (NGUYÊN, TRƯNG): mended only from names known, never on a tie
+    words = [mend_word(w, word_list("surnames" if i == 0 else "names")) for i, w in enumerate(words)]
+    return " ".join(words)
+
+
+_CONSONANTS = set("BCDFGHJKLMNPQRSTVWXZ")
+
+
+_NUMERIC_DATE = re.compile(rf"({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{4}})")
+_WORDS_DATE = re.compile(r"ngay\s*(\w{1,2})\s*thang\s*(\w{1,2})\s*nam\s*(\w{4})")
+
+
+def as_date(value: str, options: dict) -> str | None:
+    found = _NUMERIC_DATE.search(value)
+    parts = found.groups() if found else None
+    if parts is None:
+        words = _WORDS_DATE.search(fold(value))
+        parts = words.groups() if words else None
+    if parts is None:
+        return None
+    try:
+        day, month, year = (int(digits(p)) for p in parts)
+        return date(year, month, day).isoformat()
+    except ValueError:  # not digits, or a date that does not exist
+        return None
+
+
+def as_year(value: str, options: dict) -> int | None:
+    found = re.search(rf"(?<!\w)(1[89]|20){_DIGITISH}{{2}}(?!\w)", value) or re.search(r"\b\d{4}\b", value)
+    if not found:
+        return None
+    text = digits(found.group(0))
+    return int(text) if text.isdigit() else None
+
+
+def as_sex(value: str, options: dict) -> str | None:
+    word = fold(value).split()[0] if fold(value) else ""
+    if word in ("nam", "male", "m"):
+        return "Nam"
+    if word in ("nu", "female", "f", "nir", "nii"):
+        return "Nữ"
+    first = value.split(maxsplit=1)[0].lower() if value.strip() else ""
+    if len(first) == 2 and first[1] in "ữừửứự":  # "lữ", "Nử": the mark only Nữ has here
+        return "Nữ"
+    return snap(word, ["Nam", "Nữ"], 70)
+
+
+def as_personal_id(value: str, options: dict) -> str | None:
+    found = re.search(rf"{_DIGITISH}(?:[\s.]?{_DIGITISH}){{11}}", value)
+    if not found:
+        return None
+    text = re.sub(r"[\s.]", "", digits(found.group(0)))
+    return text if re.fullmatch(r"\d{12}", text) else None
+
+
+def as_digits(value: str, options: dict) -> str | None:
+    found = re.match(rf"{_DIGITISH}+", value.replace(" ", ""))
+    text = digits(found.group(0)) if found else ""
+    return text if text.isdigit() else None
+
+
+def as_book(value: str, options: dict) -> str | None:
+    """Quyển số like 01/2023."""
+    found = re.search(rf"({_DIGITISH}{{1,3}})\s*/\s*({_DIGITISH}{{4}})", value)
+    if not found:
+        return None
+    text = f"{digits(found.group(1))}/{digits(found.group(2))}"
+    return text if re.fullmatch(r"\d+/\d{4}", text) else None
+
+
+def as_code(value: str, options: dict) -> str | None:
+    """Fit the value to a mask: A = capital letter, 9 = digit, anything else printed as is."""
+    mask = options["mask"]
+    compact = strip_accents(re.sub(r"[\s.,]", "", value))  # codes are plain Latin: BÙ is BU
+    slots = [c for c in mask if c in "A9"]
+    if len(compact) < len(slots):
+        return None
+    out, chars = [], iter(compact[:len(slots)])
+    for slot in mask:
+        if slot not in "A9":
+            out.append(slot)
+            continue
+        c = next(chars)
+        c = c.translate(TO_DIGIT) if slot == "9" else c.translate(TO_LETTER).upper()
+        if (slot == "9" and not c.isdigit()) or (slot == "A" and not c.isalpha()):
+            return None
+        out.append(c)
+    return "".join(out)
+
+
+def as_symbol(value: str, options: dict) -> str | None:
+    """Số, ký hiệu of an administrative document: 511/QĐ-UBND (no spaces inside)."""
+    found = re.search(rf"({_DIGITISH}+)\s*/\s*([\wĐđ][\wĐđ\s\-]*)", value)
+    if not found:
+        return None
+    number = digits(found.group(1))
+    symbol = re.sub(r"\s*-\s*", "-", found.group(2)).split(" ")[0].strip("-")
+    return f"{number}/{symbol.upper()}" if number.isdigit() and symbol else None
+
+
+def as_area(value: str, options: dict) -> float | None:
+    """Square metres as printed in Vietnamese: 1.234,5 m² -> 1234.5."""
+    found = re.search(r"\d[\d.,\s]*", value)
+    if not found:
+        return None
+    text = found.group(0).replace(" ", "").rstrip(".,")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def as_ethnic(value: str, options: dict) -> str | None:
+    for group in reference("ethnic_groups")["groups"]:  # printed spelling kept when known
+        if any(value.casefold() == v.casefold() for v in group):
+            return next(v for v in group if v.casefold() == value.casefold())
+    variants = {fold(v): group[0] for group in reference("ethnic_groups")["groups"] for v in group}
+    hit = process.extractOne(fold(value), list(variants), scorer=fuzz.ratio, score_cutoff=75)
+    return variants[hit[0]] if hit else None
+
+
+def snap(value: str, choices: list[str], score: float) -> str | None:
+    """The choice the value was meant to be, compared without accents or case."""
+    folded = {fold(c): c for c in choices}
+    hit = process.extractOne(fold(value), list(folded), scorer=fuzz.ratio, score_cutoff=score)
+    return folded[hit[0]] if hit else None
+
+
+KINDS = {"text": as_text, "name": as_name, "date": as_date, "year": as_year, "sex": as_sex,
+         "personal_id": as_personal_id, "digits": as_digits, "book": as_book, "code": as_code,
+         "symbol": as_symbol, "area": as_area, "ethnic": as_ethnic}

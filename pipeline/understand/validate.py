@@ -1,0 +1,125 @@
+"""Validation: the type's JSON Schema, then the domain's cross-field checks named in its
+rules (personal ID against birth date and sex, date order, ethnic group, nothing in the
+future). Messages are Vietnamese, for the clerk who reviews the document.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from pipeline.understand.doctypes import DocumentType, reference
+from pipeline.understand.normalize import snap
+
+def validate(doc_type: DocumentType, fields: dict, today: date | None = None) -> list[dict]:
+    errors = []
+    validator = Draft202012Validator(doc_type.schema, format_checker=FormatChecker())
+    name = doc_type.display_name
+    for error in validator.iter_errors(fields):
+        key = str(error.path[0]) if error.path else ""
+        errors.append({"field": key, "message": _schema_message(name(key), error)})
+    for check in doc_type.checks:
+        errors += CHECKS[check["check"]](fields, check, name)
+    errors += _not_in_future(doc_type, fields, today or date.today())
+    return _unique(errors)
+
+
+def _schema_message(name: str, error) -> str:
+    if error.validator in ("pattern", "format"):
+        return f"{name}: giá trị “{error.instance}” không đúng định dạng."
+    if error.validator == "enum":
+        return f"{name}: giá trị “{error.instance}” không nằm trong danh mục cho phép."
+    if error.validator == "additionalProperties":
+        return "Có trường không thuộc loại giấy tờ này."
+    return f"{name}: giá trị không hợp lệ."
+
+
+def check_personal_id(fields: dict, check: dict, name) -> list[dict]:
+    """Số định danh: province code, century/sex digit, birth-year digits (no check digit)."""
+    key = check["id"]
+    pid = fields.get(key)
+    if not pid:
+        return []
+    where = name(key)
+    if pid[:3] not in reference("provinces")["codes"]:
+        return [{"field": key, "message": f"Mã tỉnh “{pid[:3]}” trong {where} không tồn tại."}]
+    errors = []
+    born = fields.get(check.get("birth", ""))
+    sex = fields.get(check.get("sex", "")) or check.get("sex_value")
+    century_sex = int(pid[3])
+    if born:
+        year = int(str(born)[:4])
+        century = (year - 1900) // 100
+        if century_sex // 2 != century:
+            errors.append({"field": key, "message": f"Chữ số thứ 4 của {where} không khớp với thế kỷ của năm sinh {year}."})
+        if pid[4:6] != f"{year % 100:02d}":
+            errors.append({"field": key, "message": f"Chữ số thứ 5-6 của {where} ({pid[4:6]}) không khớp với năm sinh {year}."})
+    if sex in ("Nam", "Nữ") and century_sex % 2 != (sex == "Nữ"):
+        errors.append({"field": key, "message": f"Chữ số thứ 4 của {where} không khớp với giới tính {sex}."})
+    return errors
+
+
+def check_date_order(fields: dict, check: dict, name) -> list[dict]:
+    present = [(k, _as_date(fields[k])) for k in check["fields"] if fields.get(k) is not None]
+    errors = []
+    for (earlier, a), (later, b) in zip(present, present[1:]):
+        if a and b and a > b:
+            errors.append({"field": later, "message": f"{name(later)} ({fields[later]}) sớm hơn "
+                           f"{name(earlier).lower()} ({fields[earlier]}), không hợp lý."})
+    return errors
+
+
+def check_ethnic_group(fields: dict, check: dict, name) -> list[dict]:
+    key = check["field"]
+    value = fields.get(key)
+    names = [v for group in reference("ethnic_groups")["groups"] for v in group]
+    if value and value not in names and not snap(value, names, 95):
+        return [{"field": key, "message": f"Dân tộc “{value}” không thuộc 54 dân tộc Việt Nam."}]
+    return []
+
+
+def check_expiry_at_age(fields: dict, check: dict, name) -> list[dict]:
+    """An identity card runs to the holder's birthday at one of the renewal ages (Luật Căn
+    cước 2023 Điều 21: 25, 40, 60), so a misread expiry or birth date shows up here."""
+    born, expires = _as_date(fields.get(check["birth"])), _as_date(fields.get(check["expiry"]))
+    if not (born and expires) or isinstance(fields.get(check["expiry"]), int):
+        return []
+    if (expires.month, expires.day) != (born.month, born.day) or \
+            expires.year - born.year not in check.get("ages", (25, 40, 60)):
+        return [{"field": check["expiry"], "message": f"{name(check['expiry'])} ({fields[check['expiry']]}) "
+                 f"không khớp với {name(check['birth']).lower()} ({fields[check['birth']]}): thẻ hết hạn "
+                 f"vào ngày sinh nhật ở tuổi {', '.join(map(str, check.get('ages', (25, 40, 60))))}."}]
+    return []
+
+
+def _not_in_future(doc_type: DocumentType, fields: dict, today: date) -> list[dict]:
+    errors = []
+    for key, value in fields.items():
+        if doc_type.schema["properties"].get(key, {}).get("format") != "date" or key == "co_gia_tri_den":
+            continue
+        when = _as_date(value)
+        if when and when > today:
+            errors.append({"field": key, "message": f"{doc_type.display_name(key)} ở tương lai ({value})."})
+    return errors
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, int):  # a year
+        return date(value, 12, 31)
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _unique(errors: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for e in errors:
+        if (e["field"], e["message"]) not in seen:
+            seen.add((e["field"], e["message"]))
+            out.append(e)
+    return out
+
+
+CHECKS = {"personal_id": check_personal_id, "date_order": check_date_order,
+          "ethnic_group": check_ethnic_group, "expiry_at_age": check_expiry_at_age}
