@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -24,13 +23,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-from bench.measure import char_errors  # noqa: E402
-from pipeline.scan.load import inspect_source, load_page  # noqa: E402
-from pipeline.core.model import Limits, OcrOptions  # noqa: E402
-from pipeline.scan.page import read_page  # noqa: E402
-from samples.generate import generate_batch  # noqa: E402
+from bench.measure import char_errors
+from pipeline.core.model import Limits, OcrOptions
+from pipeline.scan.load import inspect_source, load_page
+from pipeline.scan.page import read_page
+from samples.generate import generate_batch
+from workers.tuning import tune_for_pages
 
 
 def cpu_seconds() -> float:
@@ -69,6 +67,7 @@ def main() -> None:
     parser.add_argument("--raw", action="store_true", help="also time raw tesseract per page")
     parser.add_argument("--only", help="only sources containing this substring")
     args = parser.parse_args()
+    tune_for_pages(Limits())
     work = Path(tempfile.mkdtemp(prefix="sohoa-probe-"))
     batch = args.batch
     if batch is None:

@@ -17,12 +17,15 @@ from pipeline.understand.doctypes import load_types
 from pipeline.understand.layout import Layout
 from pipeline.core.model import PageResult
 from pipeline.understand.document import understand
-from workers.graph import context_for
+from pipeline.core.settings import load_settings
+from workers import graph
 
 
 def stored_pages(out: Path, result: dict) -> list[PageResult]:
     """The page records the run stored (under the current stages' options), else []."""
-    ctx = context_for(str(out))
+    if not graph.is_configured():
+        graph.configure(load_settings())
+    ctx = graph.context_for(str(out))
     stored = [ctx.store.get_named(ctx.page_name(result["sha256"]["original"], i))
               for i in range(len(result["pages"]))]
     if not stored or None in stored:

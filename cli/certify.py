@@ -1,6 +1,7 @@
 """`sohoa certify SOURCE ...`: certified electronic copies of an original (a document id in
 the index or a PDF/A file); `sohoa register export`: the certification register as CSV or
-as PDF/A pages for printing. The work is in pipeline/certification/issue.py.
+as PDF/A pages for printing. The work is in pipeline/certification/ (issue.py, original.py);
+this module finds the original in the index and opens the register (storage).
 
 Exit codes: 0 every copy made, signed and verified; 1 the original or a copy was refused
 (one Vietnamese sentence on stderr); 2 usage or configuration errors.
@@ -9,10 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 
 import click
+
+from cli.errors import reports_errors
+from pipeline.core.errors import CertificationError, ConfigurationError
+from pipeline.core.settings import Settings, load_settings
 
 
 def _not_blank(_ctx, _param, value: str | None) -> str | None:
@@ -38,27 +42,28 @@ def _not_blank(_ctx, _param, value: str | None) -> str | None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder: its index and register; copies go to OUT/certified/<year>/.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@reports_errors
 def certify(source: str, requester: str, certifier: str, certifier_title: str, copies: int,
             book: str | None, document_name: str | None, notes: str, out: Path | None,
             as_json: bool) -> None:
     """Certify SOURCE (document id or PDF/A file): copies with the lời chứng, signed by the
     certifier and the agency, verified, and recorded in the register under one number."""
-    from pipeline.certification.issue import CertifyFailure, CertifyRequest, certify as run
+    from pipeline.certification.issue import CertifyRequest, certify as run, check_request
+    from storage.cert_register import CertRegister
 
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         # pyHanko logs every failed check with a traceback; our refusal says it all
         for name in ("pyhanko", "pyhanko_certvalidator"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+    settings = load_settings()
     request = CertifyRequest(source=source, requester=requester, certifier_name=certifier,
                              certifier_title=certifier_title, copies=copies, book=book,
                              out=out, document_name=document_name, notes=notes)
-    try:
-        summary = run(request)
-    except CertifyFailure as exc:
-        if exc.usage:
-            raise click.UsageError(exc.message) from None
-        click.echo(f"Lỗi: {exc.message}", err=True)
-        sys.exit(1)
+    check_request(request, settings)
+    original = _original(request, settings)
+    out = Path(request.out or original.out_root)
+    with CertRegister(database_url(settings, out)) as book_:
+        summary = run(request, original, book_, out, settings)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -69,6 +74,53 @@ def certify(source: str, requester: str, certifier: str, certifier_title: str, c
     if summary["test_signatures"]:
         click.echo("Lưu ý: ký bằng chứng thư THỬ NGHIỆM (không có giá trị pháp lý); cấu hình "
                    "SOHOA_SIGNING_P12 và SOHOA_CERTIFIER_P12 để ký thật.", err=True)
+
+
+def database_url(settings: Settings, out: Path | None) -> str:
+    if settings.database_url:
+        return settings.database_url
+    if out is None:
+        raise ConfigurationError("Cần --out THƯ_MỤC_KẾT_QUẢ (hoặc đặt SOHOA_DATABASE_URL).")
+    return settings.database_for(out)
+
+
+def _original(request, settings: Settings):
+    """The original named by a path, else by a document id in the output folder's index."""
+    from pipeline.certification.original import (ArchivedOriginal, original_from_archive,
+                                                 original_from_file)
+    from storage.index import DocumentIndex
+
+    path = Path(request.source)
+    if path.is_file():
+        return original_from_file(path, settings.agency_name, request.document_name)
+    url = database_url(settings, request.out)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise CertificationError(f"Không có tệp {request.source}, và {request.out} chưa có chỉ "
+                                 "mục tài liệu.")
+    with DocumentIndex(url) as index:
+        hit = index.get(request.source)
+    if hit is None or "pdfa" not in hit.artifacts:
+        raise CertificationError(f"Không tìm thấy tài liệu có mã {request.source} (cũng không "
+                                 "có tệp nào tên như vậy).")
+    try:
+        pdfa = hit.path("pdfa").read_bytes()
+        signed = hit.path("signed").read_bytes() if "signed" in hit.artifacts else None
+    except OSError:
+        raise CertificationError(f"Không đọc được tệp PDF/A của tài liệu {request.source}.") \
+            from None
+    held = ArchivedOriginal(document_id=hit.document_id, indexed_name=_indexed_name(hit),
+                            pdfa=pdfa, pdfa_name=hit.path("pdfa").name,
+                            pdfa_sha256=hit.sha256.get("pdfa"), signed=signed,
+                            out_root=Path(hit.out_root))
+    return original_from_archive(held, settings.agency_name, request.document_name)
+
+
+def _indexed_name(hit) -> str:
+    archive = hit.archive or {}
+    name = archive.get("TypeName") or hit.document_type or hit.document_id
+    code = "/".join(str(p) for p in (archive.get("CodeNumber"), archive.get("CodeNotation")) if p)
+    subject = archive.get("Subject")
+    return name + (f" số {code}" if code else "") + (f" ({subject})" if subject else "")
 
 
 def _money(amount: int) -> str:
@@ -103,20 +155,16 @@ def register() -> None:
               help="Output folder whose register to read (unless SOHOA_DATABASE_URL is set).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: CSV on stdout; required for PDF).")
+@reports_errors
 def export(year: int, month: int | None, fmt: str, out: Path | None,
            output: Path | None) -> None:
     """Export a year's (or a month's) register entries."""
     from storage.cert_register import CertRegister
-    from pipeline.certification.issue import CertifyFailure, database_url
-    from pipeline.core.settings import Settings
 
     if fmt == "pdf" and output is None:
         raise click.UsageError("cần -o TỆP.pdf để xuất sổ dạng PDF.")
-    settings = Settings()
-    try:
-        url = database_url(settings, out)
-    except CertifyFailure as exc:
-        raise click.UsageError(exc.message) from None
+    settings = load_settings()
+    url = database_url(settings, out)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         raise click.UsageError(f"không có sổ chứng thực trong {out} (chưa chứng thực lần nào).")
     with CertRegister(url) as book:

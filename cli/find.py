@@ -13,7 +13,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.core.settings import Settings
+from cli.errors import reports_errors
+from pipeline.core.settings import load_settings
 
 STATUS_VI = {"done": "xong", "needs_review": "cần kiểm tra"}
 # The field that best says who or what a document is about, per type (first present wins).
@@ -32,7 +33,7 @@ def _field_filters(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _database_url(out: Path | None) -> str:
-    settings = Settings()
+    settings = load_settings()
     if settings.database_url:
         return settings.database_url
     if out is None:
@@ -54,6 +55,7 @@ def _database_url(out: Path | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout, for other systems.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder whose index to search (unless SOHOA_DATABASE_URL is set).")
+@reports_errors
 def find(query: str | None, owner: str | None, document_type: str | None,
          fields: dict[str, str], page: int, per_page: int, as_json: bool,
          out: Path | None) -> None:

@@ -1,7 +1,8 @@
 """The `sohoa` command. Messages for archive staff are Vietnamese; logs are English.
 
-Exit codes: 0 every document done (or waiting for review), 1 a document failed, 2 usage,
-130 stopped by Ctrl-C (what was finished is kept; the same command finishes the rest).
+Exit codes (cli/errors.py): 0 every document done (or waiting for review), 1 a document
+failed, 2 usage or configuration, 130 stopped by Ctrl-C (what was finished is kept; the
+same command finishes the rest).
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Table
 from rich.text import Text
 
-from workers.memory import map_page_buffers
-from pipeline.core.settings import Settings
+from cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, reports_errors
+from pipeline.core.result import DocumentSummary
+from pipeline.core.settings import Settings, load_settings
 
 # Piped output (logs, CI) gets a wide console so the report never folds file names.
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
@@ -36,7 +38,6 @@ class PagesPerSecond(ProgressColumn):
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
 def main(verbose: bool) -> None:
     """sohoa: scanned dossiers to signed, searchable PDF/A records."""
-    map_page_buffers()  # before the first page is decoded (see workers/memory.py)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per subset table
@@ -47,6 +48,7 @@ def main(verbose: bool) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (results, PDF/A, signed copies, object store).")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Pages worked on at once.")
+@reports_errors
 def process(batch: Path, out: Path, concurrency: int | None) -> None:
     """Digitize every document of BATCH into OUT."""
     from workers.runner import run_batch
@@ -54,35 +56,58 @@ def process(batch: Path, out: Path, concurrency: int | None) -> None:
     batch, out = batch.resolve(), out.resolve()
     if out == batch or out.is_relative_to(batch):
         raise click.UsageError("--out must not be inside the batch folder.")
-    settings = Settings()
-    if concurrency:
-        settings.concurrency = concurrency
+    settings = _page_settings(concurrency)
     _check_signing_identity(settings)
     columns = (TextColumn("Đang số hóa"), BarColumn(), MofNCompleteColumn(), TextColumn("trang"),
                PagesPerSecond(), TextColumn("còn"), TimeRemainingColumn())
     try:
         with Progress(*columns, console=console, transient=False) as bar:
-            task = bar.add_task("pages", total=None)
-            results = run_batch(
-                batch, out, settings,
-                on_plan=lambda pages, docs: bar.update(task, total=pages),
-                on_pages=lambda n: bar.advance(task, n),
-            )
+            results = run_batch(batch, out, settings, _ProgressBar(bar))
     except KeyboardInterrupt:
         console.print("Đã dừng theo yêu cầu. Các tài liệu đã xong được giữ nguyên; "
                       "chạy lại đúng lệnh này để làm tiếp phần còn lại.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     _report(results, out)
-    sys.exit(1 if any(r["status"] == "failed" for r in results) else 0)
+    sys.exit(EXIT_FAILED if any(r.status == "failed" for r in results) else EXIT_OK)
+
+
+def _page_settings(concurrency: int | None) -> Settings:
+    """Settings of a command that works on pages: the process tuned for it, and the
+    programs and models it needs checked before any work starts (ToolMissing: exit 2)."""
+    from pipeline.tools.probe import probe_tools
+    from workers.tuning import tune_for_pages
+
+    settings = load_settings()
+    if concurrency:
+        settings.concurrency = concurrency
+    tune_for_pages(settings.limits())
+    probe_tools(settings.ocr())
+    return settings
+
+
+class _ProgressBar:
+    """workers.progress.BatchProgress on a rich progress bar of pages."""
+
+    def __init__(self, bar: Progress):
+        self.bar, self.task = bar, bar.add_task("pages", total=None)
+
+    def planned(self, pages: int, documents: int) -> None:
+        self.bar.update(self.task, total=pages)
+
+    def pages_done(self, count: int) -> None:
+        self.bar.advance(self.task, count)
+
+    def document_done(self, summary: DocumentSummary) -> None:
+        pass
 
 
 def _check_signing_identity(settings: Settings) -> None:
     """A wrong key or passphrase is the operator's mistake: say so before any work starts."""
-    from pipeline.signing.identity import IdentityError
-    from workers.graph import check_identity
+    from pipeline.core.errors import IdentityError
+    from pipeline.signing.configured import describe_agency_identity
 
     try:
-        _, is_test = check_identity(settings)
+        _, is_test = describe_agency_identity(settings)
     except (IdentityError, OSError) as exc:
         raise click.UsageError(f"cannot load the signing identity: {exc}") from exc
     if is_test:
@@ -90,18 +115,18 @@ def _check_signing_identity(settings: Settings) -> None:
                       "cấu hình SOHOA_SIGNING_P12 để ký thật.[/]")
 
 
-def _report(results: list[dict], out: Path) -> None:
-    counts = {s: sum(1 for r in results if r["status"] == s) for s in STATUS_VI}
-    skipped = sum(1 for r in results if r.get("skipped"))
+def _report(results: list[DocumentSummary], out: Path) -> None:
+    counts = {s: sum(1 for r in results if r.status == s) for s in STATUS_VI}
+    skipped = sum(1 for r in results if r.skipped)
     console.print(f"[bold]{len(results)} tài liệu[/]: [green]{counts['done']} xong[/], "
                   f"[yellow]{counts['needs_review']} cần kiểm tra[/], [red]{counts['failed']} lỗi[/]"
                   + (f" ({skipped} đã xong từ lần chạy trước)" if skipped else ""))
-    attention = [r for r in results if r["status"] != "done"]
+    attention = [r for r in results if r.status != "done"]
     if attention:
         table = Table("Tài liệu", "Trạng thái", "Lý do", show_lines=False)
-        for r in sorted(attention, key=lambda r: (r["status"], r["source"])):
-            reason = r.get("error") or "; ".join(r.get("review") or [])
-            table.add_row(r["source"], STATUS_VI[r["status"]], reason)
+        for r in sorted(attention, key=lambda r: (r.status, r.source)):
+            reason = r.error or "; ".join(r.review)
+            table.add_row(r.source, STATUS_VI[r.status], reason)
         console.print(table)
     console.print(f"Kết quả: {out}")
 
@@ -129,15 +154,16 @@ def samples(out: Path, per_type: int, seed: int, clean: bool, degraded: bool) ->
 
 @main.command()
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Worker processes.")
+@reports_errors
 def worker(concurrency: int | None) -> None:
     """Run a Celery worker (needs SOHOA_BROKER_URL)."""
-    settings = Settings()
+    settings = _page_settings(concurrency)
     if not settings.broker_url:
         raise click.UsageError("set SOHOA_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker.")
-    from workers.celery_app import app
+    from workers.celery_app import configure_app
 
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency or settings.concurrency}"]
-    app.worker_main(argv)
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={settings.concurrency}"]
+    configure_app(settings).worker_main(argv)
 
 
 @main.command(name="eval")

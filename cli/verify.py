@@ -12,21 +12,23 @@ from pathlib import Path
 
 import click
 
+from cli.errors import reports_errors
+
 
 def _trust_roots(extra: tuple[Path, ...]) -> list:
-    from pipeline.signing.identity import SigningError
-    from pipeline.signing.pades import trust_roots_from_env
-    from pipeline.core.settings import Settings
+    from pipeline.core.errors import SigningError
+    from pipeline.core.settings import load_settings
+    from pipeline.signing.configured import development_ca_paths
+    from pipeline.signing.pades import trust_roots
 
-    paths: list[Path] = []
+    settings = load_settings()
+    paths: list[Path | str] = []
     try:
-        from pipeline.certification.issue import development_ca_paths
-
-        paths += development_ca_paths(Settings())
+        paths += development_ca_paths(settings)
     except Exception as exc:  # a broken environment must not stop a verification
         logging.getLogger(__name__).warning("test identity CA not used: %s", exc)
     try:
-        return list(trust_roots_from_env([*paths, *extra]))
+        return list(trust_roots([*paths, *extra, *settings.trust_root_paths()]))
     except SigningError as exc:
         raise click.UsageError(exc.message) from exc
 
@@ -83,6 +85,7 @@ def report_text(r) -> str:
               help="A trusted root CA certificate (PEM or DER); may be repeated.")
 @click.option("--online", is_flag=True,
               help="Fetch missing revocation data (OCSP/CRL) now instead of using only the file's.")
+@reports_errors
 def verify(file: Path, as_json: bool, trust: tuple[Path, ...], online: bool) -> None:
     """Verify the signatures of a signed PDF (integrity, signers, times, trust, PDF/A)."""
     from pipeline.signing.validation import verify_pdf

@@ -26,10 +26,6 @@ class ObjectStore(Protocol):
     def local_path(self, key: str) -> Path: ...
 
 
-class CorruptObject(Exception):
-    """Stored bytes do not match their SHA-256: never hand them out."""
-
-
 def check_key(key: str) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ValueError(f"not a sha256 key: {key!r}")

@@ -20,14 +20,15 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, Meta
                         Table, Text, UniqueConstraint, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.certification.statement import CertifyError, book_label, fee
+from pipeline.certification.statement import book_label, fee
+from pipeline.core.errors import CertificationError, RegisterError
 from pipeline.core.naming import VIETNAM
 from pipeline.pdf.table import Column as PdfColumn
 from pipeline.pdf.table import table_pdf
 from pipeline.certification.qr import new_copy_id
 from storage.index_db import DatabaseStore
 
-__all__ = ["CertRegister", "RegisterEntry", "RegisterError"]
+__all__ = ["CertRegister", "RegisterEntry"]
 
 # Mirrors revision 0002_cert_register (the schema itself is made by the migration).
 metadata = MetaData()
@@ -70,9 +71,6 @@ CSV_HEADER = ["Số chứng thực", "Quyển số", "Ngày chứng thực", "Ng
               "Tên bản chính giấy tờ, văn bản", "Mã bản chính", "Số trang", "Số bản sao",
               "Mã bản sao", "Người thực hiện chứng thực", "Lệ phí (đồng)", "Ghi chú"]
 
-
-class RegisterError(Exception):
-    """A register request is invalid (the message is for the clerk, in Vietnamese)."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +128,8 @@ class CertRegister(DatabaseStore):
         day = when.astimezone(VIETNAM).date()
         try:
             total_fee = fee(pages, copies)  # also checks pages and copies
-        except CertifyError as exc:
-            raise RegisterError(str(exc)) from exc
+        except CertificationError as exc:
+            raise RegisterError(exc.message) from exc
         row = dict(
             year=day.year, book=book or f"01/{day.year}", certified_on=day,
             requester=_text(requester, "họ tên người yêu cầu chứng thực"),

@@ -30,7 +30,8 @@ from minio.error import S3Error
 from minio.objectlockconfig import DAYS, ObjectLockConfig
 from minio.versioningconfig import VersioningConfig
 
-from storage.base import CorruptObject, check_key, check_name
+from pipeline.core.errors import CorruptObject
+from storage.base import check_key, check_name
 
 log = logging.getLogger("sohoa.s3")
 PART_SIZE = 8 << 20  # up to this, one conditional PUT; above, multipart in parts this big
@@ -193,7 +194,7 @@ class S3ObjectStore:
 
     def _corrupt(self, obj: str) -> CorruptObject:
         log.error("object %s in bucket %s does not match its sha256", obj, self.bucket)
-        return CorruptObject(f"object {obj} in bucket {self.bucket} does not match its sha256")
+        return CorruptObject(detail=f"object {obj} in bucket {self.bucket} does not match its sha256")
 
     def _cache_path(self, key: str) -> Path:
         return self.cache / "sha256" / key[:2] / key[2:]

@@ -22,7 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.core.naming import VIETNAM
-from storage.cert_register import CSV_HEADER, CertRegister, RegisterError, metadata
+from pipeline.core.errors import RegisterError
+from storage.cert_register import CSV_HEADER, CertRegister, metadata
 from storage.index_db import alembic_config, make_engine
 from tests.conftest import postgres_schema
 

@@ -26,8 +26,9 @@ from pyhanko.sign.fields import SigFieldSpec
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from pipeline.core.errors import CertificationError
 from pipeline.certification.statement import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS,
-                              CertificationStatement, CertifyError, ConversionInfo, book_label,
+                              CertificationStatement, ConversionInfo, book_label,
                               date_line, fee, make_certified_copy, signature_fields,
                               statement_lines)
 from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
@@ -255,7 +256,7 @@ def test_long_texts_shrink_and_keep_the_signature_boxes_blank(original, tmp_path
 
 
 def test_text_too_long_for_the_page_is_refused(original):
-    with pytest.raises(CertifyError, match="quá dài"):
+    with pytest.raises(CertificationError, match="quá dài"):
         make_certified_copy(original, statement(agency_name="ỦY BAN NHÂN DÂN " * 20))
 
 
@@ -266,12 +267,12 @@ def test_text_too_long_for_the_page_is_refused(original):
     {"conversion": ConversionInfo(datetime(2026, 3, 1), "X")},
 ])
 def test_bad_statement_is_refused(original, changes):
-    with pytest.raises(CertifyError):
+    with pytest.raises(CertificationError):
         make_certified_copy(original, statement(**changes))
 
 
 def test_unreadable_original_is_refused():
-    with pytest.raises(CertifyError, match="Không đọc được"):
+    with pytest.raises(CertificationError, match="Không đọc được"):
         make_certified_copy(b"not a pdf", statement())
 
 
@@ -285,7 +286,7 @@ def test_fee(pages, copies, expected):
 
 @pytest.mark.parametrize("pages,copies", [(0, 1), (1, 0), (-3, 1), (2.5, 1), (True, 1)])
 def test_fee_refuses_nonsense(pages, copies):
-    with pytest.raises(CertifyError):
+    with pytest.raises(CertificationError):
         fee(pages, copies)
 
 

@@ -27,7 +27,7 @@ from pipeline.signing.validation import verify_pdf
 from storage.cert_register import CertRegister
 from test_certify import first_revision, pdftotext, squash
 from test_signing import pdfsig
-from pipeline.certification.issue import certifier_test_name
+from pipeline.signing.configured import certifier_test_name
 
 pytest_plugins = ["pki_fixtures"]
 AGENCY = "ĐƠN VỊ SỐ HÓA THỬ NGHIỆM"  # Settings' default agency name

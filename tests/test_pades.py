@@ -28,7 +28,8 @@ from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from pipeline.signing.identity import IdentityError, SigningError, load_pkcs12
+from pipeline.core.errors import IdentityError, SigningError
+from pipeline.signing.identity import load_pkcs12
 from pipeline.signing.pades import PadesLevel, PkiServices, SigningProfile
 from pipeline.signing.sign import SignatureBox, sign_document, sign_pdf
 from cli.verify import report_text

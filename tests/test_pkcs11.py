@@ -19,7 +19,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from pipeline.signing.identity import IdentityError, SigningError
+from pipeline.core.errors import IdentityError, SigningError
 from pipeline.signing.pkcs11 import load_pkcs11
 from pipeline.signing.sign import sign_document, sign_pdf
 from cli.verify import report_text

@@ -14,7 +14,8 @@ from minio.commonconfig import ENABLED, GOVERNANCE
 from minio.error import S3Error
 from s3_server import s3_server  # noqa: F401  (session fixture)
 
-from storage.base import CorruptObject, ObjectStore
+from pipeline.core.errors import CorruptObject
+from storage.base import ObjectStore
 from storage.s3 import PART_SIZE, S3ObjectStore
 
 

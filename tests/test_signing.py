@@ -36,7 +36,8 @@ from pipeline.signing.identity import (
     stored_test_identity,
     identity_ca_cert_path,
 )
-from pipeline.signing.sign import SigningError, sign_pdf, stamp_lines
+from pipeline.core.errors import SigningError
+from pipeline.signing.sign import sign_pdf, stamp_lines
 
 AGENCY = "UBND TỈNH KON TUM"
 A4 = (595.28, 841.89)

@@ -1,44 +1,65 @@
 """Celery executor's tasks: the same graph steps as the local executor, as tasks.
 
-Messages carry a job dict of object keys and names, never image bytes. Tasks are
+Messages carry a job (graph.DocumentJob) of object keys and names as JSON, never image
+bytes; the answers are the graph's typed records as JSON. Tasks are
 acknowledged late (a worker that dies mid-task leaves it for another) and retried with
 backoff on transient errors; the steps are idempotent, so a retry redoes nothing done.
 """
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
 
+from pipeline.core.result import PageOutcome
+from pipeline.core.settings import Settings, load_settings
 from workers import graph
-from pipeline.core.settings import Settings
+from workers.graph import DocumentJob
 
+# Worth retrying: the object store or the broker hiccuped. Not our errors (SohoaError):
+# a missing Tesseract or model is ToolMissing, which no retry mends.
 TRANSIENT = (OSError, ConnectionError, TimeoutError)
 
 
-def make_app(settings: Settings) -> Celery:
-    app = Celery("sohoa", broker=settings.broker_url,
-                 backend=settings.result_backend or settings.broker_url)
-    app.conf.update(
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_serializer="json", result_serializer="json", accept_content=["json"],
-        result_expires=7 * 24 * 3600,
-        broker_connection_retry_on_startup=True,
-        worker_hijack_root_logger=False,
-    )
+app = Celery("sohoa")
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_serializer="json", result_serializer="json", accept_content=["json"],
+    result_expires=7 * 24 * 3600,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+
+def configure_app(settings: Settings) -> Celery:
+    """Point the app at the configured broker (the entry point calls this: the CLI's
+    `sohoa worker` and `sohoa process`); workers also get the graph's settings."""
+    app.conf.update(broker_url=settings.broker_url,
+                    result_backend=settings.result_backend or settings.broker_url)
+    graph.configure(settings)
     return app
 
 
-app = make_app(Settings())
+@signals.worker_init.connect
+def _started_by_celery(**_: object) -> None:
+    # `celery -A workers.celery_app worker` is an entry point of its own: it reads the
+    # environment once, like the CLI does. (`sohoa worker` has configured already.)
+    if not graph.is_configured():
+        configure_app(load_settings())
+
+
 retrying = dict(bind=True, autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=120,
                 retry_jitter=True, max_retries=5)
 
 
 @app.task(name="sohoa.process_page", **retrying)
 def process_page(self, job: dict, index: int) -> dict:
-    return graph.process_page(job, index)
+    """A PageOutcome, as JSON."""
+    return graph.process_page(DocumentJob(**job), index).model_dump()
 
 
 @app.task(name="sohoa.assemble", **retrying)
 def assemble(self, outcomes: list[dict], job: dict) -> dict:
-    return graph.assemble(outcomes, job)
+    """A DocumentSummary, as JSON."""
+    pages = [PageOutcome.model_validate(o) for o in outcomes]
+    return graph.assemble(DocumentJob(**job), pages).model_dump()

@@ -2,29 +2,31 @@
 
     plan (client) ──► process_page × N (fan out) ──► assemble (PDF/A, sign, store, publish)
 
-Messages between the steps are small dicts of object keys, never image bytes. Each step
-first looks for its own earlier output under a name derived from its inputs, so running
-it again (a retry, a re-run after a crash) redoes nothing.
+Messages between the steps are small typed records of object keys (pipeline.core.result;
+plain JSON on the wire), never image bytes. Each step first looks for its own earlier
+output under a name derived from its inputs, so running it again (a retry, a re-run after
+a crash) redoes nothing.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pipeline.core.errors import DocumentError
+from pipeline.core.errors import DocumentError, SohoaError
+from pipeline.core.files import write_atomic
 from pipeline.core.model import PageResult
 from pipeline.core.naming import vietnam_now
-from pipeline.core.result import document_result, failed_result
+from pipeline.core.result import (DocumentResult, DocumentSummary, PageOutcome,
+                                  document_result, failed_result)
+from pipeline.core.settings import Settings
 from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
-from workers.memory import release_memory
-from pipeline.core.settings import Settings
+from workers.tuning import release_memory
 
 # The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
 # inside the steps that use them: a process that only plans batches (the Celery client,
@@ -71,7 +73,9 @@ class Context:
 
     @cached_property
     def identity(self):
-        return load_identity(self.settings)
+        from pipeline.signing.configured import agency_identity
+
+        return agency_identity(self.settings)
 
     @cached_property
     def options_tag(self) -> str:
@@ -84,25 +88,6 @@ class Context:
         return f"pages/{original_key}/{index}.{self.options_tag}.json"
 
 
-def load_identity(settings: Settings):
-    """The configured PKCS#12 identity, else the test identity (created on first use)."""
-    from pipeline.signing.identity import load_pkcs12, load_test_identity
-
-    if settings.signing_p12:
-        return load_pkcs12(settings.signing_p12, settings.passphrase())
-    return load_test_identity(settings.home, settings.agency_name)
-
-
-def check_identity(settings: Settings) -> tuple[str, bool]:
-    """(subject, is_test) of the identity load_identity would load, without loading pyHanko
-    (the batch client checks the key before work starts; workers sign)."""
-    from pipeline.signing.identity import describe_pkcs12, stored_test_identity
-
-    if settings.signing_p12:
-        return describe_pkcs12(settings.signing_p12, settings.passphrase())
-    return describe_pkcs12(*stored_test_identity(settings.home, settings.agency_name))
-
-
 _contexts: dict[str, Context] = {}
 _contexts_lock = threading.Lock()  # the local executor's threads share them
 _settings: Settings | None = None
@@ -112,38 +97,41 @@ _decode_permit: AbstractContextManager = nullcontext()
 
 
 def configure(settings: Settings, decode_permit: AbstractContextManager | None = None) -> None:
-    """Set this process's settings and decode permit; default: environment, no permit."""
+    """Set this process's settings (from its entry point) and decode permit."""
     global _settings, _decode_permit
     _settings = settings
     _decode_permit = decode_permit or nullcontext()
     _contexts.clear()
 
 
-def context_for(out_root: str, settings: Settings | None = None) -> Context:
+def is_configured() -> bool:
+    return _settings is not None
+
+
+def context_for(out_root: str) -> Context:
     """One Context per output root per process (workers keep theirs between tasks)."""
+    if _settings is None:
+        raise RuntimeError("workers.graph.configure(settings) was not called")
     with _contexts_lock:
         if out_root not in _contexts:
-            global _settings
-            _settings = settings or _settings or Settings()
             _contexts[out_root] = Context(_settings, Path(out_root))
         return _contexts[out_root]
 
 
-def process_page(job: dict, index: int) -> dict:
-    """Load, orient, deskew, OCR and encode one page; returns {"ok", "name"|"error"}."""
-    job_ = DocumentJob(**job)
-    ctx = context_for(job_.out_root)
-    name = ctx.page_name(job_.original_key, index)
+def process_page(job: DocumentJob, index: int) -> PageOutcome:
+    """Load, orient, deskew, OCR and encode one page; store its record under a name."""
+    ctx = context_for(job.out_root)
+    name = ctx.page_name(job.original_key, index)
     if ctx.store.get_named(name) is not None:
-        return {"ok": True, "name": name}
+        return PageOutcome(ok=True, name=name)
     try:
-        page = _page(ctx, job_, index)
+        page = _page(ctx, job, index)
     except DocumentError as exc:
-        return {"ok": False, "error": exc.message, "code": exc.code}
+        return PageOutcome(ok=False, error=exc.message, code=exc.code)
     finally:
         release_memory()
     ctx.store.put_named(name, json.dumps(page).encode())
-    return {"ok": True, "name": name}
+    return PageOutcome(ok=True, name=name)
 
 
 def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
@@ -155,33 +143,32 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     return {"page": record.to_dict(), "jpeg": ctx.store.put(jpeg)}
 
 
-def assemble(outcomes: list[dict], job: dict) -> dict:
+def assemble(job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentSummary:
     """Build the PDF/A, sign it, store both, publish them and write result.json."""
-    job_ = DocumentJob(**job)
-    ctx = context_for(job_.out_root)
-    name = f"documents/{job_.document_id}/{job_.original_key}.{ctx.options_tag}.json"
+    ctx = context_for(job.out_root)
+    name = f"documents/{job.document_id}/{job.original_key}.{ctx.options_tag}.json"
     stored = ctx.store.get_named(name)
     if stored is not None:
-        result = json.loads(stored)
+        result = DocumentResult.from_json(stored)
     else:
-        result = _assemble(ctx, job_, outcomes)
-        if result["status"] != "failed":  # failures are retried on the next run
-            ctx.store.put_named(name, json.dumps(result, ensure_ascii=False).encode())
-    _publish(ctx, job_, result)
-    return summary(result)
+        result = _assemble(ctx, job, outcomes)
+        if result.status != "failed":  # failures are retried on the next run
+            ctx.store.put_named(name, result.to_json().encode())
+    _publish(ctx, job, result)
+    return DocumentSummary.of(result)
 
 
-def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
+def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentResult:
     from pipeline.pdf import pdfa
+    from pipeline.signing.sign import sign_pdf
     from pipeline.understand.doctypes import load_types
-    from pipeline.signing.sign import SigningError, sign_pdf
     from pipeline.understand.document import understand
 
-    failed = next((o for o in outcomes if not o["ok"]), None)
+    failed = next((o for o in outcomes if not o.ok), None)
     if failed:
-        return fail(job, failed["error"])
+        return fail(job, failed.error or INTERNAL_ERROR)
     try:
-        stored = [json.loads(ctx.store.get_named(o["name"])) for o in outcomes]
+        stored = [json.loads(ctx.store.get_named(o.name or "")) for o in outcomes]
         pages = [PageResult.from_dict(s["page"]) for s in stored]
         known = understand(pages, load_types(ctx.settings.extra_schema_dirs()))
         now = vietnam_now()
@@ -193,10 +180,8 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
         )
         signed = sign_pdf(document, ctx.identity, agency_name=ctx.settings.agency_name,
                           signing_time=now)
-    except DocumentError as exc:
-        return fail(job, exc.message)
-    except SigningError as exc:
-        log.error("signing %s failed: %s", job.source, exc)
+    except SohoaError as exc:
+        log.error("assembling %s failed [%s]: %s", job.source, exc.code, exc.detail)
         return fail(job, exc.message)
     dossier_dir = Path(job.result_path).parent
     return document_result(
@@ -209,30 +194,30 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
     )
 
 
-def fail(job: DocumentJob, error: str) -> dict:
+def fail(job: DocumentJob, error: str) -> DocumentResult:
+    # A file refused before it was stored has no key yet (the schema wants a real hash).
+    known = {"original": job.original_key} if job.original_key else {}
     return failed_result(dossier_id=job.dossier_id, document_id=job.document_id,
-                         source=job.source, error=error, sha256={"original": job.original_key})
+                         source=job.source, error=error, sha256=known)
 
 
-def _publish(ctx: Context, job: DocumentJob, result: dict) -> None:
-    for kind, rel in result["artifacts"].items():
-        publish(ctx.store.local_path(result["sha256"][kind]), ctx.out_root / rel)
+def record_failure(job: DocumentJob, error: str = INTERNAL_ERROR) -> DocumentSummary:
+    """A document an executor could not finish (a bug, retries exhausted): its failed
+    result.json is written from the client, and the batch goes on."""
+    result = fail(job, error)
+    write_result(Path(job.out_root) / job.result_path, result)
+    return DocumentSummary.of(result)
+
+
+def _publish(ctx: Context, job: DocumentJob, result: DocumentResult) -> None:
+    for kind, rel in result.artifacts.items():
+        publish(ctx.store.local_path(result.sha256[kind]), ctx.out_root / rel)
     write_result(ctx.out_root / job.result_path, result)
 
 
-def write_result(path: Path, result: dict) -> None:
-    """Atomically write result.json; a finished result is never replaced."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_result(path: Path, result: DocumentResult) -> None:
+    """Atomically write result.json (checked against its schema); a finished result is
+    never replaced."""
     if path.exists() and json.loads(path.read_text("utf-8")).get("status") != "failed":
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
-    os.replace(tmp, path)
-
-
-def summary(result: dict) -> dict:
-    """What the client needs for its progress bar and report."""
-    return {"source": result["source"], "document_id": result["document_id"],
-            "status": result["status"], "error": result.get("error"),
-            "pages": len(result["pages"]),
-            "review": [e["message"] for e in result["validation"]["errors"]]}
+    write_atomic(path, result.to_json().encode("utf-8"))

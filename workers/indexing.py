@@ -6,12 +6,12 @@ on the next run.
 """
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
-from pipeline.understand.doctypes import load_types
+from pipeline.core.result import DocumentResult, DocumentSummary
 from pipeline.core.settings import Settings
+from pipeline.understand.doctypes import load_types
 
 log = logging.getLogger("sohoa.indexing")
 
@@ -25,18 +25,20 @@ class IndexRecorder:
         self.types = load_types(settings.extra_schema_dirs())
         self.result_paths = result_paths  # source -> result.json path relative to out
 
-    def record(self, summary: dict) -> None:
-        if summary["status"] == "failed" or summary["source"] not in self.result_paths:
+    def record(self, summary: DocumentSummary) -> None:
+        if summary.status == "failed" or summary.source not in self.result_paths:
             return
-        result = json.loads((self.out / self.result_paths[summary["source"]]).read_text("utf-8"))
-        known = self.index.get(result["document_id"]) if summary.get("skipped") else None
-        if known is not None and known.sha256 == result["sha256"]:
+        path = self.out / self.result_paths[summary.source]
+        result = DocumentResult.from_json(path.read_bytes())
+        known = self.index.get(result.document_id) if summary.skipped else None
+        if known is not None and known.sha256 == result.sha256:
             return  # a re-run: already recorded, the database is left untouched
-        doc_type = self.types.get(result["document_type"] or "")
-        fields = result["fields"]
+        doc_type = self.types.get(result.document_type or "")
+        fields = result.fields
         owners = [fields[k] for k in doc_type.owners if fields.get(k)] if doc_type else []
-        archive = doc_type.archive_metadata(fields, len(result["pages"])) if doc_type else None
-        self.index.record(result, out_root=str(self.out), owners=owners, archive=archive)
+        archive = doc_type.archive_metadata(fields, len(result.pages)) if doc_type else None
+        self.index.record(result.to_json_dict(), out_root=str(self.out), owners=owners,
+                          archive=archive)
 
     def close(self) -> None:
         self.index.close()

@@ -15,22 +15,25 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from pathlib import Path
+from dataclasses import dataclass
 
+from pipeline.core.result import DocumentSummary, PageOutcome
+from pipeline.core.settings import Settings
 from workers import graph
 from workers.graph import INTERNAL_ERROR, DocumentJob
-from pipeline.core.settings import Settings
+from workers.progress import BatchProgress
 
 log = logging.getLogger("sohoa.local")
 
 
-def run_jobs(jobs: list[DocumentJob], settings: Settings, *, on_pages=None, on_document=None) -> list[dict]:
+def run_jobs(jobs: list[DocumentJob], settings: Settings,
+             progress: BatchProgress) -> list[DocumentSummary]:
     if not jobs:
         return []
     # At most half the threads hold a page decoded at full resolution (pipeline.scan.page):
     # the others are in Tesseract meanwhile, so speed stays and peak memory drops.
     graph.configure(settings, threading.BoundedSemaphore(max(1, settings.concurrency // 2)))
-    batch = _Schedule(jobs, window=3 * settings.concurrency, on_pages=on_pages, on_document=on_document)
+    batch = _Schedule(jobs, window=3 * settings.concurrency, progress=progress)
     with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="sohoa-page") as pool:
         try:
             while batch.unfinished():
@@ -43,55 +46,67 @@ def run_jobs(jobs: list[DocumentJob], settings: Settings, *, on_pages=None, on_d
     return batch.results
 
 
+@dataclass(frozen=True)
+class _Task:
+    """What a running future is doing: one page of a job, or assembling the job."""
+
+    job: int  # index into the jobs
+    page: int | None = None  # None: assembling the document
+
+    @property
+    def is_page(self) -> bool:
+        return self.page is not None
+
+
 class _Schedule:
     """Which pages are waiting, running and done; documents go to assembly when complete."""
 
-    def __init__(self, jobs: list[DocumentJob], *, window: int, on_pages, on_document):
-        self.jobs, self.window = jobs, window
-        self.on_pages, self.on_document = on_pages, on_document
-        self.outcomes: dict[int, list] = {i: [None] * job.page_count for i, job in enumerate(jobs)}
-        self.waiting = [(i, p) for i, job in enumerate(jobs) for p in range(job.page_count)]
+    def __init__(self, jobs: list[DocumentJob], *, window: int, progress: BatchProgress):
+        self.jobs, self.window, self.progress = jobs, window, progress
+        self.outcomes: dict[int, list[PageOutcome | None]] = {
+            i: [None] * job.page_count for i, job in enumerate(jobs)}
+        self.waiting = [_Task(i, p) for i, job in enumerate(jobs) for p in range(job.page_count)]
         self.waiting.reverse()  # pop() from the end keeps document order
-        self.running: dict[Future, tuple[str, int, int]] = {}
-        self.results: list[dict] = []
+        self.running: dict[Future, _Task] = {}
+        self.results: list[DocumentSummary] = []
 
     def unfinished(self) -> bool:
         return bool(self.waiting or self.running)
 
     def submit_pages(self, pool: ThreadPoolExecutor) -> None:
-        while self.waiting and sum(1 for k in self.running.values() if k[0] == "page") < self.window:
-            i, p = self.waiting.pop()
-            self.running[pool.submit(graph.process_page, self.jobs[i].to_dict(), p)] = ("page", i, p)
+        while self.waiting and sum(t.is_page for t in self.running.values()) < self.window:
+            task = self.waiting.pop()
+            job = self.jobs[task.job]
+            self.running[pool.submit(graph.process_page, job, task.page)] = task
 
     def collect(self, done: set[Future], pool: ThreadPoolExecutor) -> None:
         for future in done:
-            kind, i, p = self.running.pop(future)
-            job = self.jobs[i]
-            if kind == "page":
-                self.outcomes[i][p] = _page_outcome(future, job, p)
-                self.on_pages and self.on_pages(1)
-                if all(o is not None for o in self.outcomes[i]):
-                    outcomes = self.outcomes.pop(i)
-                    self.running[pool.submit(graph.assemble, outcomes, job.to_dict())] = ("doc", i, 0)
+            task = self.running.pop(future)
+            job = self.jobs[task.job]
+            if task.page is not None:
+                self.outcomes[task.job][task.page] = _page_outcome(future, job, task.page)
+                self.progress.pages_done(1)
+                if all(o is not None for o in self.outcomes[task.job]):
+                    outcomes = self.outcomes.pop(task.job)
+                    future = pool.submit(graph.assemble, job, outcomes)
+                    self.running[future] = _Task(task.job)
             else:
                 summary = _document_summary(future, job)
                 self.results.append(summary)
-                self.on_document and self.on_document(summary)
+                self.progress.document_done(summary)
 
 
-def _page_outcome(future: Future, job: DocumentJob, page: int) -> dict:
+def _page_outcome(future: Future, job: DocumentJob, page: int) -> PageOutcome:
     try:
         return future.result()
     except Exception:  # a bug: this document fails, the batch goes on
         log.exception("page %d of %s failed", page, job.source)
-        return {"ok": False, "error": INTERNAL_ERROR, "code": "internal"}
+        return PageOutcome(ok=False, error=INTERNAL_ERROR, code="internal")
 
 
-def _document_summary(future: Future, job: DocumentJob) -> dict:
+def _document_summary(future: Future, job: DocumentJob) -> DocumentSummary:
     try:
         return future.result()
     except Exception:
         log.exception("assembling %s failed", job.source)
-        result = graph.fail(job, INTERNAL_ERROR)
-        graph.write_result(Path(job.out_root) / job.result_path, result)
-        return graph.summary(result)
+        return graph.record_failure(job)

@@ -5,20 +5,22 @@ directly in the batch folder is a dossier of its own (../shared/spec/documents.m
 """
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.errors import InputError
-from pipeline.scan.load import inspect_source
 from pipeline.core.naming import document_name, vietnam_now
+from pipeline.core.result import DocumentResult, DocumentSummary
+from pipeline.core.settings import Settings
+from pipeline.scan.load import inspect_source
 from storage.objects import sha256_file
 from storage.registry import DossierRegistry
-from workers.graph import DocumentJob, context_for, fail, summary, write_result
+from workers import graph
+from workers.graph import Context, DocumentJob, context_for, fail, write_result
 from workers.indexing import IndexRecorder
-from pipeline.core.settings import Settings
+from workers.progress import BatchProgress, SilentProgress
 
 log = logging.getLogger("sohoa.runner")
 # Operating-system litter, never scans. Anything else is looked at: a file silently
@@ -64,26 +66,27 @@ def result_path(source: Source) -> str:
     return str(Path(source.dossier) / f"{inside}.result.json")
 
 
-def is_finished(out: Path, rel_result: str, sha: str) -> dict | None:
+def is_finished(out: Path, rel_result: str, sha: str) -> DocumentResult | None:
     path = out / rel_result
     if not path.exists():
         return None
     try:
-        result = json.loads(path.read_text("utf-8"))
+        result = DocumentResult.from_json(path.read_bytes())
     except (OSError, ValueError):
         return None
-    if result.get("status") in ("done", "needs_review") and result["sha256"].get("original") == sha:
+    if result.status != "failed" and result.sha256.get("original") == sha:
         return result
     return None
 
 
-def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob], list[dict]]:
+def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob], list[DocumentSummary]]:
     """Jobs to run, and summaries of documents already finished or refused up front."""
-    ctx = context_for(str(out), settings)
+    ctx = context_for(str(out))
     (out / ".sohoa").mkdir(parents=True, exist_ok=True)
     registry = DossierRegistry(settings.database_for(out))
     today = vietnam_now().date()
-    jobs, settled = [], []
+    jobs: list[DocumentJob] = []
+    settled: list[DocumentSummary] = []
     for source in discover(batch):
         # Keyed by output folder too: a shared (PostgreSQL) registry serves many batches.
         dossier_key, ma = registry.dossier(f"{out}/{source.dossier}", settings.agency_code, today)
@@ -97,17 +100,17 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
         except InputError as exc:
             result = fail(job, exc.message)
             write_result(out / rel_result, result)
-            settled.append({**summary(result), "result_path": rel_result})
+            settled.append(DocumentSummary.of(result, result_path=rel_result))
             continue
         done = is_finished(out, rel_result, job.original_key)
         if done:
-            settled.append({**summary(done), "skipped": True, "result_path": rel_result})
+            settled.append(DocumentSummary.of(done, skipped=True, result_path=rel_result))
         else:
             jobs.append(job)
     return jobs, settled
 
 
-def _admit(source: Source, batch: Path, settings: Settings, ctx) -> tuple[str, str, int]:
+def _admit(source: Source, batch: Path, settings: Settings, ctx: Context) -> tuple[str, str, int]:
     """Check the file and copy it into the object store; the store's copy is what we read."""
     path = source.path
     if path.is_symlink() and not path.resolve().is_relative_to(batch.resolve()):
@@ -121,32 +124,42 @@ def _admit(source: Source, batch: Path, settings: Settings, ctx) -> tuple[str, s
     return sha, info.kind, info.page_count
 
 
-ProgressFn = Callable[[int], None]  # called with a number of pages just finished
-DoneFn = Callable[[dict], None]  # called with a document summary
-
-
-def run_batch(batch: Path, out: Path, settings: Settings, *, on_pages: ProgressFn | None = None,
-              on_document: DoneFn | None = None, on_plan: Callable[[int, int], None] | None = None
-              ) -> list[dict]:
+def run_batch(batch: Path, out: Path, settings: Settings,
+              progress: BatchProgress | None = None) -> list[DocumentSummary]:
+    """Digitize every document of `batch` into `out`; the summaries of all of them."""
+    progress = progress or SilentProgress()
     out.mkdir(parents=True, exist_ok=True)
+    graph.configure(settings)
     jobs, settled = plan(batch, out, settings)
-    if on_plan:
-        on_plan(sum(j.page_count for j in jobs), len(jobs) + len(settled))
-    paths = {j.source: j.result_path for j in jobs} | {s["source"]: s["result_path"] for s in settled}
+    progress.planned(sum(j.page_count for j in jobs), len(jobs) + len(settled))
+    paths = {j.source: j.result_path for j in jobs} | {s.source: s.result_path for s in settled}
     recorder = IndexRecorder(settings, out, paths)
-
-    def finished(item: dict) -> None:
-        recorder.record(item)
-        on_document and on_document(item)
-
+    watcher = _Recording(progress, recorder)
     try:
         for item in settled:
-            finished(item)
+            watcher.document_done(item)
         if settings.broker_url:
             from workers.celery_executor import run_jobs
         else:
             from workers.local_executor import run_jobs
-        results = run_jobs(jobs, settings, on_pages=on_pages, on_document=finished)
+        results = run_jobs(jobs, settings, watcher)
     finally:
         recorder.close()
     return settled + results
+
+
+class _Recording:
+    """The caller's progress, with every finished document recorded in the index first."""
+
+    def __init__(self, progress: BatchProgress, recorder: IndexRecorder):
+        self.progress, self.recorder = progress, recorder
+
+    def planned(self, pages: int, documents: int) -> None:
+        self.progress.planned(pages, documents)
+
+    def pages_done(self, count: int) -> None:
+        self.progress.pages_done(count)
+
+    def document_done(self, summary: DocumentSummary) -> None:
+        self.recorder.record(summary)
+        self.progress.document_done(summary)

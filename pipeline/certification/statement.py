@@ -32,20 +32,18 @@ from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
 from pipeline.certification.page import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS, LayoutError,
                                    PageText, draw_page)
+from pipeline.core.errors import CertificationError
 from pipeline.core.naming import VIETNAM
 from pipeline.certification.qr import is_copy_id, verification_code, verify_url
 from pipeline.pdf.vnfont import FontError
 
 __all__ = ["AGENCY_FIELD", "CERTIFIER_FIELD", "SIGNATURE_RECTS", "CertificationStatement",
-           "CertifyError", "ConversionInfo", "ReservedField", "book_label", "date_line",
+           "ConversionInfo", "ReservedField", "book_label", "date_line",
            "fee", "make_certified_copy", "signature_fields", "statement_lines"]
 
 PAGE_FEE, LATER_PAGE_FEE, MAX_FEE_PER_COPY = 2_000, 1_000, 200_000  # đồng
 _BOOK = re.compile(r"^\d{2,3}/\d{4}$")
 
-
-class CertifyError(Exception):
-    """The certified copy cannot be made (bad statement data or an unreadable original)."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +108,9 @@ def fee(pages: int, copies: int = 1) -> int:
     at most 200,000 per copy; each copy is charged the same, so the total is that times
     `copies`. `pages` are the original's pages (the added certification page is free)."""
     if isinstance(pages, bool) or not isinstance(pages, int) or pages < 1:
-        raise CertifyError("Số trang phải là số nguyên dương.")
+        raise CertificationError("Số trang phải là số nguyên dương.")
     if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
-        raise CertifyError("Số bản sao phải là số nguyên dương.")
+        raise CertificationError("Số bản sao phải là số nguyên dương.")
     per_copy = PAGE_FEE * min(pages, 2) + LATER_PAGE_FEE * max(pages - 2, 0)
     return min(per_copy, MAX_FEE_PER_COPY) * copies
 
@@ -130,25 +128,25 @@ def _clean(text: str) -> str:
 
 def _check(st: CertificationStatement) -> None:
     if isinstance(st.number, bool) or not isinstance(st.number, int) or st.number < 1:
-        raise CertifyError(f"Số chứng thực {st.number!r} không hợp lệ.")
+        raise CertificationError(f"Số chứng thực {st.number!r} không hợp lệ.")
     if not isinstance(st.book, str) or not _BOOK.match(st.book):
-        raise CertifyError(f"Quyển số {st.book!r} không hợp lệ (dạng 01/2026).")
+        raise CertificationError(f"Quyển số {st.book!r} không hợp lệ (dạng 01/2026).")
     if not isinstance(st.date, date) or isinstance(st.date, datetime):
-        raise CertifyError("Ngày chứng thực phải là một ngày (date).")
+        raise CertificationError("Ngày chứng thực phải là một ngày (date).")
     for label, value in (("họ tên người chứng thực", st.certifier_name),
                          ("chức danh người chứng thực", st.certifier_title),
                          ("tên cơ quan chứng thực", st.agency_name)):
         if not _clean(value):
-            raise CertifyError(f"Thiếu {label}.")
+            raise CertificationError(f"Thiếu {label}.")
     if not is_copy_id(st.copy_id):
-        raise CertifyError(f"Mã bản sao {st.copy_id!r} không hợp lệ.")
+        raise CertificationError(f"Mã bản sao {st.copy_id!r} không hợp lệ.")
     try:
         st.verify_url
     except ValueError as exc:
-        raise CertifyError(f"Địa chỉ kiểm tra không hợp lệ: {exc}") from exc
+        raise CertificationError(f"Địa chỉ kiểm tra không hợp lệ: {exc}") from exc
     conv = st.conversion
     if conv is not None and (conv.converted_at.tzinfo is None or not _clean(conv.converted_by)):
-        raise CertifyError("Thông tin chuyển đổi cần thời điểm có múi giờ và người chuyển đổi.")
+        raise CertificationError("Thông tin chuyển đổi cần thời điểm có múi giờ và người chuyển đổi.")
 
 
 def page_text(st: CertificationStatement, copy_pages: int) -> PageText:
@@ -210,17 +208,17 @@ def make_certified_copy(original_pdf: bytes, statement: CertificationStatement) 
     try:
         pdf = pikepdf.open(io.BytesIO(bytes(original_pdf)))
     except Exception as exc:
-        raise CertifyError(f"Không đọc được bản chính PDF ({exc}).") from exc
+        raise CertificationError(f"Không đọc được bản chính PDF ({exc}).") from exc
     with pdf:
         if pdf.is_encrypted:
-            raise CertifyError("Bản chính PDF bị mã hóa, không thể chứng thực.")
+            raise CertificationError("Bản chính PDF bị mã hóa, không thể chứng thực.")
         _drop_signatures(pdf)
         try:
             page = draw_page(pdf, page_text(statement, len(pdf.pages) + 1))
         except LayoutError as exc:
-            raise CertifyError(f"Nội dung quá dài để in trên trang lời chứng: {exc}") from exc
+            raise CertificationError(f"Nội dung quá dài để in trên trang lời chứng: {exc}") from exc
         except FontError as exc:
-            raise CertifyError(str(exc)) from exc
+            raise CertificationError(str(exc)) from exc
         pdf.pages.append(page)
         now = datetime.now(VIETNAM).replace(microsecond=0).isoformat()
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
@@ -234,7 +232,7 @@ def make_certified_copy(original_pdf: bytes, statement: CertificationStatement) 
         try:
             pikepdf.pdfa.save(pdf, out, "2b", output_intent="sRGB", deterministic_id=True)
         except pikepdf.pdfa.PdfaError as exc:
-            raise CertifyError(f"PDF/A-2b validation failed: {exc.report.summary()}") from exc
+            raise CertificationError(f"PDF/A-2b validation failed: {exc.report.summary()}") from exc
         page_count = len(pdf.pages)
     return _add_signature_fields(out.getvalue(), page_count)
 

@@ -1,15 +1,24 @@
-"""Configuration from environment variables (prefix SOHOA_), with defaults that need none:
-local object store under the output folder, in-process execution, a test signing identity.
+"""The one configuration of sohoa: environment variables (prefix SOHOA_), with defaults
+that need none (local object store under the output folder, in-process execution, a test
+signing identity).
+
+Each entry point (a CLI command, a Celery worker, the service) builds one Settings and
+passes it down; nothing below reads the environment. Process-wide tuning for the commands
+that work on pages is one explicit call, :func:`pipeline.core.process.tune_for_pages`.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.core.errors import ConfigurationError
 from pipeline.core.model import Limits, OcrOptions
+
+PadesLevelName = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 
 
 def _default_home() -> Path:
@@ -24,7 +33,7 @@ class Settings(BaseSettings):
     agency_name: str = "ĐƠN VỊ SỐ HÓA THỬ NGHIỆM"
     agency_code: str = "H00.00.00.00"
     # Outside the repository and any output folder: the test identity lives here.
-    home: Path = _default_home()
+    home: Path = Field(default_factory=_default_home)
     # A real signing identity: PKCS#12 file and its passphrase (value or file).
     signing_p12: Path | None = None
     signing_passphrase: SecretStr | None = None
@@ -35,8 +44,8 @@ class Settings(BaseSettings):
     certifier_passphrase: SecretStr | None = None
     certifier_passphrase_file: Path | None = None
     # PAdES level of new signatures (B-B, B-T, B-LT, B-LTA), lowest fallback, timestamp server.
-    signing_level: str = "B-B"
-    signing_min_level: str | None = None
+    signing_level: PadesLevelName = "B-B"
+    signing_min_level: PadesLevelName | None = None
     tsa_url: str | None = None
 
     # Celery is used when a broker is configured; otherwise pages run in this process.
@@ -60,6 +69,10 @@ class Settings(BaseSettings):
     # Extra document types: folders of <type>.schema.json + <type>.rules.json (os.pathsep-separated).
     schema_dirs: str = ""
 
+    # Extra trusted CA certificates (PEM/DER paths, os.pathsep-separated) for verification.
+    trust_roots: str = ""
+
+    # Tesseract's model (`vie` is faster, less accurate) and where its models are.
     ocr_language: str = "Vietnamese"
     tessdata_dir: str | None = None
     max_pages: int = Limits.max_pages
@@ -74,7 +87,10 @@ class Settings(BaseSettings):
         return OcrOptions(language=self.ocr_language, tessdata_dir=self.tessdata_dir)
 
     def extra_schema_dirs(self) -> tuple[str, ...]:
-        return tuple(d for d in self.schema_dirs.split(os.pathsep) if d)
+        return _paths(self.schema_dirs)
+
+    def trust_root_paths(self) -> tuple[str, ...]:
+        return _paths(self.trust_roots)
 
     def database_for(self, out_root: Path) -> str:
         return self.database_url or f"sqlite:///{Path(out_root) / '.sohoa' / 'sohoa.sqlite'}"
@@ -84,6 +100,21 @@ class Settings(BaseSettings):
 
     def certifier_passphrase_bytes(self) -> bytes | None:
         return _secret(self.certifier_passphrase, self.certifier_passphrase_file)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a bad value is the operator's ConfigurationError,
+    naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        wrong = ", ".join(f"SOHOA_{'_'.join(map(str, e['loc'])).upper()}" for e in exc.errors())
+        raise ConfigurationError(f"Giá trị cấu hình không hợp lệ: {wrong}.",
+                                 "bad_setting", detail=str(exc)) from None
+
+
+def _paths(listed: str) -> tuple[str, ...]:
+    return tuple(p for p in listed.split(os.pathsep) if p)
 
 
 def _secret(value: SecretStr | None, file: Path | None) -> bytes | None:

@@ -18,13 +18,11 @@ import pikepdf
 import pikepdf.pdfa
 
 from pipeline.pdf.glyphless import ADVANCE, UNITS_PER_EM, add_font
+from pipeline.core.errors import InternalError
 from pipeline.core.model import Word
 
 JPEG_QUALITY = 60
 
-
-class PdfaBuildError(Exception):
-    """The PDF/A we wrote did not pass validation: a bug, never the user's fault."""
 
 
 @dataclass
@@ -59,7 +57,7 @@ def encode_page_image(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
     ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality,
                                           cv2.IMWRITE_JPEG_OPTIMIZE, 1])
     if not ok:
-        raise PdfaBuildError("JPEG encoding failed")
+        raise InternalError(detail="JPEG encoding failed")
     return buf.tobytes()
 
 
@@ -84,7 +82,7 @@ def build_pdfa(pages: list[PdfPage], info: DocumentInfo) -> bytes:
     try:
         pikepdf.pdfa.save(pdf, out, "2b", output_intent="sRGB", deterministic_id=True)
     except pikepdf.pdfa.PdfaError as exc:
-        raise PdfaBuildError(f"PDF/A-2b validation failed: {exc.report.summary}") from exc
+        raise InternalError(detail=f"PDF/A-2b validation failed: {exc.report.summary}") from exc
     return out.getvalue()
 
 

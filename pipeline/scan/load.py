@@ -21,11 +21,9 @@ from PIL import Image, UnidentifiedImageError
 
 from pipeline.core.errors import InputError
 from pipeline.core.model import Limits
+from pipeline.tools import poppler
 
-# Decoders must not enforce a smaller limit than ours, and our own check runs first.
-Image.MAX_IMAGE_PIXELS = None
 A4_LONG_SIDE_IN = 11.69
-PDF_RENDER_TIMEOUT_S = 180
 FULL_PAGE_TOLERANCE_PT = 1.0  # an embedded scan may miss the page edge by this much
 
 
@@ -105,10 +103,15 @@ def load_page(path: Path, kind: str, index: int, limits: Limits) -> LoadedPage:
 
 
 def _open_image(path: Path) -> Image.Image:
+    # Pillow's bomb guard stays on (workers.tuning sets it to Settings.max_page_pixels):
+    # past it, the page is refused like one our own check finds too large.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(path)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise InputError("Ảnh có kích thước quá lớn để là một trang quét (có thể là tệp độc "
+                         "hại).", "page_too_large", detail=str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InputError(
             "Tệp ảnh bị hỏng hoặc không đầy đủ nên không đọc được.", "corrupt_image"
@@ -222,22 +225,7 @@ def _render_pdf_page(path: Path, index: int, limits: Limits) -> LoadedPage:
         pixels = None  # poppler gets its chance and says what is wrong
     if pixels is not None:
         return LoadedPage(pixels, dpi)
-    # imported here: a worker that only meets scanners' PDFs never needs it
-    from pdf2image import convert_from_path
-    from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
-
-    try:
-        images = convert_from_path(
-            path, dpi=dpi, first_page=index + 1, last_page=index + 1,
-            thread_count=1, timeout=PDF_RENDER_TIMEOUT_S,
-        )
-    except (PDFPageCountError, PDFSyntaxError, OSError, ValueError) as exc:
-        raise InputError(
-            f"Không dựng được trang {index + 1} của tệp PDF (tệp bị hỏng).", "corrupt_pdf"
-        ) from exc
-    if not images:
-        raise InputError(f"Trang {index + 1} của tệp PDF trống.", "corrupt_pdf")
-    with images[0] as im:
+    with poppler.render_page(path, index, dpi) as im:
         return LoadedPage(_to_array(im), dpi)
 
 

@@ -1,4 +1,4 @@
-"""Stage 3, OCR: Tesseract through pytesseract, Vietnamese, one process per page.
+"""Stage 3, OCR: Tesseract (pipeline.tools.tesseract), Vietnamese, one process per page.
 
 Tesseract reads the cleaned copy `pipeline.scan.prepare.prepare` makes. Then (`read`) lines of
 ink no confident word covers get a second look: cut out, enlarged when small, and read
@@ -10,7 +10,6 @@ Pages go to Tesseract as PGM, which costs nothing to encode, unlike PNG.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -20,15 +19,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytesseract
 
-from pipeline.core.errors import DocumentError
+from pipeline.core.errors import OcrError
 from pipeline.core.model import OcrOptions, Word
 from pipeline.scan.prepare import LEADER_INK, OcrImage, components, letter_boxes
-
-# OpenMP threads make Tesseract ~3.7x slower on 2 cores; we parallelise by page instead.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
+from pipeline.tools import tesseract
 
 @dataclass
 class OcrResult:
@@ -49,19 +44,8 @@ def _as_pgm(grey: np.ndarray) -> Iterator[str]:
 
 
 def _tesseract(grey: np.ndarray, dpi: float, options: OcrOptions, psm: int) -> dict:
-    config = f"--psm {psm} --dpi {round(dpi)}"
-    if options.tessdata_dir:
-        config += f' --tessdata-dir "{options.tessdata_dir}"'
     with _as_pgm(grey) as image_path:
-        try:
-            return pytesseract.image_to_data(
-                image_path, lang=options.language, config=config,
-                output_type=pytesseract.Output.DICT, timeout=options.timeout_s,
-            )
-        except RuntimeError as exc:  # pytesseract's timeout
-            raise DocumentError("Nhận dạng chữ (OCR) quá thời gian cho phép.", "ocr_timeout") from exc
-        except pytesseract.TesseractError as exc:
-            raise DocumentError("Phần mềm nhận dạng chữ (OCR) gặp lỗi với trang này.", "ocr_failed") from exc
+        return tesseract.image_to_data(image_path, options, psm=psm, dpi=dpi)
 
 
 def read(image: OcrImage, options: OcrOptions) -> OcrResult:
@@ -283,8 +267,7 @@ def osd_rotation(grey: np.ndarray, options: OcrOptions) -> int | None:
     """
     with _as_pgm(grey) as image_path:
         try:
-            osd = pytesseract.image_to_osd(image_path, config="--psm 0",
-                                           output_type=pytesseract.Output.DICT, timeout=60)
-        except (pytesseract.TesseractError, RuntimeError):
+            osd = tesseract.image_to_osd(image_path)
+        except OcrError:
             return None
     return int(osd.get("rotate", 0)) % 360

@@ -5,9 +5,8 @@ that :func:`pipeline.signing.sign.sign_pdf` uses. Production identities come fro
 file (:func:`load_pkcs12`) or, for officials' USB tokens and HSMs, from a PKCS#11 token
 (:func:`pipeline.signing.pkcs11.load_pkcs11`; Thông tư 15/2025/TT-BKHCN Phụ lục I).
 
-:class:`SigningError` (and its :class:`IdentityError`) carry one Vietnamese sentence for
-people (``.message``), a stable English ``.code``, and English details as ``str(e)`` for
-logs.
+Failures raise :class:`pipeline.core.errors.IdentityError` (Vietnamese ``.message``,
+stable ``.code``, English ``.detail``).
 
 For development and tests, :func:`ensure_test_identity` creates, once, a throw-away
 PKI under a directory outside the repository (by default ``~/.local/share/sohoa``):
@@ -37,15 +36,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from pipeline.core.errors import IdentityError
+
 if TYPE_CHECKING:  # pyHanko is imported only where a signer is built: the batch client never needs it
     from pyhanko.sign.signers import Signer
 
 __all__ = [
-    "IdentityError",
-    "SigningError",
     "SigningIdentity",
     "TEST_IDENTITY_MARKER",
-    "default_identity_home",
     "ensure_test_identity",
     "load_pkcs12",
     "load_test_identity",
@@ -67,33 +65,6 @@ _PASS_NAME = "signer.passphrase"
 _CA_NAME = "ca.pem"
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-class SigningError(Exception):
-    """A PDF cannot be signed, or signing is refused.
-
-    ``str(e)`` is the English detail (logs); ``e.message`` one Vietnamese sentence for
-    the clerk; ``e.code`` a stable English identifier (API, metrics).
-    """
-
-    default_message = "Không ký số được tài liệu này."
-    default_code = "signing_failed"
-
-    def __init__(self, detail: str, message: str | None = None, code: str | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.message = message or self.default_message
-        self.code = code or self.default_code
-
-    def __reduce__(self):  # keeps message and code across process boundaries
-        return type(self), (self.detail, self.message, self.code)
-
-
-class IdentityError(SigningError):
-    """A signing identity cannot be loaded or created (wrong passphrase or PIN, ...)."""
-
-    default_message = "Không mở được khóa ký số."
-    default_code = "identity_error"
 
 
 @dataclass(frozen=True)
@@ -167,7 +138,7 @@ def load_pkcs12(
         )
     except Exception:
         raise IdentityError(
-            f"The private key in signing identity file {path} cannot be used."
+            detail=f"The private key in signing identity file {path} cannot be used.",
         ) from None
     subject, is_test = _describe(signer.signing_cert)
     return SigningIdentity(signer=signer, subject=subject, is_test=is_test)
@@ -188,13 +159,15 @@ def _checked_pkcs12(path: Path, passphrase: bytes | None) -> tuple[bytes, x509.C
         data = path.read_bytes()
     except FileNotFoundError:
         raise IdentityError(
-            f"Signing identity file {path} does not exist.",
-            "Không tìm thấy tệp khóa ký số (PKCS#12).", "identity_missing",
+            "Không tìm thấy tệp khóa ký số (PKCS#12).",
+            "identity_missing",
+            detail=f"Signing identity file {path} does not exist.",
         ) from None
     except OSError as e:
         raise IdentityError(
-            f"Signing identity file {path} cannot be read ({e.strerror or e}).",
-            "Không đọc được tệp khóa ký số (PKCS#12).", "identity_unreadable",
+            "Không đọc được tệp khóa ký số (PKCS#12).",
+            "identity_unreadable",
+            detail=f"Signing identity file {path} cannot be read ({e.strerror or e}).",
         ) from None
     try:
         pfx = _asn1_pkcs12.Pfx.load(data, strict=True)
@@ -204,21 +177,23 @@ def _checked_pkcs12(path: Path, passphrase: bytes | None) -> tuple[bytes, x509.C
         is_pfx = False
     if not is_pfx:
         raise IdentityError(
-            f"Signing identity file {path} is not a PKCS#12 (.p12/.pfx) file.",
-            "Tệp khóa ký số không phải tệp PKCS#12 (.p12/.pfx).", "identity_not_pkcs12",
+            "Tệp khóa ký số không phải tệp PKCS#12 (.p12/.pfx).",
+            "identity_not_pkcs12",
+            detail=f"Signing identity file {path} is not a PKCS#12 (.p12/.pfx) file.",
         )
     try:
         key, cert, _ = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:
         raise IdentityError(
-            f"Wrong passphrase for signing identity file {path}, or the file is corrupt.",
-            "Sai mật khẩu của tệp khóa ký số (PKCS#12), hoặc tệp đã hỏng.", "wrong_passphrase",
+            "Sai mật khẩu của tệp khóa ký số (PKCS#12), hoặc tệp đã hỏng.",
+            "wrong_passphrase",
+            detail=f"Wrong passphrase for signing identity file {path}, or the file is corrupt.",
         ) from None
     except Exception:
         key = cert = None
     if key is None or cert is None:
         raise IdentityError(
-            f"Signing identity file {path} does not hold a private key with its certificate."
+            detail=f"Signing identity file {path} does not hold a private key with its certificate.",
         )
     return data, cert
 
@@ -229,14 +204,6 @@ def _describe(cert) -> tuple[str, bool]:
     if isinstance(common_name, list):
         common_name = " ".join(common_name)
     return cert.subject.human_friendly, TEST_IDENTITY_MARKER in common_name
-
-
-def default_identity_home() -> Path:
-    """``$SOHOA_HOME`` if set, else ``$XDG_DATA_HOME/sohoa`` (``~/.local/share/sohoa``)."""
-    if os.environ.get("SOHOA_HOME"):
-        return Path(os.environ["SOHOA_HOME"])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "sohoa"
 
 
 def _identity_dir(home: Path, agency_name: str) -> Path:
@@ -254,7 +221,7 @@ def _check_home(home: Path) -> Path:
     home = Path(home).expanduser().resolve()
     if home == _REPO_ROOT or _REPO_ROOT in home.parents:
         raise IdentityError(
-            f"Test identities must be kept outside the repository, not in {home}."
+            detail=f"Test identities must be kept outside the repository, not in {home}.",
         )
     return home
 
@@ -361,7 +328,7 @@ def ensure_test_identity(home: Path, agency_name: str) -> Path:
     certificate is :func:`identity_ca_cert_path`.
     """
     if not agency_name or not agency_name.strip():
-        raise IdentityError("The agency name of a test identity must not be empty.")
+        raise IdentityError(detail="The agency name of a test identity must not be empty.")
     home = _check_home(home)
     final = _identity_dir(home, agency_name)
     p12_path = final / _P12_NAME
@@ -373,7 +340,7 @@ def ensure_test_identity(home: Path, agency_name: str) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=parent))  # mode 0700
     except OSError as e:
         raise IdentityError(
-            f"Cannot create the test identity directory under {home} ({e.strerror or e})."
+            detail=f"Cannot create the test identity directory under {home} ({e.strerror or e}).",
         ) from None
     try:
         _generate(tmp, unicodedata.normalize("NFC", agency_name.strip()))
@@ -385,14 +352,14 @@ def ensure_test_identity(home: Path, agency_name: str) -> Path:
             # another process won the race: its identity is complete (atomic rename)
     except OSError as e:
         raise IdentityError(
-            f"Cannot write the test identity under {home} ({e.strerror or e})."
+            detail=f"Cannot write the test identity under {home} ({e.strerror or e}).",
         ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     if not p12_path.is_file():
         raise IdentityError(
-            f"The test identity directory {final} is incomplete; delete it to have it recreated."
+            detail=f"The test identity directory {final} is incomplete; delete it to have it recreated.",
         )
     return p12_path
 
@@ -402,7 +369,7 @@ def load_test_identity(home: Path, agency_name: str) -> SigningIdentity:
     p12_path, passphrase = stored_test_identity(home, agency_name)
     identity = load_pkcs12(p12_path, passphrase)
     if not identity.is_test:
-        raise IdentityError(f"Test identity file {p12_path} does not hold a test certificate.")
+        raise IdentityError(detail=f"Test identity file {p12_path} does not hold a test certificate.")
     return identity
 
 
@@ -413,5 +380,5 @@ def stored_test_identity(home: Path, agency_name: str) -> tuple[Path, bytes]:
         return p12_path, (p12_path.parent / _PASS_NAME).read_bytes().strip()
     except OSError as e:
         raise IdentityError(
-            f"Cannot read the passphrase of test identity {p12_path} ({e.strerror or e})."
+            detail=f"Cannot read the passphrase of test identity {p12_path} ({e.strerror or e}).",
         ) from None

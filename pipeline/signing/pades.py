@@ -24,9 +24,9 @@ import asyncio
 import dataclasses
 import enum
 import logging
-import os
 import time
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -45,18 +45,17 @@ from pyhanko_certvalidator.errors import InsufficientRevinfoError, RevokedError
 from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from pipeline.signing.identity import SigningError
+from pipeline.core.errors import SigningError
 
 __all__ = [
     "PadesLevel", "PkiServices", "SigningProfile", "SigningResult", "DEFAULT_PROFILE",
-    "check_signer_certificate", "sign_with_profile", "trust_roots_from_env",
+    "check_signer_certificate", "sign_with_profile", "trust_roots",
 ]
 
 log = logging.getLogger(__name__)
 
 ALLOWED_DIGESTS = ("sha256", "sha384", "sha512")
 _EC_CURVES = {"secp256r1": 256, "secp384r1": 384, "secp521r1": 521}
-TRUST_ROOTS_ENV = "SOHOA_TRUST_ROOTS"
 
 
 class PadesLevel(str, enum.Enum):
@@ -137,18 +136,17 @@ class SigningResult:
         return self.level != self.requested_level
 
 
-def trust_roots_from_env(paths: list[str | Path] = ()) -> tuple[x509.Certificate, ...]:
-    """Certificates from PEM/DER files: ``paths`` then ``$SOHOA_TRUST_ROOTS``
-    (an ``os.pathsep``-separated list)."""
-    listed = [*paths, *filter(None, os.environ.get(TRUST_ROOTS_ENV, "").split(os.pathsep))]
+def trust_roots(paths: Iterable[str | Path]) -> tuple[x509.Certificate, ...]:
+    """Certificates from PEM/DER files (Settings.trust_root_paths and the development CAs)."""
     certs = []
-    for path in listed:
+    for path in paths:
         try:
             certs.extend(load_certs_from_pemder([str(path)]))
         except (OSError, ValueError) as e:
             raise SigningError(
-                f"Trust root file {path} cannot be read ({e}).",
-                f"Không đọc được tệp chứng thư gốc tin cậy {path}.", "trust_root_unreadable",
+                f"Không đọc được tệp chứng thư gốc tin cậy {path}.",
+                "trust_root_unreadable",
+                detail=f"Trust root file {path} cannot be read ({e}).",
             ) from None
     return tuple(certs)
 
@@ -167,21 +165,22 @@ def check_signer_certificate(cert: x509.Certificate, when: datetime) -> None:
     if not start <= when <= end:
         expired = when > end
         raise SigningError(
-            f"The signing certificate is not valid at the signing time {when.isoformat()} "
-            f"(valid {start.isoformat()} to {end.isoformat()}).",
             f"Chứng thư số của người ký đã hết hạn ngày {_date_vi(end)}, không được dùng để ký."
             if expired else
             f"Chứng thư số của người ký chỉ có hiệu lực từ ngày {_date_vi(start)}, "
             "chưa được dùng để ký.",
             "certificate_expired" if expired else "certificate_not_yet_valid",
+            detail=f"The signing certificate is not valid at the signing time {when.isoformat()} "
+            f"(valid {start.isoformat()} to {end.isoformat()}).",
         )
     usage = set(cert.key_usage_value.native) if cert.key_usage_value is not None else None
     if usage is not None and not usage & {"digital_signature", "non_repudiation"}:
         raise SigningError(
-            f"The signing certificate's key usage {sorted(usage)} allows neither "
-            "digital_signature nor non_repudiation.",
             "Chứng thư số của người ký không cho phép dùng để ký số "
-            "(thiếu mục đích ký số và chống chối bỏ).", "certificate_key_usage",
+            "(thiếu mục đích ký số và chống chối bỏ).",
+            "certificate_key_usage",
+            detail=f"The signing certificate's key usage {sorted(usage)} allows neither "
+            "digital_signature nor non_repudiation.",
         )
     key = cert.public_key
     algo = key.algorithm
@@ -190,9 +189,9 @@ def check_signer_certificate(cert: x509.Certificate, when: datetime) -> None:
     )
     if not ok:
         raise SigningError(
-            f"The signing key ({algo}, {key.bit_size} bit) is below RSA-2048 / ECDSA P-256.",
             "Khóa của chứng thư số quá yếu (yêu cầu RSA từ 2048 bit hoặc ECDSA từ 256 bit).",
             "weak_key",
+            detail=f"The signing key ({algo}, {key.bit_size} bit) is below RSA-2048 / ECDSA P-256.",
         )
 
 
@@ -259,18 +258,18 @@ def _classify(e: BaseException) -> BaseException:
     for err in chain:
         if isinstance(err, RevokedError):
             return SigningError(
-                f"The signing certificate is revoked: {err}",
                 "Chứng thư số của người ký đã bị thu hồi, không được dùng để ký.",
                 "certificate_revoked",
+                detail=f"The signing certificate is revoked: {err}",
             )
         if isinstance(err, TimestampRequestError):
             return _ServiceDown("tsa", f"{err}: {err.__cause__ or ''}")
         if isinstance(err, InsufficientRevinfoError):
             return _ServiceDown("revocation", str(err))
     return SigningError(
-        f"The signer's certificate could not be validated: {chain[-1]}",
         "Không xác thực được chứng thư số của người ký với chứng thư gốc tin cậy.",
         "certificate_untrusted",
+        detail=f"The signer's certificate could not be validated: {chain[-1]}",
     )
 
 
@@ -399,8 +398,8 @@ def sign_with_profile(pdf: bytes, meta: PdfSignatureMetadata, signer: Signer, *,
     service = "tsa" if "tsa" in down else "revocation"
     n = profile.services.retries
     raise SigningError(
-        f"PAdES {profile.level.value} signing failed, {service} unavailable after {n} "
-        f"attempts: {down[service]}",
         f"Không ký được tài liệu vì {_DOWN_VI[service]} sau {n} lần thử.",
         "tsa_unreachable" if service == "tsa" else "revocation_unreachable",
+        detail=f"PAdES {profile.level.value} signing failed, {service} unavailable after {n} "
+        f"attempts: {down[service]}",
     )

@@ -18,7 +18,8 @@ from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign.general import SigningError as _PyHankoSigningError
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
-from pipeline.signing.identity import TEST_IDENTITY_MARKER, IdentityError, SigningIdentity
+from pipeline.core.errors import IdentityError
+from pipeline.signing.identity import TEST_IDENTITY_MARKER, SigningIdentity
 
 __all__ = ["load_pkcs11"]
 
@@ -42,14 +43,16 @@ def _open(module: str, slot: int | None, token_label: str | None, pin: str):
         )
     except tuple(_PIN_ERRORS) as e:
         message, code = _PIN_ERRORS[type(e)]
-        raise IdentityError(f"PKCS#11 login to {token_label or 'the token'} failed: "
-                            f"{type(e).__name__}.", message, code) from None
+        raise IdentityError(message,
+                            code,
+                            detail=f"PKCS#11 login to {token_label or 'the token'} failed: "
+                            f"{type(e).__name__}.") from None
     except (p11_errors.PKCS11Error, _PyHankoSigningError) as e:
         raise IdentityError(
-            f"No usable PKCS#11 token {token_label or ''} via {module}: "
-            f"{type(e).__name__} {e}",
             "Không tìm thấy thiết bị ký số (token/HSM) hoặc không mở được phiên làm việc.",
             "token_not_found",
+            detail=f"No usable PKCS#11 token {token_label or ''} via {module}: "
+            f"{type(e).__name__} {e}",
         ) from None
 
 
@@ -75,9 +78,9 @@ def load_pkcs11(
     """
     module = str(module)
     if not Path(module).is_file():
-        raise IdentityError(f"PKCS#11 module {module} does not exist.",
-                            "Không tìm thấy thư viện PKCS#11 của thiết bị ký số.",
-                            "pkcs11_module_missing")
+        raise IdentityError("Không tìm thấy thư viện PKCS#11 của thiết bị ký số.",
+                            "pkcs11_module_missing",
+                            detail=f"PKCS#11 module {module} does not exist.")
     session = _open(module, slot, token_label, pin)
     try:
         signer = PKCS11Signer(
@@ -89,10 +92,10 @@ def load_pkcs11(
     except (p11_errors.PKCS11Error, _PyHankoSigningError) as e:
         session.close()
         raise IdentityError(
-            f"Key or certificate {key_label or key_id!r} not usable on the PKCS#11 token: "
-            f"{type(e).__name__} {e}",
             "Không tìm thấy khóa ký số hoặc chứng thư số trên thiết bị ký số.",
             "token_key_missing",
+            detail=f"Key or certificate {key_label or key_id!r} not usable on the PKCS#11 token: "
+            f"{type(e).__name__} {e}",
         ) from None
     if cert.public_key.algorithm == "ec":
         # hash here, sign on the token with plain CKM_ECDSA: every token has that one,

@@ -46,7 +46,8 @@ from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fi
 from pyhanko.sign.signers import PdfSignatureMetadata
 from pyhanko.stamp import TextStamp, TextStampStyle
 
-from pipeline.signing.identity import SigningError, SigningIdentity
+from pipeline.core.errors import SigningError
+from pipeline.signing.identity import SigningIdentity
 from pipeline.signing.pades import DEFAULT_PROFILE, SigningProfile, SigningResult, sign_with_profile
 from pipeline.signing.stamp_font import FONT_SIZE, FontVariant, stamp_font
 from pipeline.core.text import wrap_words
@@ -136,11 +137,13 @@ def _stamp_style(rotation: int, variant: FontVariant) -> _DigitizationStampStyle
 
 def _vietnam_time(signing_time: datetime) -> datetime:
     if not isinstance(signing_time, datetime):
-        raise SigningError("The signing time must be a datetime.")
+        raise SigningError(detail="The signing time must be a datetime.")
     if signing_time.tzinfo is None or signing_time.utcoffset() is None:
         raise SigningError(
-            "The signing time must be timezone-aware, so that it can be shown in "
-            "Vietnam time.", "Thời gian ký phải kèm múi giờ.", "bad_signing_time",
+            "Thời gian ký phải kèm múi giờ.",
+            "bad_signing_time",
+            detail="The signing time must be timezone-aware, so that it can be shown in "
+            "Vietnam time.",
         )
     return signing_time.astimezone(VIETNAM_TZ).replace(microsecond=0)
 
@@ -155,8 +158,9 @@ def stamp_lines(agency_name: str, signing_time: datetime) -> list[str]:
     when = _vietnam_time(signing_time)
     if not isinstance(agency_name, str) or not agency_name.strip():
         raise SigningError(
-            "The agency name shown in the signature must not be empty.",
-            "Tên cơ quan hiển thị trên chữ ký không được để trống.", "empty_agency_name",
+            "Tên cơ quan hiển thị trên chữ ký không được để trống.",
+            "empty_agency_name",
+            detail="The agency name shown in the signature must not be empty.",
         )
     agency = " ".join(unicodedata.normalize("NFC", agency_name).split())
     time_line = f"Thời gian ký: {when.isoformat(timespec='seconds')}"
@@ -183,7 +187,7 @@ class SignatureBox:
 
 
 def _refuse(detail: str, message: str, code: str) -> SigningError:
-    return SigningError(detail, message, code)
+    return SigningError(message, code, detail=detail)
 
 
 def _rotation_of(page) -> int:

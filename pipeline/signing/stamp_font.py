@@ -16,7 +16,7 @@ from io import BytesIO
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 
-from pipeline.signing.identity import SigningError
+from pipeline.core.errors import SigningError
 
 FONT_SIZE = 10
 
@@ -199,8 +199,9 @@ class _StampFont:
         if missing:
             shown = "".join(sorted(map(chr, missing)))
             raise SigningError(
-                f"The stamp font {self.path} has no glyph for {shown!r} in the stamp text.",
-                f"Phông chữ của chữ ký không có ký tự {shown!r}.", "font_glyph_missing",
+                f"Phông chữ của chữ ký không có ký tự {shown!r}.",
+                "font_glyph_missing",
+                detail=f"The stamp font {self.path} has no glyph for {shown!r} in the stamp text.",
             )
         return self.full
 
@@ -223,9 +224,9 @@ def stamp_font() -> _StampFont:
         try:
             small = _working_copy(path, data, _REPERTOIRE)
         except Exception as e:
-            raise SigningError(f"The stamp font {path} cannot be prepared ({e}).") from e
+            raise SigningError(detail=f"The stamp font {path} cannot be prepared ({e}).") from e
         return _StampFont(path=path, data=data, codepoints=codepoints, small=small)
     raise SigningError(
-        "No stamp font with Vietnamese glyphs was found: install Debian's "
-        f"fonts-liberation2 or point {FONT_ENV_VAR} at a TrueType font that has them."
+        detail="No stamp font with Vietnamese glyphs was found: install Debian's "
+        f"fonts-liberation2 or point {FONT_ENV_VAR} at a TrueType font that has them.",
     )

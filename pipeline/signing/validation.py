@@ -50,6 +50,7 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from pipeline.pdf.revisions import revision_end
 from pipeline.signing.identity import TEST_IDENTITY_MARKER
 
 __all__ = ["PdfaCheck", "SignatureReport", "TimestampInfo", "VerificationReport", "verify_pdf"]
@@ -380,15 +381,10 @@ def _pdfa_check(data: bytes, reader: PdfFileReader, first_signed_revision: int |
         return PdfaCheck(False, flavour, note="Chữ ký nằm ngay trong bản đầu tiên của tệp; "
                                               "không có bản PDF/A chưa ký để kiểm tra.")
     else:
-        xref_end = reader.xrefs.get_xref_container_info(first_signed_revision - 1).end_location
-        eof = data.find(b"%%EOF", xref_end)
-        if eof < 0:
+        cut = revision_end(data, reader, first_signed_revision - 1)
+        if cut is None:
             return PdfaCheck(False, flavour, note="Không tách được bản PDF trước chữ ký.")
-        end = eof + 5
-        if data[end:end + 2] == b"\r\n":
-            end += 2
-        elif data[end:end + 1] in (b"\r", b"\n"):
-            end += 1
+        end = cut
 
     def check(upto: int):
         report = pikepdf.pdfa.validate_written(io.BytesIO(data[:upto]), flavour)

@@ -1,4 +1,14 @@
-"""Keeping a long batch's memory flat: page-sized buffers go back to the OS when freed.
+"""Process-wide tuning for the commands that work on pages (`sohoa process`, `sohoa
+worker`, the benchmark), made by one call, :func:`tune_for_pages`, never at import:
+
+- Tesseract's OpenMP threads: one (they make it ~3.7x slower on 2 cores; pages run in
+  parallel instead);
+- Pillow's decompression-bomb guard: kept on, at our own page limit (Settings.max_page_pixels)
+  rather than Pillow's default, so every page we accept opens and anything bigger is refused
+  before it is decoded;
+- glibc's allocator, so a long batch's memory stays flat (below).
+
+Keeping a long batch's memory flat: page-sized buffers go back to the OS when freed.
 
 glibc serves big blocks with mmap, but raises that threshold after each one is freed (up
 to 32 MB), so a run of page images ends up on the heap, in one arena per thread, where a
@@ -13,6 +23,9 @@ growth from the first quarter of the run to the last.
 from __future__ import annotations
 
 import ctypes
+import os
+
+from pipeline.core.model import Limits
 
 _M_ARENA_MAX = -8  # mallopt parameters (malloc.h)
 _M_MMAP_THRESHOLD = -3
@@ -26,7 +39,16 @@ def _libc():
         return None
 
 
-def map_page_buffers() -> None:
+def tune_for_pages(limits: Limits) -> None:
+    """Call once, early, before the first page is decoded or read."""
+    from PIL import Image
+
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by every Tesseract process
+    Image.MAX_IMAGE_PIXELS = limits.max_page_pixels
+    _map_page_buffers()
+
+
+def _map_page_buffers() -> None:
     """Serve blocks of MMAP_THRESHOLD and more straight from the OS, and keep one arena
     (call once, early, before the page threads start)."""
     libc = _libc()
