@@ -123,17 +123,15 @@ def _indexed_name(hit) -> str:
     return name + (f" số {code}" if code else "") + (f" ({subject})" if subject else "")
 
 
-def _money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
-
-
 def summary_text(s: dict) -> str:
     """A certify summary in Vietnamese, for the clerk."""
+    from pipeline.certification.register_entry import money
+
     out = [f"Đã chứng thực: số {s['number']}, quyển số {s['book_label']}, ngày {s['date']}",
            f"Bản chính: {s['original']['name']} ({s['original']['id']}, "
            f"{s['original']['pages']} trang)",
            f"Người yêu cầu: {s['requester']}; người chứng thực: {s['certifier']}",
-           f"Số bản sao: {len(s['copies'])}; lệ phí: {_money(s['fee'])} đồng"]
+           f"Số bản sao: {len(s['copies'])}; lệ phí: {money(s['fee'])} đồng"]
     for i, c in enumerate(s["copies"], 1):
         out += [f"  Bản sao {i}: {Path(s['out_root']) / c['file']}",
                 f"    mã kiểm tra {c['code']}, {c['verify_url']} (PAdES {c['pades_level']})"]
@@ -159,6 +157,7 @@ def register() -> None:
 def export(year: int, month: int | None, fmt: str, out: Path | None,
            output: Path | None) -> None:
     """Export a year's (or a month's) register entries."""
+    from pipeline.certification.register_pdf import register_pdf
     from storage.cert_register import CertRegister
 
     if fmt == "pdf" and output is None:
@@ -169,7 +168,8 @@ def export(year: int, month: int | None, fmt: str, out: Path | None,
         raise click.UsageError(f"không có sổ chứng thực trong {out} (chưa chứng thực lần nào).")
     with CertRegister(url) as book:
         if fmt == "pdf":
-            output.write_bytes(book.export_pdf(year, month, agency=settings.agency_name))
+            output.write_bytes(register_pdf(book.entries(year, month), settings.agency_name,
+                                            year, month))
         elif output is not None:
             output.write_text(book.export_csv(year, month), "utf-8-sig")  # Excel reads UTF-8
         else:

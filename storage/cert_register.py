@@ -8,24 +8,25 @@ incremented by an upsert that locks the row until the entry is committed: concur
 requests queue on it, and a failed request rolls the counter back with its entry (no gap).
 On SQLite every transaction takes the write lock at BEGIN (BEGIN IMMEDIATE). A unique
 (year, number) constraint backs this up. The schema is alembic revision 0002_cert_register.
+
+Data only: the entries (pipeline/certification/register_entry.py) and their CSV export;
+the printed pages are drawn by pipeline/certification/register_pdf.py.
 """
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.certification.statement import book_label, fee
+from pipeline.certification.qr import new_copy_id
+from pipeline.certification.register_entry import RegisterEntry, vn_date
+from pipeline.certification.statement import fee
 from pipeline.core.errors import CertificationError, RegisterError
 from pipeline.core.naming import VIETNAM
-from pipeline.pdf.table import Column as PdfColumn
-from pipeline.pdf.table import table_pdf
-from pipeline.certification.qr import new_copy_id
 from storage.index_db import DatabaseStore
 
 __all__ = ["CertRegister", "RegisterEntry"]
@@ -73,40 +74,11 @@ CSV_HEADER = ["Số chứng thực", "Quyển số", "Ngày chứng thực", "Ng
 
 
 
-@dataclass(frozen=True)
-class RegisterEntry:
-    year: int
-    number: int  # số chứng thực
-    book: str  # quyển số, e.g. "01/2026"
-    certified_on: date
-    requester: str
-    document_name: str
-    original_id: str
-    copies: int
-    copy_ids: tuple[str, ...]  # one per copy, in order
-    certifier: str
-    pages: int
-    fee: int  # đồng, all copies
-    notes: str
-
-    @property
-    def book_label(self) -> str:
-        return book_label(self.book)
-
-
 def _text(value: str, label: str) -> str:
     cleaned = " ".join((value or "").split()) if isinstance(value, str) else ""
     if not cleaned:
         raise RegisterError(f"Thiếu {label}.")
     return cleaned
-
-
-def _vn_date(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
-
-
-def _money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
 
 
 class CertRegister(DatabaseStore):
@@ -223,33 +195,7 @@ class CertRegister(DatabaseStore):
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(CSV_HEADER)
         for e in self.entries(year, month):
-            writer.writerow([e.number, e.book_label, _vn_date(e.certified_on), e.requester,
+            writer.writerow([e.number, e.book_label, vn_date(e.certified_on), e.requester,
                              e.document_name, e.original_id, e.pages, e.copies,
                              " ".join(e.copy_ids), e.certifier, e.fee, e.notes])
         return out.getvalue()
-
-    def export_pdf(self, year: int, month: int | None = None, agency: str = "") -> bytes:
-        """The register's pages for printing and binding: a PDF/A-2b table in the columns
-        of the paper sổ chứng thực bản sao từ bản chính (Thông tư 01/2020/TT-BTP)."""
-        found, rows = self.entries(year, month), []
-        for e in found:
-            notes = "; ".join(filter(None, [e.notes, "Mã bản sao: " + ", ".join(e.copy_ids)]))
-            rows.append([str(e.number), _vn_date(e.certified_on), e.requester,
-                         f"{e.document_name} ({e.original_id}, {e.pages} trang)",
-                         str(e.copies), e.certifier, _money(e.fee), notes])
-        period = f"Tháng {month:02d} năm {year}" if month else f"Năm {year}"
-        books = sorted({e.book_label for e in found})
-        title = ["SỔ CHỨNG THỰC BẢN SAO ĐIỆN TỬ TỪ BẢN CHÍNH",
-                 *([" ".join(agency.split())] if agency.strip() else []),
-                 f"Quyển số: {', '.join(books) or book_label(f'01/{year}')} — {period}"]
-        columns = [PdfColumn("Số chứng thực", 2.0, "center"),
-                   PdfColumn("Ngày tháng năm chứng thực", 2.4, "center"),
-                   PdfColumn("Họ tên người yêu cầu chứng thực", 3.6),
-                   PdfColumn("Tên bản chính giấy tờ, văn bản", 5.0),
-                   PdfColumn("Số bản sao", 1.6, "center"),
-                   PdfColumn("Họ tên, chức danh người ký chứng thực", 4.0),
-                   PdfColumn("Lệ phí (đồng)", 2.0, "right"),
-                   PdfColumn("Ghi chú", 4.4)]
-        return table_pdf(title_lines=title, columns=columns, rows=rows,
-                         document_title=f"Sổ chứng thực bản sao điện tử — {period}",
-                         empty_text="Không có việc chứng thực nào trong kỳ này.")

@@ -1,4 +1,5 @@
-"""Tests of the certification register (storage.cert_register, migration 0002_cert_register).
+"""Tests of the certification register (storage.cert_register, migration 0002_cert_register,
+its printed pages pipeline.certification.register_pdf).
 
 Real databases: the local PostgreSQL (127.0.0.1:5432, db `test`, trust auth), each test in
 a schema of its own (dropped afterwards), and SQLite files. Concurrency is real: threads
@@ -21,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from pipeline.certification.register_pdf import register_pdf
 from pipeline.core.naming import VIETNAM
 from pipeline.core.errors import RegisterError
 from storage.cert_register import CSV_HEADER, CertRegister, metadata
@@ -195,7 +197,8 @@ def test_pdf_export_is_printable_pdfa_with_vietnamese(lite, tmp_path):
     for i in range(40):  # enough for several pages
         lite.allocate(**request(i, requester=f"Phạm Thị Ngọc Ánh {i}"))
     path = tmp_path / "register.pdf"
-    path.write_bytes(lite.export_pdf(2026, 3, agency="ỦY BAN NHÂN DÂN PHƯỜNG THẮNG LỢI"))
+    path.write_bytes(register_pdf(lite.entries(2026, 3), "ỦY BAN NHÂN DÂN PHƯỜNG THẮNG LỢI",
+                                  2026, 3))
     assert pikepdf.pdfa.validate_written(path, "2b").verdict == "pass"
     text_out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                               text=True, check=True).stdout
@@ -211,7 +214,7 @@ def test_pdf_export_is_printable_pdfa_with_vietnamese(lite, tmp_path):
 
 def test_empty_period_still_prints(lite, tmp_path):
     path = tmp_path / "empty.pdf"
-    path.write_bytes(lite.export_pdf(2031))
+    path.write_bytes(register_pdf(lite.entries(2031), "", 2031))
     assert pikepdf.pdfa.validate_written(path, "2b").verdict == "pass"
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "Không có việc chứng thực nào" in out

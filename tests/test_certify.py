@@ -1,4 +1,4 @@
-"""Tests of the unsigned certified electronic copy (pipeline.certification.statement, certify_page, qr, vnfont).
+"""Tests of the unsigned certified electronic copy (pipeline.certification.statement, page, qr).
 
 Real parts only: the original is a two-layer PDF/A-2b made by pipeline.pdf.pdfa, PDF/A is
 checked by pikepdf's validator, text by Poppler's pdftotext, the QR code by rendering the

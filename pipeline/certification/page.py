@@ -6,21 +6,30 @@ as rules.md words it); two empty signature boxes, the agency's on the left and t
 certifier's on the right over the certifier's printed name (the Vietnamese signing block
 sits on the right); at the bottom the conversion mark of a paper original and the QR code
 with the verification code under it.
+
+Drawn with fpdf2 (pipeline/pdf/canvas.py) as a one-page PDF, which
+pipeline/certification/statement.py appends to the copy. fpdf2 measures from the top of
+the page; the signature boxes are given in PDF user space (from the bottom), as the
+signature fields take them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pikepdf
+from fpdf import FPDF
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from pipeline.certification.qr import qr_drawing, qr_matrix
-from pipeline.pdf.vnfont import BOLD, REGULAR, TextFont
+from pipeline.certification.qr import QUIET_ZONE, dark_runs, qr_matrix
+from pipeline.core.errors import CertificationError
+from pipeline.pdf.canvas import FAMILY, finish, new_canvas
 
 PT_PER_CM = 72 / 2.54
-A4 = (595.28, 841.89)
-LEFT, RIGHT = 3 * PT_PER_CM, A4[0] - 2 * PT_PER_CM  # margins of Nghị định 30/2020 Phụ lục I
-TOP = A4[1] - 2 * PT_PER_CM
-COLUMN = (RIGHT - LEFT) / 2
+A4_WIDTH, A4_HEIGHT = 595.28, 841.89
+LEFT, RIGHT = 3 * PT_PER_CM, A4_WIDTH - 2 * PT_PER_CM  # margins of Nghị định 30/2020 Phụ lục I
+TOP, BOTTOM = 2 * PT_PER_CM, A4_HEIGHT - 2 * PT_PER_CM  # from the top of the page
+WIDTH = RIGHT - LEFT
+COLUMN = WIDTH / 2
+MIN_SIZE = 8  # pt: a long name shrinks down to this, never below
 
 CERTIFIER_FIELD = "ChungThuc_CanBo"
 AGENCY_FIELD = "ChungThuc_CoQuan"
@@ -34,12 +43,20 @@ SIGNATURE_RECTS: dict[str, tuple[int, int, int, int]] = {
     AGENCY_FIELD: (_LEFT_X, _SIG_TOP - _SIG_H, _LEFT_X + _SIG_W, _SIG_TOP),
     CERTIFIER_FIELD: (_RIGHT_X, _SIG_TOP - _SIG_H, _RIGHT_X + _SIG_W, _SIG_TOP),
 }
+_BOXES_Y = A4_HEIGHT - _SIG_TOP  # the boxes' top edge, from the top of the page
+_COLUMNS_Y = _BOXES_Y - 62  # column heading, then up to three lines above the boxes
 QR_SIZE = 3.5 * PT_PER_CM  # with its quiet zone
-QR_BOTTOM = 2 * PT_PER_CM + 22  # room under it for the verification code
+QR_Y = BOTTOM - 22 - QR_SIZE  # room under it for the verification code
 
 
-class LayoutError(ValueError):
+class LayoutError(CertificationError):
     """A text is too long for its place on the page, even in the smallest size."""
+
+    default_code = "statement_too_long"
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"Nội dung quá dài để in trên trang lời chứng: {text}",
+                         detail=f"does not fit on the certification page: {text!r}")
 
 
 @dataclass(frozen=True)
@@ -60,78 +77,92 @@ class PageText:
     code: str
 
 
-class _Canvas:
-    def __init__(self) -> None:
-        self.regular, self.bold = TextFont(REGULAR), TextFont(BOLD)
-        self.ops: list[str] = []
-
-    def text(self, x: float, y: float, s: str, size: float, bold: bool = False,
-             align: str = "left") -> None:
-        font = self.bold if bold else self.regular
-        if align == "center":
-            x -= font.width(s, size) / 2
-        self.ops.append(f"BT /{'F2' if bold else 'F1'} {size:g} Tf {x:.2f} {y:.2f} Td "
-                        f"{font.show(s)} Tj ET")
-
-    def block(self, x: float, y: float, width: float, s: str, size: float, leading: float,
-              max_lines: int, bold: bool = False, align: str = "left") -> float:
-        """Wrapped text from baseline `y` down; shrinks the size (down to 8 pt) until it
-        fits `max_lines` (a long agency name or title), so it never runs into what lies
-        below. Returns the next free baseline."""
-        font = self.bold if bold else self.regular
-        while len(lines := font.wrap(s, size, width)) > max_lines:
-            if size <= 8:
-                raise LayoutError(s)
-            leading *= (size - 0.5) / size
-            size -= 0.5
-        cx = x + width / 2 if align == "center" else x
-        for line in lines:
-            self.text(cx, y, line, size, bold, align)
-            y -= leading
-        return y
+def _block(pdf: FPDF, x: float, y: float, width: float, text: str, size: float,
+           leading: float, max_lines: int, bold: bool = False, align: str = "L") -> float:
+    """`text` wrapped into `width` from `y` down; shrinks the size (down to MIN_SIZE) until
+    it fits `max_lines` (a long agency name or title), so it never runs into what lies
+    below. Returns the y under it."""
+    style = "B" if bold else ""
+    while True:
+        pdf.set_font(FAMILY, style, size)
+        lines = pdf.multi_cell(width, leading, text, dry_run=True,
+                               output=MethodReturnValue.LINES)
+        if len(lines) <= max_lines:
+            break
+        if size <= MIN_SIZE:
+            raise LayoutError(text)
+        leading *= (size - 0.5) / size
+        size -= 0.5
+    pdf.set_xy(x, y)
+    pdf.multi_cell(width, leading, text, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    return pdf.get_y()
 
 
-def draw_page(pdf: pikepdf.Pdf, text: PageText) -> pikepdf.Page:
-    """Make the certification page (not yet in `pdf`'s page list)."""
-    c = _Canvas()
-    width = RIGHT - LEFT
-    y = c.block(LEFT, TOP - 14, width, text.heading, 14, 18, 2, bold=True, align="center")
-    y -= 10
+def _fits_above(y: float, limit: float, what: str) -> None:
+    """The texts above the signature boxes and beside the QR code have fixed room; what
+    would overflow it is refused rather than printed over the boxes or off the page."""
+    if y > limit:
+        raise LayoutError(what)
+
+
+def _draw_qr(pdf: FPDF, url: str, x: float, y: float) -> None:
+    """The QR code as black vector rectangles (no image), quiet zone included."""
+    matrix = qr_matrix(url)
+    module = QR_SIZE / (len(matrix) + 2 * QUIET_ZONE)
+    for row, column, length in dark_runs(matrix):
+        pdf.rect(x + (QUIET_ZONE + column) * module, y + (QUIET_ZONE + row) * module,
+                 length * module, module, style="F")
+
+
+def _draw_top(pdf: FPDF, text: PageText) -> None:
+    """Heading, what the copy is of, the lời chứng."""
+    y = _block(pdf, LEFT, TOP, WIDTH, text.heading, 14, 18, 2, bold=True, align="C") + 10
     for line in text.about:
-        y = c.block(LEFT, y, width, line, 12, 15, 2)
-    y -= 16
+        y = _block(pdf, LEFT, y, WIDTH, line, 12, 15, 2)
+    y += 16
     for line in text.statement:
-        y = c.block(LEFT, y, width, line, 13, 19, 2)
+        y = _block(pdf, LEFT, y, WIDTH, line, 13, 19, 2)
+    _fits_above(y, _COLUMNS_Y, " ".join(text.about))
 
-    head_y = _SIG_TOP + 52
+
+def _draw_signers(pdf: FPDF, text: PageText) -> None:
+    """Agency on the left, certifier on the right; the boxes themselves stay blank for the
+    signature fields."""
     for x, heading, body in ((LEFT, text.agency_heading, text.agency_name),
                              (LEFT + COLUMN, text.certifier_heading, text.certifier_title)):
-        c.block(x, head_y, COLUMN, heading, 12, 14, 1, bold=True, align="center")
-        c.block(x, head_y - 15, COLUMN, body, 12, 14, 3, align="center")
-    c.block(LEFT + COLUMN, _SIG_TOP - _SIG_H - 18, COLUMN, text.certifier_name, 13, 16, 2,
-            bold=True, align="center")
+        _block(pdf, x, _COLUMNS_Y, COLUMN, heading, 12, 14, 1, bold=True, align="C")
+        _block(pdf, x, _COLUMNS_Y + 15, COLUMN, body, 12, 14, 3, align="C")
+    _block(pdf, LEFT + COLUMN, _BOXES_Y + _SIG_H + 6, COLUMN, text.certifier_name, 13, 16, 2,
+           bold=True, align="C")
 
+
+def _draw_bottom(pdf: FPDF, text: PageText) -> None:
+    """The conversion mark in a frame and how to verify the copy, beside the QR code."""
     qr_x = RIGHT - QR_SIZE
     text_width = qr_x - LEFT - 14
-    y = QR_BOTTOM + QR_SIZE - 10
+    y = QR_Y
     if text.conversion:
-        box_top = y + 10
-        y = c.block(LEFT + 6, y - 4, text_width - 12, text.conversion[0], 10, 12.5, 2,
-                    bold=True)
+        inner = text_width - 12
+        y = _block(pdf, LEFT + 6, y + 4, inner, text.conversion[0], 10, 12.5, 2, bold=True)
         for line in text.conversion[1:]:
-            y = c.block(LEFT + 6, y, text_width - 12, line, 10, 12.5, 3)
-        c.ops.append(f"0 G 0.75 w {LEFT:.2f} {y + 4:.2f} {text_width:.2f} "
-                     f"{box_top - y - 4:.2f} re S")
-        y -= 12
-    y = c.block(LEFT, y, text_width, text.verify_note, 10, 12.5, 3)
-    c.block(LEFT, y, text_width, text.verify_url, 9, 11, 2)
-    c.ops.append(qr_drawing(qr_matrix(text.verify_url), qr_x, QR_BOTTOM, QR_SIZE))
-    c.text(qr_x + QR_SIZE / 2, QR_BOTTOM - 14, text.code, 11, bold=True, align="center")
+            y = _block(pdf, LEFT + 6, y, inner, line, 10, 12.5, 3)
+        pdf.set_line_width(0.75)
+        pdf.rect(LEFT, QR_Y, text_width, y + 4 - QR_Y)
+        y += 4 + 8
+    y = _block(pdf, LEFT, y, text_width, text.verify_note, 10, 12.5, 3)
+    y = _block(pdf, LEFT, y, text_width, text.verify_url, 9, 11, 2)
+    _fits_above(y, BOTTOM, " ".join([*text.conversion, text.verify_note]))
+    _draw_qr(pdf, text.verify_url, qr_x, QR_Y)
+    _block(pdf, qr_x, QR_Y + QR_SIZE + 4, QR_SIZE, text.code, 11, 13, 1, bold=True, align="C")
 
-    fonts = pikepdf.Dictionary(F1=c.regular.embed(pdf), F2=c.bold.embed(pdf))
-    return pikepdf.Page(pikepdf.Dictionary(
-        Type=pikepdf.Name.Page,
-        MediaBox=[0, 0, *A4],
-        Resources=pikepdf.Dictionary(Font=fonts),
-        Contents=pikepdf.Stream(pdf, "\n".join(c.ops).encode("ascii")),
-    ))
+
+def draw_page(text: PageText) -> bytes:
+    """The certification page, as a one-page PDF (fonts embedded) to append to the copy."""
+    pdf = new_canvas()
+    pdf.set_auto_page_break(False)  # one page: what does not fit is a LayoutError
+    pdf.c_margin = 0  # texts start exactly at the margins given here
+    pdf.add_page()
+    _draw_top(pdf, text)
+    _draw_signers(pdf, text)
+    _draw_bottom(pdf, text)
+    return finish(pdf)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from itertools import groupby
 
 import segno
 
@@ -60,25 +62,13 @@ def qr_matrix(data: str) -> list[list[bool]]:
     return [[bool(v) for v in row] for row in symbol.matrix]
 
 
-def qr_drawing(matrix: list[list[bool]], x: float, y: float, size: float) -> str:
-    """Content-stream operators drawing `matrix` in black with its quiet zone, as a
-    `size`-point square whose lower-left corner is (x, y). Dark runs in a row are merged
-    into one rectangle, which keeps the stream small."""
-    n = len(matrix)
-    module = size / (n + 2 * QUIET_ZONE)
-    ops = ["q 1 g", f"{x:.3f} {y:.3f} {size:.3f} {size:.3f} re f", "0 g"]
+def dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """(row, first column, length) of each run of dark modules in a row of `matrix`: a run
+    is drawn as one rectangle, which keeps the drawing small."""
     for r, row in enumerate(matrix):
-        top = y + size - (QUIET_ZONE + r) * module
         c = 0
-        while c < n:
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < n and row[c]:
-                c += 1
-            left = x + (QUIET_ZONE + start) * module
-            ops.append(f"{left:.3f} {top - module:.3f} {(c - start) * module:.3f} "
-                       f"{module:.3f} re")
-    ops += ["f", "Q"]
-    return "\n".join(ops)
+        for dark, run in groupby(row):
+            length = len(list(run))
+            if dark:
+                yield r, c, length
+            c += length

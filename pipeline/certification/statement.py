@@ -30,12 +30,11 @@ import pikepdf.pdfa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
-from pipeline.certification.page import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS, LayoutError,
-                                   PageText, draw_page)
-from pipeline.core.errors import CertificationError
-from pipeline.core.naming import VIETNAM
+from pipeline.certification.page import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS,
+                                         PageText, draw_page)
 from pipeline.certification.qr import is_copy_id, verification_code, verify_url
-from pipeline.pdf.vnfont import FontError
+from pipeline.core.errors import CertificationError, FontError
+from pipeline.core.naming import VIETNAM
 
 __all__ = ["AGENCY_FIELD", "CERTIFIER_FIELD", "SIGNATURE_RECTS", "CertificationStatement",
            "ConversionInfo", "ReservedField", "book_label", "date_line",
@@ -202,6 +201,24 @@ def _drop_signatures(pdf: pikepdf.Pdf) -> None:
             del pdf.Root["/Extensions"]
 
 
+def _draw(statement: CertificationStatement, copy_pages: int) -> bytes:
+    try:
+        return draw_page(page_text(statement, copy_pages))
+    except FontError as exc:  # the copy cannot be printed: a refusal of this request
+        raise CertificationError(exc.message, exc.code, detail=exc.detail) from exc
+
+
+def _describe(pdf: pikepdf.Pdf, statement: CertificationStatement) -> None:
+    now = datetime.now(VIETNAM).replace(microsecond=0).isoformat()
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        title = _clean(statement.document_name) or "bản chính"
+        meta["dc:title"] = f"Bản sao chứng thực điện tử: {title}"
+        meta["dc:language"] = ["vi-VN"]
+        meta["dc:description"] = " ".join(statement_lines(statement))
+        meta["xmp:ModifyDate"] = now
+        meta["xmp:MetadataDate"] = now
+
+
 def make_certified_copy(original_pdf: bytes, statement: CertificationStatement) -> bytes:
     """The unsigned certified copy of `original_pdf` (a PDF/A), as PDF/A-2b bytes."""
     _check(statement)
@@ -213,26 +230,17 @@ def make_certified_copy(original_pdf: bytes, statement: CertificationStatement) 
         if pdf.is_encrypted:
             raise CertificationError("Bản chính PDF bị mã hóa, không thể chứng thực.")
         _drop_signatures(pdf)
-        try:
-            page = draw_page(pdf, page_text(statement, len(pdf.pages) + 1))
-        except LayoutError as exc:
-            raise CertificationError(f"Nội dung quá dài để in trên trang lời chứng: {exc}") from exc
-        except FontError as exc:
-            raise CertificationError(str(exc)) from exc
-        pdf.pages.append(page)
-        now = datetime.now(VIETNAM).replace(microsecond=0).isoformat()
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-            title = _clean(statement.document_name) or "bản chính"
-            meta["dc:title"] = f"Bản sao chứng thực điện tử: {title}"
-            meta["dc:language"] = ["vi-VN"]
-            meta["dc:description"] = " ".join(statement_lines(statement))
-            meta["xmp:ModifyDate"] = now
-            meta["xmp:MetadataDate"] = now
-        out = io.BytesIO()
-        try:
-            pikepdf.pdfa.save(pdf, out, "2b", output_intent="sRGB", deterministic_id=True)
-        except pikepdf.pdfa.PdfaError as exc:
-            raise CertificationError(f"PDF/A-2b validation failed: {exc.report.summary()}") from exc
+        page = _draw(statement, len(pdf.pages) + 1)
+        # Kept open until the copy is written: qpdf copies the page's streams only then.
+        with pikepdf.open(io.BytesIO(page)) as drawn:
+            pdf.pages.append(drawn.pages[0])
+            _describe(pdf, statement)
+            out = io.BytesIO()
+            try:
+                pikepdf.pdfa.save(pdf, out, "2b", output_intent="sRGB", deterministic_id=True)
+            except pikepdf.pdfa.PdfaError as exc:
+                raise CertificationError(
+                    f"PDF/A-2b validation failed: {exc.report.summary()}") from exc
         page_count = len(pdf.pages)
     return _add_signature_fields(out.getvalue(), page_count)
 

@@ -60,6 +60,14 @@ class ToolMissing(ConfigurationError):
     default_code = "tool_missing"
 
 
+class FontError(ConfigurationError):
+    """The text font is missing, or lacks a glyph the text needs."""
+
+    default_message = ("Thiếu phông chữ tiếng Việt Liberation Serif 2 (gói fonts-liberation2); "
+                       "cần kỹ thuật viên cài đặt.")
+    default_code = "font_missing"
+
+
 class DocumentError(SohoaError):
     """This document cannot be processed; the batch goes on."""
 

@@ -7,7 +7,6 @@ prepared font, the cache of subset programs) is read-only or behind a lock.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -17,22 +16,9 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 
 from pipeline.core.errors import SigningError
+from pipeline.pdf.fonts import REGULAR, FontError, font_path
 
 FONT_SIZE = 10
-
-# Vietnamese letters a stamp font must have (NFC forms).
-_VIETNAMESE = (
-    "ĂÂĐÊÔƠƯăâđêôơư"
-    "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"
-    "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
-)
-# Liberation Serif 2.x (Debian fonts-liberation2) has Vietnamese; 1.07 (fonts-liberation)
-# does not, and is only tried in case a distribution patched it.
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
-)
-FONT_ENV_VAR = "SOHOA_STAMP_FONT"
 
 
 @dataclass(frozen=True)
@@ -208,25 +194,18 @@ class _StampFont:
 
 @functools.lru_cache(maxsize=1)
 def stamp_font() -> _StampFont:
-    """Find, read and prepare the stamp font, once per process."""
+    """Read and prepare the stamp font (pipeline.pdf.fonts finds it), once per process."""
     from fontTools import ttLib
 
-    candidates = [os.environ.get(FONT_ENV_VAR), *_FONT_CANDIDATES]
-    for path in filter(None, candidates):
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-            codepoints = frozenset(ttLib.TTFont(BytesIO(data), lazy=True).getBestCmap() or ())
-        except Exception:
-            continue
-        if any(ord(c) not in codepoints for c in _VIETNAMESE):
-            continue
-        try:
-            small = _working_copy(path, data, _REPERTOIRE)
-        except Exception as e:
-            raise SigningError(detail=f"The stamp font {path} cannot be prepared ({e}).") from e
-        return _StampFont(path=path, data=data, codepoints=codepoints, small=small)
-    raise SigningError(
-        detail="No stamp font with Vietnamese glyphs was found: install Debian's "
-        f"fonts-liberation2 or point {FONT_ENV_VAR} at a TrueType font that has them.",
-    )
+    try:
+        path = font_path(REGULAR)
+        with open(path, "rb") as f:
+            data = f.read()
+    except (FontError, OSError) as e:
+        raise SigningError(detail=f"The stamp font cannot be read: {e}") from e
+    try:
+        codepoints = frozenset(ttLib.TTFont(BytesIO(data), lazy=True).getBestCmap() or ())
+        small = _working_copy(path, data, _REPERTOIRE)
+    except Exception as e:
+        raise SigningError(detail=f"The stamp font {path} cannot be prepared ({e}).") from e
+    return _StampFont(path=path, data=data, codepoints=codepoints, small=small)
