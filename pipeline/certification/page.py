@@ -55,8 +55,7 @@ class LayoutError(CertificationError):
     default_code = "statement_too_long"
 
     def __init__(self, text: str) -> None:
-        super().__init__(f"Nội dung quá dài để in trên trang lời chứng: {text}",
-                         detail=f"does not fit on the certification page: {text!r}")
+        super().__init__(f"Nội dung quá dài để in trên trang lời chứng: {text}")
 
 
 @dataclass(frozen=True)
