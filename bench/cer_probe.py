@@ -4,7 +4,7 @@ in-process, one page at a time, over a generated batch.
     OMP_THREAD_LIMIT=1 .venv/bin/python -m bench.cer_probe [--per-type 3] [--seed 5]
         [--batch DIR] [--only TEXT] [--dump DIR] [--raw]
 
-Prints per page: CER (bench.measure.char_errors, as bench/run.py scores), CPU seconds
+Prints per page: CER (samples.accuracy.char_errors, as bench/run.py scores), CPU seconds
 (this process and its Tesseract children, user+sys from getrusage, so other people's load
 on the machine barely matters), the orientation found; then clean/degraded CER averages
 (character-weighted), CPU s/page and the orientation check (turn right, |skew error|).
@@ -26,7 +26,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from bench.measure import char_errors  # noqa: E402
+from samples.accuracy import char_errors  # noqa: E402
 from pipeline.scan.load import inspect_source, load_page  # noqa: E402
 from pipeline.core.model import Limits, OcrOptions  # noqa: E402
 from pipeline.scan.page import read_page  # noqa: E402

@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.accuracy import Tally, compare_fields
+from samples.accuracy import Tally, compare_fields
 from pipeline.understand.doctypes import load_types
 from pipeline.understand.layout import Layout
 from pipeline.core.model import PageResult

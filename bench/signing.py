@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
     from pipeline.signing.sign import sign_pdf
-    from cli.verify import report_text
+    from pipeline.signing.report import report_text
     from pipeline.signing.validation import verify_pdf
     from pyhanko.keys import load_cert_from_pemder
 

@@ -31,7 +31,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pipeline.signing.identity import IdentityError, SigningError, load_pkcs12
 from pipeline.signing.pades import PadesLevel, PkiServices, SigningProfile
 from pipeline.signing.sign import SignatureBox, sign_document, sign_pdf
-from cli.verify import report_text
+from pipeline.signing.report import report_text
 from pipeline.signing.validation import verify_pdf
 from test_signing import make_pdfa, pdfsig
 

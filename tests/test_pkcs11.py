@@ -22,7 +22,7 @@ from pyhanko_certvalidator import ValidationContext
 from pipeline.signing.identity import IdentityError, SigningError
 from pipeline.signing.pkcs11 import load_pkcs11
 from pipeline.signing.sign import sign_document, sign_pdf
-from cli.verify import report_text
+from pipeline.signing.report import report_text
 from pipeline.signing.validation import verify_pdf
 from test_signing import make_pdfa
 

@@ -16,7 +16,8 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from cli.verify import report_text, verify as verify_command
+from cli.verify import verify as verify_command
+from pipeline.signing.report import report_text
 from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
 from pipeline.core.model import Word
 from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
