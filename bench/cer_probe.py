@@ -26,10 +26,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from samples.accuracy import char_errors  # noqa: E402
-from pipeline.scan.load import inspect_source, load_page  # noqa: E402
 from pipeline.core.model import Limits, OcrOptions  # noqa: E402
+from pipeline.scan.load import inspect_source, load_page  # noqa: E402
 from pipeline.scan.page import read_page  # noqa: E402
+from samples.accuracy import char_errors  # noqa: E402
 from samples.generate import generate_batch  # noqa: E402
 
 

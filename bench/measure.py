@@ -3,6 +3,7 @@ whole tree (sampled). The character error rate against ground truth is
 samples.accuracy.char_errors."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import platform
 import resource
@@ -68,14 +69,12 @@ def run_measured(commands: list[list[str]], env: dict, parallel: int = 1) -> Usa
         while queue and len(running) < parallel:
             cmd = queue.pop(0)
             # stderr to a file: a long report must not fill a pipe and stall the tool
-            log = tempfile.TemporaryFile()
+            log = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the command ends)
             running.append((cmd, subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log), log))
         sample = 0
         for _, p, _ in running:
-            try:
+            with contextlib.suppress(psutil.Error):
                 sample += _sample_tree(psutil.Process(p.pid), cpu_seen)
-            except psutil.Error:
-                pass
         samples.append((time.perf_counter() - start, sample))
         for item in list(running):
             if item[1].poll() is not None:

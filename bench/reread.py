@@ -12,11 +12,11 @@ import argparse
 import json
 from pathlib import Path
 
-from samples.accuracy import Tally, compare_fields
-from pipeline.understand.doctypes import load_types
-from pipeline.understand.layout import Layout
 from pipeline.core.model import PageResult
+from pipeline.understand.doctypes import load_types
 from pipeline.understand.document import understand
+from pipeline.understand.layout import Layout
+from samples.accuracy import Tally, compare_fields
 from workers.graph import context_for
 
 

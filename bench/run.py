@@ -19,8 +19,8 @@ from pathlib import Path
 from PIL import Image
 
 from bench.measure import Usage, run_measured
-from pipeline.scan.load import inspect_source, load_page
 from pipeline.core.model import Limits
+from pipeline.scan.load import inspect_source, load_page
 from samples.accuracy import char_errors
 from samples.generate import generate_batch
 

@@ -106,9 +106,9 @@ def register() -> None:
 def export(year: int, month: int | None, fmt: str, out: Path | None,
            output: Path | None) -> None:
     """Export a year's (or a month's) register entries."""
-    from storage.cert_register import CertRegister
     from pipeline.certification.issue import CertifyFailure, database_url
     from pipeline.core.settings import Settings
+    from storage.cert_register import CertRegister
 
     if fmt == "pdf" and output is None:
         raise click.UsageError("cần -o TỆP.pdf để xuất sổ dạng PDF.")

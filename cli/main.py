@@ -12,13 +12,19 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
-                           TextColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
-from workers.memory import map_page_buffers
 from pipeline.core.settings import Settings
+from workers.memory import map_page_buffers
 
 # Piped output (logs, CI) gets a wide console so the report never folds file names.
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)

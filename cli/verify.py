@@ -14,9 +14,9 @@ import click
 
 
 def _trust_roots(extra: tuple[Path, ...]) -> list:
+    from pipeline.core.settings import Settings
     from pipeline.signing.identity import SigningError
     from pipeline.signing.pades import trust_roots_from_env
-    from pipeline.core.settings import Settings
 
     paths: list[Path] = []
     try:

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import (Column, Integer, MetaData, String, Table, UniqueConstraint,
-                        create_engine, func, insert, select)
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    func,
+    insert,
+    select,
+)
 
 from pipeline.core.naming import ma_ho_so
 

@@ -41,8 +41,8 @@ def celery_worker(sohoa_env, tmp_path_factory):
     proc = subprocess.Popen([SOHOA, "worker", "--concurrency", "2"], env=env,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60
-    from workers.celery_app import make_app
     from pipeline.core.settings import Settings
+    from workers.celery_app import make_app
     app = make_app(Settings(broker_url=BROKER))
     while time.time() < deadline:
         if proc.poll() is not None:

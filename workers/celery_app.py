@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from workers import graph
 from pipeline.core.settings import Settings
+from workers import graph
 
 TRANSIENT = (OSError, ConnectionError, TimeoutError)
 

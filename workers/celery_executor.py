@@ -3,14 +3,14 @@ listen on the broker, its assembly the chord's callback."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 import time
+from pathlib import Path
 
 from celery import chord
 
+from pipeline.core.settings import Settings
 from workers import graph
 from workers.graph import INTERNAL_ERROR, DocumentJob
-from pipeline.core.settings import Settings
 
 log = logging.getLogger("sohoa.celery")
 POLL_S = 0.3

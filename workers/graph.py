@@ -21,10 +21,10 @@ from pipeline.core.errors import DocumentError
 from pipeline.core.model import PageResult
 from pipeline.core.naming import vietnam_now
 from pipeline.core.result import document_result, failed_result
+from pipeline.core.settings import Settings
 from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
 from workers.memory import release_memory
-from pipeline.core.settings import Settings
 
 # The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
 # inside the steps that use them: a process that only plans batches (the Celery client,
@@ -173,8 +173,8 @@ def assemble(outcomes: list[dict], job: dict) -> dict:
 
 def _assemble(ctx: Context, job: DocumentJob, outcomes: list[dict]) -> dict:
     from pipeline.pdf import pdfa
-    from pipeline.understand.doctypes import load_types
     from pipeline.signing.sign import SigningError, sign_pdf
+    from pipeline.understand.doctypes import load_types
     from pipeline.understand.document import understand
 
     failed = next((o for o in outcomes if not o["ok"]), None)

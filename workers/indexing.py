@@ -10,8 +10,8 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline.understand.doctypes import load_types
 from pipeline.core.settings import Settings
+from pipeline.understand.doctypes import load_types
 
 log = logging.getLogger("sohoa.indexing")
 

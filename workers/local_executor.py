@@ -17,9 +17,9 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from pipeline.core.settings import Settings
 from workers import graph
 from workers.graph import INTERNAL_ERROR, DocumentJob
-from pipeline.core.settings import Settings
 
 log = logging.getLogger("sohoa.local")
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.errors import InputError
-from pipeline.scan.load import inspect_source
 from pipeline.core.naming import document_name, vietnam_now
+from pipeline.core.settings import Settings
+from pipeline.scan.load import inspect_source
 from storage.objects import sha256_file
 from storage.registry import DossierRegistry
 from workers.graph import DocumentJob, context_for, fail, summary, write_result
 from workers.indexing import IndexRecorder
-from pipeline.core.settings import Settings
 
 log = logging.getLogger("sohoa.runner")
 # Operating-system litter, never scans. Anything else is looked at: a file silently

@@ -17,8 +17,8 @@ import numpy as np
 import pikepdf
 import pikepdf.pdfa
 
-from pipeline.pdf.glyphless import ADVANCE, UNITS_PER_EM, add_font
 from pipeline.core.model import Word
+from pipeline.pdf.glyphless import ADVANCE, UNITS_PER_EM, add_font
 
 JPEG_QUALITY = 60
 

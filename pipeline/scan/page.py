@@ -6,19 +6,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from pipeline.scan import ocr
-
-from pipeline.scan import prepare as ocr_image
-
-from pipeline.scan import orient
-
-from pipeline.pdf import pdfa
-from pipeline.scan.load import load_page
 from pipeline.core.model import Limits, OcrOptions, PageResult
+from pipeline.pdf import pdfa
+from pipeline.scan import ocr, orient, prepare as ocr_image
+from pipeline.scan.load import load_page
 
 
 def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrOptions,
-              decode_permit: AbstractContextManager = nullcontext()) -> tuple[PageResult, bytes]:
+              decode_permit: AbstractContextManager = nullcontext(),  # noqa: B008 (stateless)
+              ) -> tuple[PageResult, bytes]:
     """The page's record and its archive JPEG. `decode_permit` is held while the page is
     decoded at full resolution and cleaned for OCR (~100 MB for a 300-dpi colour page, for
     a fraction of a second); Tesseract, the long part, runs outside it."""
