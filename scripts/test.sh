@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 .venv/bin/ruff check .
+.venv/bin/mypy  # what and how: [tool.mypy] in pyproject.toml
 exec .venv/bin/python -m pytest -q "$@"
