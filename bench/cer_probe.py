@@ -4,7 +4,7 @@ in-process, one page at a time, over a generated batch.
     OMP_THREAD_LIMIT=1 .venv/bin/python -m bench.cer_probe [--per-type 3] [--seed 5]
         [--batch DIR] [--only TEXT] [--dump DIR] [--raw]
 
-Prints per page: CER (bench.measure.char_errors, as bench/run.py scores), CPU seconds
+Prints per page: CER (samples.accuracy.char_errors, as bench/run.py scores), CPU seconds
 (this process and its Tesseract children, user+sys from getrusage, so other people's load
 on the machine barely matters), the orientation found; then clean/degraded CER averages
 (character-weighted), CPU s/page and the orientation check (turn right, |skew error|).
@@ -23,10 +23,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.measure import char_errors
 from pipeline.core.model import Limits, OcrOptions
 from pipeline.scan.load import inspect_source, load_page
 from pipeline.scan.page import read_page
+from samples.accuracy import char_errors
 from samples.generate import generate_batch
 from workers.tuning import tune_for_pages
 

@@ -1,20 +1,18 @@
 """Measuring a command honestly: wall time, CPU of the whole process tree, peak RSS of the
-whole tree (sampled), and character error rate against ground truth."""
+whole tree (sampled). The character error rate against ground truth is
+samples.accuracy.char_errors."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import platform
-import re
 import resource
 import subprocess
 import tempfile
 import time
-import unicodedata
 from dataclasses import dataclass
 
 import psutil
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
 
 @dataclass
@@ -71,14 +69,12 @@ def run_measured(commands: list[list[str]], env: dict, parallel: int = 1) -> Usa
         while queue and len(running) < parallel:
             cmd = queue.pop(0)
             # stderr to a file: a long report must not fill a pipe and stall the tool
-            log = tempfile.TemporaryFile()
+            log = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the command ends)
             running.append((cmd, subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log), log))
         sample = 0
         for _, p, _ in running:
-            try:
+            with contextlib.suppress(psutil.Error):
                 sample += _sample_tree(psutil.Process(p.pid), cpu_seen)
-            except psutil.Error:
-                pass
         samples.append((time.perf_counter() - start, sample))
         for item in list(running):
             if item[1].poll() is not None:
@@ -97,51 +93,3 @@ def run_measured(commands: list[list[str]], env: dict, parallel: int = 1) -> Usa
                 for q in range(4)]
     # Whichever sees more: the kernel's count of reaped descendants, or the sampled tree.
     return Usage(wall, max(reaped, sum(cpu_seen.values())), max(quarters), tuple(quarters))
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def char_errors(truth: str, ocr: str) -> tuple[int, int]:
-    """(character errors, reference length), robust to reading order.
-
-    Side-by-side blocks (a header's two columns, a form's two sides) may be read in
-    another order by an engine without a letter being wrong, so each printed line is
-    matched to the OCR span that fits it best, which is then used up; what is left of the
-    OCR text unmatched (junk, leader dots read as letters) counts as insertions. Every tool
-    in the benchmark is scored with this same function.
-    """
-    lines = sorted((normalise(line) for line in truth.splitlines()), key=len, reverse=True)
-    lines = [line for line in lines if line]
-    hyp = normalise(ocr)
-    errors = 0
-    for line in lines:
-        if len(line) > len(hyp):
-            errors += Levenshtein.distance(line, hyp)
-            hyp = ""
-            continue
-        found = fuzz.partial_ratio_alignment(line, hyp)
-        if found is None or found.score < 40:
-            errors += len(line)
-            continue
-        start, end = _widen(line, hyp, found.dest_start, found.dest_end)
-        errors += Levenshtein.distance(line, hyp[start:end])
-        hyp = hyp[:start] + " " + hyp[end:]
-    errors += len(hyp.replace(" ", ""))
-    return errors, sum(len(line) for line in lines)
-
-
-def _widen(line: str, hyp: str, start: int, end: int) -> tuple[int, int]:
-    """Let the matched span grow or shrink by a few characters where that fits better
-    (the aligner's span has the line's length, an OCR insertion or deletion shifts it)."""
-    best = (Levenshtein.distance(line, hyp[start:end]), start, end)
-    for ds in range(-3, 4):
-        for de in range(-3, 4):
-            s, e = max(0, start + ds), min(len(hyp), end + de)
-            if s < e:
-                best = min(best, (Levenshtein.distance(line, hyp[s:e]), s, e))
-    return best[1], best[2]

@@ -12,12 +12,12 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.accuracy import Tally, compare_fields
-from pipeline.understand.doctypes import load_types
-from pipeline.understand.layout import Layout
 from pipeline.core.model import PageResult
-from pipeline.understand.document import understand
 from pipeline.core.settings import load_settings
+from pipeline.understand.doctypes import load_types
+from pipeline.understand.document import understand
+from pipeline.understand.layout import Layout
+from samples.accuracy import Tally, compare_fields
 from workers import graph
 
 

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench.measure import Usage, char_errors, run_measured
-from pipeline.scan.load import inspect_source, load_page
+from bench.measure import Usage, run_measured
 from pipeline.core.model import Limits
+from pipeline.scan.load import inspect_source, load_page
+from samples.accuracy import char_errors
 from samples.generate import generate_batch
 
 BIN = Path(sys.executable).parent

@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -31,7 +31,8 @@ TARGET_B_B_PER_S = 20.0
 def make_document(pages: int) -> bytes:
     """A pipeline PDF/A of ``pages`` A4 pages: a printed-looking page, ~40 OCR lines."""
     from pipeline.core.model import Word
-    from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
+    from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa
+    from pipeline.scan.archive_image import encode_page_image
 
     width, height = A4_200DPI
     pixels = np.full((height, width, 3), 245, np.uint8)
@@ -44,7 +45,7 @@ def make_document(pages: int) -> bytes:
                         1.0, (30, 30, 30), 2, cv2.LINE_AA)
             words.append(Word(f"chữ{line}{i}", left, top, 150, 36, 90.0, line))
     page = PdfPage(encode_page_image(pixels), width, height, 200.0, words)
-    info = DocumentInfo(title=f"bench-{pages}", created=datetime.now(timezone.utc))
+    info = DocumentInfo(title=f"bench-{pages}", created=datetime.now(UTC))
     return build_pdfa([page] * pages, info)
 
 
@@ -79,12 +80,12 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(REPO / "tests"))  # the test PKI launcher
     from pki_fixtures import LoopbackPki
+    from pyhanko.keys import load_cert_from_pemder
 
     from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
+    from pipeline.signing.report import report_text
     from pipeline.signing.sign import sign_pdf
-    from cli.verify import report_text
     from pipeline.signing.validation import verify_pdf
-    from pyhanko.keys import load_cert_from_pemder
 
     console = Console(width=None if sys.stdout.isatty() else 130)
     core = pin_to_one_core()

@@ -86,8 +86,11 @@ def database_url(settings: Settings, out: Path | None) -> str:
 
 def _original(request, settings: Settings):
     """The original named by a path, else by a document id in the output folder's index."""
-    from pipeline.certification.original import (ArchivedOriginal, original_from_archive,
-                                                 original_from_file)
+    from pipeline.certification.original import (
+        ArchivedOriginal,
+        original_from_archive,
+        original_from_file,
+    )
     from storage.index import DocumentIndex
 
     path = Path(request.source)

@@ -13,8 +13,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
-                           TextColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -172,7 +178,7 @@ def worker(concurrency: int | None) -> None:
 @click.option("--mistakes", is_flag=True, help="List every wrong or missing field.")
 def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
     """Measure accuracy of OUT against BATCH/truth.json (a generated batch)."""
-    from bench.accuracy import evaluate as run, print_report
+    from samples.accuracy import evaluate as run, print_report
 
     if not (batch / "truth.json").is_file():
         raise click.UsageError(f"{batch} has no truth.json (make one with `sohoa samples`).")

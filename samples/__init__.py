@@ -3,7 +3,8 @@
 Used by the tests, the benchmarks and the accuracy evaluation; nothing is downloaded.
 `samples.generate.generate_batch` writes a batch folder plus truth.json;
 `samples.render.render_document` gives one clean document; `samples.degrade.degrade`
-damages a page like a real scan.
+damages a page like a real scan; `samples.accuracy` scores an output folder against a
+batch's truth.json (`sohoa eval`).
 """
 
 from .render import DOCUMENT_TYPES, FIELD_KEYS, RenderedDocument, page_size_px, render_document

@@ -13,10 +13,17 @@ import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from .data_people import (ETHNIC_GROUPS, GIVEN_FEMALE, GIVEN_MALE, HIGHLAND_CLAN,
-                          HIGHLAND_PREFIXED, MIDDLE_FEMALE, MIDDLE_MALE, SURNAMES)
-from .data_places import (DISTRICT_KINDS, PHUONG_NAMES, PROVINCES, STREETS, VILLAGE_WORDS,
-                          XA_NAMES)
+from .data_people import (
+    ETHNIC_GROUPS,
+    GIVEN_FEMALE,
+    GIVEN_MALE,
+    HIGHLAND_CLAN,
+    HIGHLAND_PREFIXED,
+    MIDDLE_FEMALE,
+    MIDDLE_MALE,
+    SURNAMES,
+)
+from .data_places import DISTRICT_KINDS, PHUONG_NAMES, PROVINCES, STREETS, VILLAGE_WORDS, XA_NAMES
 
 TODAY = date(2024, 12, 31)  # last day of the 63-province era the ID codes belong to
 

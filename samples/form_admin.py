@@ -18,8 +18,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from . import admin_text as T
-from . import forms_common as fc
+from . import admin_text as T, forms_common as fc
 from .fake import TODAY, make_place, rand_date
 from .sheet import A4_MM, Sheet, Style, choose_style, clean
 from .vnwords import long_date

@@ -13,8 +13,7 @@ import random
 import string
 from datetime import date, timedelta
 
-from . import forms_common as fc
-from . import ornaments
+from . import forms_common as fc, ornaments
 from .fake import TODAY, add_years, make_person, make_place, rand_date
 from .sheet import A4_MM, Sheet, choose_style
 from .vnwords import area_text, area_words, dmy, long_date

@@ -13,8 +13,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from . import forms_common as fc
-from . import ornaments
+from . import forms_common as fc, ornaments
 from .fake import TODAY, Person, add_years, make_person, make_place, rand_date
 from .sheet import A4_MM, Sheet, choose_style
 from .vnwords import dmy, long_date

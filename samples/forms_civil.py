@@ -12,10 +12,19 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
-from . import forms_common as fc
-from . import ornaments
-from .fake import (TODAY, add_months, add_years, make_name, make_person, make_place,
-                   pick_ethnic, rand_date, make_id, with_detail)
+from . import forms_common as fc, ornaments
+from .fake import (
+    TODAY,
+    add_months,
+    add_years,
+    make_id,
+    make_name,
+    make_person,
+    make_place,
+    pick_ethnic,
+    rand_date,
+    with_detail,
+)
 from .sheet import A4_MM, Sheet, choose_style
 from .vnwords import date_words, dmy, long_date
 

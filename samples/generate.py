@@ -24,8 +24,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .fake import TODAY
 from .degrade import choose_effects, choose_geometry, degrade_scan
+from .fake import TODAY
 from .render import DOCUMENT_TYPES, render_document
 
 GENERATOR = "sohoa-samples 1"

@@ -11,14 +11,14 @@ import os
 import random
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
 _FONT_ROOT = "/usr/share/fonts/truetype/"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _liberation_dir() -> str:
     """Liberation 1.x (fonts/truetype/liberation) has no Vietnamese letters; 2.x does."""
     for d in ("liberation2", "liberation"):
@@ -28,7 +28,7 @@ def _liberation_dir() -> str:
     raise RuntimeError("no Liberation font with Vietnamese glyphs under " + _FONT_ROOT)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _coverage(path: str) -> frozenset[str]:
     from fontTools.ttLib import TTFont
     return frozenset(chr(c) for c in TTFont(path, lazy=True).getBestCmap())

@@ -16,10 +16,24 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint, insert, select, update)
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.certification.qr import new_copy_id
@@ -109,7 +123,7 @@ class CertRegister(DatabaseStore):
             original_id=_text(original_id, "mã bản chính"), copies=copies, pages=pages,
             certifier=_text(certifier, "người thực hiện chứng thực"), fee=total_fee,
             notes=" ".join((notes or "").split()), request_id=request_id,
-            recorded_at=datetime.now(timezone.utc))
+            recorded_at=datetime.now(UTC))
         for _ in range(3):  # a new copy id colliding with an old one (2^-60 a pair) retries
             try:
                 return self._allocate(row, [new_copy_id() for _ in range(copies)])

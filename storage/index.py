@@ -9,16 +9,33 @@ reuse, and an earlier good record of the same document stays as it was.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlalchemy import (Select, column, delete, exists, func, insert, literal_column, select,
-                        table, tuple_)
+from sqlalchemy import (
+    Select,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    tuple_,
+)
 
 from storage.index_archive import document_archive
-from storage.index_db import FIELD_MATCH_CHARS, DatabaseStore, documents, dossiers, pages
+
 # Imported under other names: the public API's parameters `owners` and `fields` shadow them.
-from storage.index_db import fields as fields_table
-from storage.index_db import owners as owners_table
+from storage.index_db import (
+    FIELD_MATCH_CHARS,
+    DatabaseStore,
+    documents,
+    dossiers,
+    fields as fields_table,
+    owners as owners_table,
+    pages,
+)
 from storage.index_hits import Hit, Page, hit_from_row
 from storage.index_text import fold, parse_query, search_text, snippet
 
@@ -56,7 +73,7 @@ class DocumentIndex(DatabaseStore):
             "code_notation": meta.get("CodeNotation"), "issued_date": meta.get("IssuedDate"),
             "organ_name": meta.get("OrganName"), "subject": meta.get("Subject"),
             "valid_until": meta.get("ValidUntil"), "procedure_code": meta.get("ProcedureCode"),
-            "recorded_at": datetime.now(timezone.utc),
+            "recorded_at": datetime.now(UTC),
         }
         texts = result["text"].split("\f") if result.get("text") else []
         page_rows = [{"document_id": document_id, "page_index": i, "text": t,

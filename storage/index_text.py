@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.core.text import fold as _fold
-from pipeline.core.text import strip_accents
+from pipeline.core.text import fold as _fold, strip_accents
 
 _WORD = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")

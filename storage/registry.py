@@ -2,16 +2,28 @@
 
 A dossier keeps the number it got the first time it was seen, and a document its order,
 so re-running a batch (after a crash, or with files added) names nothing differently.
-SQLAlchemy Core over SQLite by default; the same tables work on PostgreSQL.
+SQLAlchemy Core over SQLite by default, or PostgreSQL. The tables are made by the alembic
+revision 0003_dossier_registry (run on opening, like the index's); the Table objects here
+mirror it.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import (Column, Integer, MetaData, String, Table, UniqueConstraint,
-                        create_engine, func, insert, select)
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+)
 
 from pipeline.core.naming import ma_ho_so
+from storage.index_db import DatabaseStore
 
 metadata = MetaData()
 dossiers = Table(
@@ -34,10 +46,8 @@ documents = Table(
 )
 
 
-class DossierRegistry:
-    def __init__(self, url: str):
-        self.engine = create_engine(url)
-        metadata.create_all(self.engine)
+class DossierRegistry(DatabaseStore):
+    """Opening migrates the database to alembic head (storage.index_db.upgrade)."""
 
     def dossier(self, source: str, agency_code: str, day: date) -> tuple[int, str]:
         """(id, mã hồ sơ) of the dossier at `source`, allocating the next number if new."""

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import logging
@@ -216,10 +217,9 @@ class S3ObjectStore:
             os.chmod(tmp, 0o444)  # cached objects are immutable
             path = self._cache_path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(tmp, path)  # never replaces: a concurrent writer put the same bytes
-            except FileExistsError:
-                pass
+            # never replaces: a concurrent writer put the same bytes
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
             return key, path
         finally:
             os.unlink(tmp)

@@ -80,11 +80,11 @@ class LoopbackPki:
     def tsa_url(self) -> str:
         return f"{self.url}/{ARCH}/tsa/tsa"
 
-    def start(self, timeout: float = 30) -> "LoopbackPki":
+    def start(self, timeout: float = 30) -> LoopbackPki:
         _generate_keys(self.keys)
         for _ in range(3):  # the port may be taken between free_port() and bind
             self.port = free_port()
-            self._log = open(self.workdir / f"animator-{self.port}.log", "wb")
+            self._log = open(self.workdir / f"animator-{self.port}.log", "wb")  # noqa: SIM115
             self.process = subprocess.Popen(
                 [CERTOMANCER, "--config", str(CONFIG), "--key-root", str(self.keys),
                  "--service-url-prefix", self.url, "animate", "--port", str(self.port),

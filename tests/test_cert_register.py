@@ -11,7 +11,7 @@ import csv
 import io
 import subprocess
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pikepdf
 import pikepdf.pdfa
@@ -19,12 +19,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.certification.register_pdf import register_pdf
-from pipeline.core.naming import VIETNAM
 from pipeline.core.errors import RegisterError
+from pipeline.core.naming import VIETNAM
 from storage.cert_register import CSV_HEADER, CertRegister, metadata
 from storage.index_db import alembic_config, make_engine
 from tests.conftest import postgres_schema
@@ -97,12 +98,12 @@ def test_parallel_requests_on_sqlite_are_serialized(tmp_path):
 def test_numbering_restarts_each_year_in_vietnam_time(pg):
     assert pg.allocate(**request(when=datetime(2025, 12, 31, 23, 59, 59, tzinfo=VIETNAM))
                        ).number == 1
-    assert pg.allocate(**request(when=datetime(2025, 12, 31, 16, 59, 59, tzinfo=timezone.utc))
+    assert pg.allocate(**request(when=datetime(2025, 12, 31, 16, 59, 59, tzinfo=UTC))
                        ).number == 2  # 23:59:59 in Vietnam
     first = pg.allocate(**request(when=datetime(2026, 1, 1, 0, 0, 0, tzinfo=VIETNAM)))
     assert (first.year, first.number, first.book, first.certified_on) == (
         2026, 1, "01/2026", date(2026, 1, 1))
-    late = pg.allocate(**request(when=datetime(2025, 12, 31, 17, 30, tzinfo=timezone.utc)))
+    late = pg.allocate(**request(when=datetime(2025, 12, 31, 17, 30, tzinfo=UTC)))
     assert (late.year, late.number, late.certified_on) == (2026, 2, date(2026, 1, 1))
     assert [e.number for e in pg.entries(2025)] == [1, 2]
     assert pg.entries(2025)[0].book_label == "01/2025-SCTĐT/BS"
@@ -138,9 +139,8 @@ def test_register_is_permanent(pg):
     with pg.engine.connect() as conn:
         for statement in ("DELETE FROM cert_register", "UPDATE cert_register SET number = 9",
                           "UPDATE cert_register SET fee = 0", "DELETE FROM cert_copies"):
-            with pytest.raises(DBAPIError, match="permanent"):
-                with conn.begin():
-                    conn.execute(text(statement))
+            with pytest.raises(DBAPIError, match="permanent"), conn.begin():
+                conn.execute(text(statement))
     noted = pg.add_note(2026, entry.number, "Cấp thêm bản sao theo yêu cầu bổ sung")
     assert noted.notes == "Cấp thêm bản sao theo yêu cầu bổ sung"
     assert pg.add_note(2026, entry.number, "đã trả kết quả").notes.endswith("; đã trả kết quả")
@@ -149,10 +149,8 @@ def test_register_is_permanent(pg):
 
 def test_register_is_permanent_on_sqlite(lite):
     lite.allocate(**request())
-    with lite.engine.connect() as conn:
-        with pytest.raises(DBAPIError, match="permanent"):
-            with conn.begin():
-                conn.execute(text("DELETE FROM cert_register"))
+    with lite.engine.connect() as conn, pytest.raises(DBAPIError, match="permanent"), conn.begin():
+        conn.execute(text("DELETE FROM cert_register"))
 
 
 def test_migration_matches_the_tables_the_code_uses(pg_url, pg):
@@ -161,7 +159,7 @@ def test_migration_matches_the_tables_the_code_uses(pg_url, pg):
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     ours = [d for d in diffs if "cert_" in repr(d)]
     assert ours == []
-    assert version == "0002_cert_register"
+    assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_migration_downgrades_and_upgrades_again(tmp_path):

@@ -10,7 +10,7 @@ import io
 import re
 import subprocess
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import cv2
@@ -26,16 +26,26 @@ from pyhanko.sign.fields import SigFieldSpec
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from pipeline.certification.qr import new_copy_id, parse_code, verification_code
+from pipeline.certification.statement import (
+    AGENCY_FIELD,
+    CERTIFIER_FIELD,
+    SIGNATURE_RECTS,
+    CertificationStatement,
+    ConversionInfo,
+    book_label,
+    date_line,
+    fee,
+    make_certified_copy,
+    signature_fields,
+    statement_lines,
+)
 from pipeline.core.errors import CertificationError
-from pipeline.certification.statement import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS,
-                              CertificationStatement, ConversionInfo, book_label,
-                              date_line, fee, make_certified_copy, signature_fields,
-                              statement_lines)
-from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
 from pipeline.core.model import Word
 from pipeline.core.naming import VIETNAM
-from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
-from pipeline.certification.qr import new_copy_id, parse_code, verification_code
+from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa
+from pipeline.scan.archive_image import encode_page_image
+from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
 
 AGENCY = "ỦY BAN NHÂN DÂN PHƯỜNG THẮNG LỢI"
 
@@ -61,7 +71,7 @@ def statement(**changes) -> CertificationStatement:
         public_base_url="https://chungthuc.example.gov.vn/",
         document_name="Giấy khai sinh của Nguyễn Văn An",
         original_id="H15.50.05.13-261008-0975.1",
-        conversion=ConversionInfo(datetime(2026, 3, 1, 2, 12, tzinfo=timezone.utc),
+        conversion=ConversionInfo(datetime(2026, 3, 1, 2, 12, tzinfo=UTC),
                                   "UBND phường Thắng Lợi — Trần Văn Bình"))
     return replace(base, **changes)
 

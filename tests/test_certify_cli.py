@@ -17,17 +17,17 @@ import pikepdf.pdfa
 import pytest
 from click.testing import CliRunner
 from pyhanko.keys import load_cert_from_pemder
+from test_certify import first_revision, pdftotext, squash
+from test_signing import pdfsig
 
 from cli.certify import certify, register
 from cli.verify import verify
 from pipeline.certification.statement import AGENCY_FIELD, CERTIFIER_FIELD, date_line, fee
-from pipeline.signing.identity import identity_ca_cert_path
 from pipeline.core.naming import VIETNAM
+from pipeline.signing.configured import certifier_test_name
+from pipeline.signing.identity import identity_ca_cert_path
 from pipeline.signing.validation import verify_pdf
 from storage.cert_register import CertRegister
-from test_certify import first_revision, pdftotext, squash
-from test_signing import pdfsig
-from pipeline.signing.configured import certifier_test_name
 
 pytest_plugins = ["pki_fixtures"]
 AGENCY = "ĐƠN VỊ SỐ HÓA THỬ NGHIỆM"  # Settings' default agency name

@@ -17,7 +17,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 
 import schemas
-from bench.measure import char_errors
+from samples.accuracy import char_errors
 from tests.conftest import SOHOA, read_results
 
 
@@ -55,8 +55,8 @@ def test_every_document_is_digitized(processed, truth):
 def test_fields_are_read_and_checked(processed, truth):
     """Fields keep to their type's schema, and most are read exactly (a regression guard;
     `sohoa eval` measures accuracy on larger batches)."""
-    from bench.accuracy import compare_fields
     from pipeline.understand.doctypes import load_types
+    from samples.accuracy import compare_fields
 
     _, _, results = processed
     right = total = 0

@@ -8,12 +8,17 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 import pytesseract
+import pytest
 
 from pipeline.core import errors
-from pipeline.core.errors import (ConfigurationError, InternalError, OcrError, SohoaError,
-                                  ToolMissing)
+from pipeline.core.errors import (
+    ConfigurationError,
+    InternalError,
+    OcrError,
+    SohoaError,
+    ToolMissing,
+)
 from pipeline.core.model import OcrOptions, PageResult
 from pipeline.core.result import DocumentResult, document_result, failed_result
 from pipeline.core.settings import load_settings

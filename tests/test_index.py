@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from cli.find import find
+from pipeline.core.settings import Settings
 from storage.index import DocumentIndex, fold
 from storage.index_db import alembic_config
 from tests.conftest import postgres_schema
-from pipeline.core.settings import Settings
 
 POSTGRES = os.environ.get("SOHOA_TEST_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")

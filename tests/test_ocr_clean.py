@@ -8,13 +8,9 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.scan import ocr
-
-from pipeline.scan import prepare as ocr_image
-
-from pipeline.scan import orient
-from pipeline.scan.load import load_page
 from pipeline.core.model import Limits, OcrOptions
+from pipeline.scan import ocr, orient, prepare as ocr_image
+from pipeline.scan.load import load_page
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 

@@ -21,20 +21,22 @@ from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec, RevinfoOnlineFetchingRule, RevocationInfoGatheringSpec,
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
 from pyhanko_certvalidator.registry import SimpleTrustManager
+from test_signing import make_pdfa, pdfsig
 
 from pipeline.core.errors import IdentityError, SigningError
 from pipeline.signing.identity import load_pkcs12
 from pipeline.signing.pades import PadesLevel, PkiServices, SigningProfile
+from pipeline.signing.report import report_text
 from pipeline.signing.sign import SignatureBox, sign_document, sign_pdf
-from cli.verify import report_text
 from pipeline.signing.validation import verify_pdf
-from test_signing import make_pdfa, pdfsig
 
 pytest_plugins = ["pki_fixtures"]
 CM = 72 / 2.54

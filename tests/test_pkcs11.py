@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import secrets
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pkcs11
 import pytest
@@ -18,13 +18,13 @@ from pkcs11.util.x509 import decode_x509_certificate
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from test_signing import make_pdfa
 
 from pipeline.core.errors import IdentityError, SigningError
 from pipeline.signing.pkcs11 import load_pkcs11
+from pipeline.signing.report import report_text
 from pipeline.signing.sign import sign_document, sign_pdf
-from cli.verify import report_text
 from pipeline.signing.validation import verify_pdf
-from test_signing import make_pdfa
 
 pytest_plugins = ["pki_fixtures"]
 
@@ -90,7 +90,7 @@ def test_rsa_pss_key_on_token_signs_valid_pades(token, pki, pdf):
                      prefer_pss=True) as identity:
         assert "Nguyễn Thị Bình" in identity.subject
         signed = sign_pdf(pdf, identity, agency_name="UBND XÃ ĐẮK HÀ",
-                          signing_time=datetime.now(timezone.utc))
+                          signing_time=datetime.now(UTC))
     embedded, status = _status(signed, pki.root)
     assert status.intact and status.valid and status.trusted
     mechanism = embedded.signer_info["signature_algorithm"]["algorithm"].native

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 
 from s3_server import s3_server  # noqa: F401  (session fixture)
+
 from tests.conftest import read_results
 
 

@@ -14,7 +14,7 @@ import subprocess
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pikepdf
@@ -26,17 +26,17 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from pipeline.core.errors import SigningError
 from pipeline.signing.identity import (
     IdentityError,
     SigningIdentity,
     describe_pkcs12,
     ensure_test_identity,
+    identity_ca_cert_path,
     load_pkcs12,
     load_test_identity,
     stored_test_identity,
-    identity_ca_cert_path,
 )
-from pipeline.core.errors import SigningError
 from pipeline.signing.sign import sign_pdf, stamp_lines
 
 AGENCY = "UBND TỈNH KON TUM"
@@ -126,7 +126,7 @@ def input_pdf() -> bytes:
 
 @pytest.fixture(scope="module")
 def signing_time() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
@@ -290,7 +290,7 @@ def test_flipped_byte_makes_signature_not_intact(signed, ca_path):
 def test_rotated_page_gets_stamp_at_displayed_top_right(identity, ca_path):
     signed = sign_pdf(
         make_pdfa(rotate=90), identity, agency_name=AGENCY,
-        signing_time=datetime.now(timezone.utc),
+        signing_time=datetime.now(UTC),
     )
     _, status = validate(signed, ca_path)
     assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -306,7 +306,7 @@ def test_stamp_time_is_vietnam_time_whatever_the_machine_zone(monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     try:
-        utc = datetime(2026, 11, 24, 2, 15, 2, 123456, tzinfo=timezone.utc)
+        utc = datetime(2026, 11, 24, 2, 15, 2, 123456, tzinfo=UTC)
         lines = stamp_lines(AGENCY, utc)
         assert lines == [f"Ký bởi: {AGENCY}", "Thời gian ký: 2026-11-24T09:15:02+07:00"]
         paris = utc.astimezone(timezone(timedelta(hours=1)))
@@ -318,14 +318,14 @@ def test_stamp_time_is_vietnam_time_whatever_the_machine_zone(monkeypatch):
 
 def test_long_agency_name_wraps_and_keeps_time_line():
     name = "Văn phòng Đăng ký đất đai tỉnh Kon Tum - Chi nhánh huyện Đắk Hà"
-    lines = stamp_lines(name, datetime(2026, 11, 24, 2, 15, 2, tzinfo=timezone.utc))
+    lines = stamp_lines(name, datetime(2026, 11, 24, 2, 15, 2, tzinfo=UTC))
     assert len(lines) == 3
     assert " ".join(lines[:-1]) == f"Ký bởi: {name}"
     assert ISO_VN.search(lines[-1])
 
 
 def test_signing_errors_are_clear(input_pdf, signed, identity):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(SigningError, match="timezone-aware"):
         sign_pdf(input_pdf, identity, agency_name=AGENCY, signing_time=datetime.now())
     with pytest.raises(SigningError, match="cannot be read"):
@@ -412,7 +412,7 @@ def test_identity_home_inside_repository_is_refused():
 def test_report_sign_pdf_time_per_call(input_pdf, identity, capsys, record_property):
     """Not a timed test: measures and reports the time of one warm sign_pdf call on a
     one-page A4 document."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for _ in range(3):  # warm-up: font preparation, size estimate, imports
         sign_pdf(input_pdf, identity, agency_name=AGENCY, signing_time=now)
     times = []

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.understand.doctypes import load_types
 from pipeline.core.model import PageResult, Word
-from pipeline.understand.normalize import normalise
+from pipeline.understand.doctypes import load_types
 from pipeline.understand.document import understand
+from pipeline.understand.normalize import normalise
 from pipeline.understand.validate import validate
 
 CHAR_W, LINE_H = 22, 44  # pixels of one character and one row at 300 dpi

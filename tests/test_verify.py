@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -16,10 +16,12 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from cli.verify import report_text, verify as verify_command
-from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
+from cli.verify import verify as verify_command
 from pipeline.core.model import Word
-from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa, encode_page_image
+from pipeline.pdf.pdfa import DocumentInfo, PdfPage, build_pdfa
+from pipeline.scan.archive_image import encode_page_image
+from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
+from pipeline.signing.report import report_text
 from pipeline.signing.sign import sign_pdf
 from pipeline.signing.validation import verify_pdf
 
@@ -34,7 +36,7 @@ def make_document(title: str, pages: int = 1) -> bytes:
     words = [Word(text=t, left=40 + 60 * i, top=80, width=55, height=20, conf=95.0, line=0)
              for i, t in enumerate(WORDS)]
     page = PdfPage(encode_page_image(pixels), 420, 600, 100.0, words)
-    return build_pdfa([page] * pages, DocumentInfo(title=title, created=datetime.now(timezone.utc)))
+    return build_pdfa([page] * pages, DocumentInfo(title=title, created=datetime.now(UTC)))
 
 
 @pytest.fixture(scope="module")

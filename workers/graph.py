@@ -21,8 +21,13 @@ from pipeline.core.errors import DocumentError, SohoaError
 from pipeline.core.files import write_atomic
 from pipeline.core.model import PageResult
 from pipeline.core.naming import vietnam_now
-from pipeline.core.result import (DocumentResult, DocumentSummary, PageOutcome,
-                                  document_result, failed_result)
+from pipeline.core.result import (
+    DocumentResult,
+    DocumentSummary,
+    PageOutcome,
+    document_result,
+    failed_result,
+)
 from pipeline.core.settings import Settings
 from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
@@ -79,7 +84,7 @@ class Context:
 
     @cached_property
     def options_tag(self) -> str:
-        from pipeline.pdf.pdfa import JPEG_QUALITY
+        from pipeline.scan.archive_image import JPEG_QUALITY
 
         return f"v{STAGE_VERSION}-{self.settings.ocr_language}-q{JPEG_QUALITY}"
 

@@ -26,18 +26,27 @@ from typing import Protocol
 
 from pipeline.certification.original import Original
 from pipeline.certification.qr import verify_url
-from pipeline.certification.statement import (AGENCY_FIELD, CERTIFIER_FIELD,
-                                              CertificationStatement, book_label, fee,
-                                              make_certified_copy, signature_fields)
-from pipeline.core.errors import (CertificationError, ConfigurationError, SigningError,
-                                  SohoaError)
+from pipeline.certification.statement import (
+    AGENCY_FIELD,
+    CERTIFIER_FIELD,
+    CertificationStatement,
+    book_label,
+    fee,
+    make_certified_copy,
+    signature_fields,
+)
+from pipeline.core.errors import CertificationError, ConfigurationError, SigningError, SohoaError
 from pipeline.core.files import write_atomic
 from pipeline.core.naming import VIETNAM, vietnam_now
 from pipeline.core.settings import Settings
-from pipeline.signing.configured import (agency_identity, certifier_identity,
-                                         development_ca_paths)
-from pipeline.signing.pades import (PadesLevel, PkiServices, SigningProfile,
-                                    check_signer_certificate, trust_roots)
+from pipeline.signing.configured import agency_identity, certifier_identity, development_ca_paths
+from pipeline.signing.pades import (
+    PadesLevel,
+    PkiServices,
+    SigningProfile,
+    check_signer_certificate,
+    trust_roots,
+)
 from pipeline.signing.sign import SignatureBox, sign_document
 from pipeline.signing.validation import verify_pdf
 

@@ -30,8 +30,13 @@ import pikepdf.pdfa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
-from pipeline.certification.page import (AGENCY_FIELD, CERTIFIER_FIELD, SIGNATURE_RECTS,
-                                         PageText, draw_page)
+from pipeline.certification.page import (
+    AGENCY_FIELD,
+    CERTIFIER_FIELD,
+    SIGNATURE_RECTS,
+    PageText,
+    draw_page,
+)
 from pipeline.certification.qr import is_copy_id, verification_code, verify_url
 from pipeline.core.errors import CertificationError, FontError
 from pipeline.core.naming import VIETNAM
@@ -140,7 +145,7 @@ def _check(st: CertificationStatement) -> None:
     if not is_copy_id(st.copy_id):
         raise CertificationError(f"Mã bản sao {st.copy_id!r} không hợp lệ.")
     try:
-        st.verify_url
+        _ = st.verify_url  # raises ValueError on a bad base URL
     except ValueError as exc:
         raise CertificationError(f"Địa chỉ kiểm tra không hợp lệ: {exc}") from exc
     conv = st.conversion

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,10 @@ class PageResult:
     text: str = ""
     colour: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> PageResult:
+    def from_dict(cls, data: dict[str, Any]) -> PageResult:
         words = [Word(**w) for w in data.get("words", [])]
         return cls(**{**data, "words": words})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s/]", re.UNICODE)
@@ -78,7 +79,8 @@ def tidy_value(text: str) -> str:
     return collapse(text)
 
 
-def wrap_words(words: list[str], width_of, max_width: float, start: str = "") -> list[str]:
+def wrap_words(words: list[str], width_of: Callable[[str], float], max_width: float,
+               start: str = "") -> list[str]:
     """Lines no wider than `max_width` (by `width_of`), broken between words; a word wider
     than a line stays whole (names are never cut). `start` begins the first line."""
     lines: list[str] = []

@@ -12,17 +12,12 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import cv2
-import numpy as np
 import pikepdf
 import pikepdf.pdfa
 
-from pipeline.pdf.glyphless import ADVANCE, UNITS_PER_EM, add_font
 from pipeline.core.errors import InternalError
 from pipeline.core.model import Word
-
-JPEG_QUALITY = 60
-
+from pipeline.pdf.glyphless import ADVANCE, UNITS_PER_EM, add_font
 
 
 @dataclass
@@ -46,19 +41,6 @@ class DocumentInfo:
     # Archive metadata (Nghị định 30/2020 Phụ lục VI), written as Dublin Core so the file
     # stays PDF/A without an XMP extension schema.
     archive: dict = field(default_factory=dict)
-
-
-def encode_page_image(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
-    """24-bit colour JPEG of an RGB or grey page (4:2:0 subsampling keeps it small)."""
-    if pixels.ndim == 2:
-        bgr = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
-    else:
-        bgr = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality,
-                                          cv2.IMWRITE_JPEG_OPTIMIZE, 1])
-    if not ok:
-        raise InternalError(detail="JPEG encoding failed")
-    return buf.tobytes()
 
 
 def build_pdfa(pages: list[PdfPage], info: DocumentInfo) -> bytes:

@@ -25,6 +25,7 @@ from pipeline.core.model import OcrOptions, Word
 from pipeline.scan.prepare import LEADER_INK, OcrImage, components, letter_boxes
 from pipeline.tools import tesseract
 
+
 @dataclass
 class OcrResult:
     words: list[Word]
@@ -246,7 +247,7 @@ def _insert_line(words: list[Word], new: list[Word]) -> list[Word]:
         span[:] = (min(span[0], w.top), max(span[1], w.top + w.height),
                    min(span[2], w.left), max(span[3], w.left + w.width))
     # the same line: overlapping rows, and near it sideways (not a line of another column)
-    same = [line for line, (t, b, l, r) in spans.items()
+    same = [line for line, (t, b, l, r) in spans.items()  # noqa: E741 (top, bottom, left, right)
             if min(b, bottom) - max(t, top) >= 0.5 * min(b - t, bottom - top)
             and max(l - right, left - r) <= 2 * (bottom - top)]
     if same:

@@ -6,19 +6,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from pipeline.scan import ocr
-
-from pipeline.scan import prepare as ocr_image
-
-from pipeline.scan import orient
-
-from pipeline.pdf import pdfa
-from pipeline.scan.load import load_page
 from pipeline.core.model import Limits, OcrOptions, PageResult
+from pipeline.scan import ocr, orient, prepare as ocr_image
+from pipeline.scan.archive_image import encode_page_image
+from pipeline.scan.load import load_page
 
 
 def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrOptions,
-              decode_permit: AbstractContextManager = nullcontext()) -> tuple[PageResult, bytes]:
+              decode_permit: AbstractContextManager = nullcontext(),  # noqa: B008 (stateless)
+              ) -> tuple[PageResult, bytes]:
     """The page's record and its archive JPEG. `decode_permit` is held while the page is
     decoded at full resolution and cleaned for OCR (~100 MB for a 300-dpi colour page, for
     a fraction of a second); Tesseract, the long part, runs outside it."""
@@ -28,7 +24,7 @@ def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrO
         # The archive keeps the scan's own pixels, only turned; the PDF draws it deskewed.
         turned = orient.turn(loaded.pixels, found.rotation)
         height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
-        jpeg = pdfa.encode_page_image(turned)  # kept once the page's way up is sure
+        jpeg = encode_page_image(turned)  # kept once the page's way up is sure
         del loaded.pixels
         # Tesseract reads a cleaned copy: seals painted out, deskewed, leaders erased, ...
         grey = ocr_image.ocr_grey(turned, dpi := loaded.dpi)
@@ -42,7 +38,7 @@ def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrO
         rotation = (rotation + 180) % 360
         with decode_permit:
             again = load_page(source, kind, index, limits)
-            jpeg = pdfa.encode_page_image(orient.turn(again.pixels, rotation))
+            jpeg = encode_page_image(orient.turn(again.pixels, rotation))
     record = PageResult(index=index, rotation=rotation, skew_deg=found.skew_deg,
                         width=width, height=height, dpi=dpi, ocr_confidence=read.confidence,
                         words=read.words, text=read.text, colour=colour)

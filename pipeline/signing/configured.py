@@ -6,8 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.core.settings import Settings
-from pipeline.signing.identity import (SigningIdentity, describe_pkcs12, identity_ca_cert_path,
-                                       load_pkcs12, load_test_identity, stored_test_identity)
+from pipeline.signing.identity import (
+    SigningIdentity,
+    describe_pkcs12,
+    identity_ca_cert_path,
+    load_pkcs12,
+    load_test_identity,
+    stored_test_identity,
+)
 
 
 def agency_identity(settings: Settings) -> SigningIdentity:

@@ -24,12 +24,12 @@ import secrets
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from asn1crypto import pkcs12 as _asn1_pkcs12
-from asn1crypto import x509 as _asn1_x509
+from asn1crypto import pkcs12 as _asn1_pkcs12, x509 as _asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -78,7 +78,7 @@ class SigningIdentity:
     key material. :meth:`close` (or ``with identity:``) releases a token session.
     """
 
-    signer: "Signer" = field(repr=False, compare=False)
+    signer: Signer = field(repr=False, compare=False)
     subject: str
     is_test: bool
     closer: Callable[[], None] | None = field(default=None, repr=False, compare=False)
@@ -88,7 +88,7 @@ class SigningIdentity:
         if self.closer is not None:
             self.closer()
 
-    def __enter__(self) -> "SigningIdentity":
+    def __enter__(self) -> SigningIdentity:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -247,7 +247,7 @@ def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 
 def _generate(target: Path, agency_name: str) -> None:
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     not_before = now - _dt.timedelta(minutes=5)  # tolerate small clock skew
     not_after = not_before + _TEST_VALIDITY
 

@@ -36,8 +36,12 @@ from asn1crypto import x509
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.general import SigningError as _PyHankoSigningError
-from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
-from pyhanko.sign.signers import constants as signer_constants
+from pyhanko.sign.signers import (
+    PdfSignatureMetadata,
+    PdfSigner,
+    Signer,
+    constants as signer_constants,
+)
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
@@ -58,7 +62,7 @@ ALLOWED_DIGESTS = ("sha256", "sha384", "sha512")
 _EC_CURVES = {"secp256r1": 256, "secp384r1": 384, "secp521r1": 521}
 
 
-class PadesLevel(str, enum.Enum):
+class PadesLevel(str, enum.Enum):  # noqa: UP042 (StrEnum would change str() and f-strings)
     B_B = "B-B"
     B_T = "B-T"
     B_LT = "B-LT"

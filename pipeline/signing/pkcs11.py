@@ -10,6 +10,7 @@ or ``with load_pkcs11(...) as identity:``. The PIN logs in and is not kept here.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pkcs11
@@ -119,9 +120,8 @@ def _closer(session: pkcs11.Session):
         nonlocal closed
         if not closed:
             closed = True
-            try:
+            # the token may have been pulled out: nothing left to release then
+            with contextlib.suppress(p11_errors.PKCS11Error):
                 session.close()
-            except p11_errors.PKCS11Error:
-                pass  # the token was pulled out: nothing left to release
 
     return close

@@ -47,10 +47,10 @@ from pyhanko.sign.signers import PdfSignatureMetadata
 from pyhanko.stamp import TextStamp, TextStampStyle
 
 from pipeline.core.errors import SigningError
+from pipeline.core.text import wrap_words
 from pipeline.signing.identity import SigningIdentity
 from pipeline.signing.pades import DEFAULT_PROFILE, SigningProfile, SigningResult, sign_with_profile
 from pipeline.signing.stamp_font import FONT_SIZE, FontVariant, stamp_font
-from pipeline.core.text import wrap_words
 
 __all__ = [
     "SignatureBox", "SigningError", "VIETNAM_TZ", "sign_document", "sign_pdf", "stamp_lines",

@@ -23,9 +23,9 @@ import dataclasses
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
 
 from asn1crypto import crl, ocsp, x509
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -35,18 +35,23 @@ from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import (
-    async_validate_pdf_signature, async_validate_pdf_timestamp,
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
 )
-from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec, RevinfoOnlineFetchingRule, RevocationInfoGatheringSpec,
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule,
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 

@@ -16,8 +16,7 @@ RENDER_TIMEOUT_S = 180
 def render_page(path: Path, index: int, dpi: float) -> Image.Image:
     """Page `index` (0-based) of the PDF at `dpi`; InputError if poppler cannot draw it."""
     from pdf2image import convert_from_path
-    from pdf2image.exceptions import (PDFInfoNotInstalledError, PDFPageCountError,
-                                      PDFSyntaxError)
+    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
 
     try:
         images = convert_from_path(path, dpi=dpi, first_page=index + 1, last_page=index + 1,

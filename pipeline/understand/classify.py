@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType
 from pipeline.understand.layout import Layout
-from pipeline.core.text import fold
 
 TITLE_WEIGHT = 0.6
 MIN_SCORE = 0.5  # below this the document is none of the known types

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 SHIPPED = Path(__file__).resolve().parents[2] / "schemas"
@@ -115,7 +115,7 @@ def load_types(extra_dirs: tuple[str, ...] = ()) -> dict[str, DocumentType]:
     return types
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(name: str) -> dict:
     """A reference list from schemas/reference/<name>.json."""
     return json.loads((SHIPPED / "reference" / f"{name}.json").read_text("utf-8"))

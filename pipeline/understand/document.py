@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.core.model import PageResult
 from pipeline.understand.classify import classify
 from pipeline.understand.doctypes import DocumentType
 from pipeline.understand.extract import extract
 from pipeline.understand.layout import Layout
-from pipeline.core.model import PageResult
 from pipeline.understand.validate import validate
 
 LOW_TYPE_CONFIDENCE = 0.6

@@ -11,8 +11,8 @@ import re
 
 from rapidfuzz import fuzz
 
-from pipeline.understand.layout import Layout, Line, Token
 from pipeline.core.text import fold, is_syllable
+from pipeline.understand.layout import Layout, Line, Token
 
 Found = tuple[str, list[Token]] | None
 
@@ -65,7 +65,7 @@ def block(layout: Layout, spec: dict) -> Found:
         after = re.compile(spec["after"], re.IGNORECASE)
         begin = next((i for i, (_, t) in enumerate(candidates) if after.search(fold(_text(t)))), None)
         candidates = candidates[begin + 1:] if begin is not None else []
-    for line, tokens in candidates:
+    for _line, tokens in candidates:
         text = _text(tokens)
         if until.search(fold(text, keep_punct=True)):
             break

@@ -21,8 +21,8 @@ from functools import cache
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.understand.doctypes import reference
 from pipeline.core.text import fold
+from pipeline.understand.doctypes import reference
 
 _AFFIXES = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
 

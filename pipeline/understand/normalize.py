@@ -10,9 +10,9 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
+from pipeline.core.text import collapse, fold, strip_accents, tidy_value
 from pipeline.understand.doctypes import reference
 from pipeline.understand.lexicon import mend_phrases, mend_word, word_list
-from pipeline.core.text import collapse, fold, strip_accents, tidy_value
 
 # What OCR prints for a digit (and, the other way round, for a capital letter).
 TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",

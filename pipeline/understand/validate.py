@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pipeline.understand.doctypes import DocumentType, reference
 from pipeline.understand.normalize import snap
 
+
 def validate(doc_type: DocumentType, fields: dict, today: date | None = None) -> list[dict]:
     errors = []
     validator = Draft202012Validator(doc_type.schema, format_checker=FormatChecker())

@@ -1,4 +1,4 @@
-"""Alembic environment for the sohoa database (index, certification register, ...).
+"""Alembic environment for the sohoa database (index, certification register, dossier registry).
 
 Run from code by storage.index_db.upgrade, which passes its own connection (already in a
 transaction, holding the migration lock) in config.attributes["connection"]. Without one,

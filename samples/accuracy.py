@@ -1,5 +1,6 @@
-"""Accuracy against the generator's ground truth (`sohoa eval BATCH OUT`): document type,
-field exact match per type (clean and degraded pages apart), CER, and how many wrong
+"""Accuracy against the generator's ground truth (`sohoa eval BATCH OUT`, the benchmarks,
+the tests): document type, field exact match per type (clean and degraded pages apart),
+CER (:func:`char_errors`, the one scoring every tool of the benchmark), and how many wrong
 values validation flagged instead of letting them pass silently.
 
 Comparison rules of ../shared/spec/documents.md: NFC, whitespace collapsed, names
@@ -9,13 +10,17 @@ not have is a wrong value (a guess), and one it omits is a miss.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.measure import char_errors
-from pipeline.understand.doctypes import load_types
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.core.text import collapse
+from pipeline.understand.doctypes import load_types
 
 
 def _same(key: str, truth, got, names: set[str]) -> bool:
@@ -121,3 +126,51 @@ def print_report(report: Report, console) -> None:
     console.print(f"CER: trang sạch {cer['clean']:.2%}, trang xuống cấp {cer['degraded']:.2%}")
     console.print(f"Giá trị sai bị kiểm tra hợp lệ phát hiện: {report.wrong_flagged.share()}; "
                   f"riêng số định danh sai: {report.wrong_ids_flagged.share()}")
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def char_errors(truth: str, ocr: str) -> tuple[int, int]:
+    """(character errors, reference length), robust to reading order.
+
+    Side-by-side blocks (a header's two columns, a form's two sides) may be read in
+    another order by an engine without a letter being wrong, so each printed line is
+    matched to the OCR span that fits it best, which is then used up; what is left of the
+    OCR text unmatched (junk, leader dots read as letters) counts as insertions. Every tool
+    in the benchmark is scored with this same function.
+    """
+    lines = sorted((normalise(line) for line in truth.splitlines()), key=len, reverse=True)
+    lines = [line for line in lines if line]
+    hyp = normalise(ocr)
+    errors = 0
+    for line in lines:
+        if len(line) > len(hyp):
+            errors += Levenshtein.distance(line, hyp)
+            hyp = ""
+            continue
+        found = fuzz.partial_ratio_alignment(line, hyp)
+        if found is None or found.score < 40:
+            errors += len(line)
+            continue
+        start, end = _widen(line, hyp, found.dest_start, found.dest_end)
+        errors += Levenshtein.distance(line, hyp[start:end])
+        hyp = hyp[:start] + " " + hyp[end:]
+    errors += len(hyp.replace(" ", ""))
+    return errors, sum(len(line) for line in lines)
+
+
+def _widen(line: str, hyp: str, start: int, end: int) -> tuple[int, int]:
+    """Let the matched span grow or shrink by a few characters where that fits better
+    (the aligner's span has the line's length, an OCR insertion or deletion shifts it)."""
+    best = (Levenshtein.distance(line, hyp[start:end]), start, end)
+    for ds in range(-3, 4):
+        for de in range(-3, 4):
+            s, e = max(0, start + ds), min(len(hyp), end + de)
+            if s < e:
+                best = min(best, (Levenshtein.distance(line, hyp[s:e]), s, e))
+    return best[1], best[2]
