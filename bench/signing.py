@@ -23,7 +23,6 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-REPO = Path(__file__).resolve().parents[1]
 A4_200DPI = (1654, 2339)  # pixels
 TARGET_B_B_PER_S = 20.0
 
@@ -78,14 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, nargs="+", default=[1, 20])
     args = parser.parse_args(argv)
 
-    sys.path.insert(0, str(REPO / "tests"))  # the test PKI launcher
-    from pki_fixtures import LoopbackPki
     from pyhanko.keys import load_cert_from_pemder
 
     from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
     from pipeline.signing.report import report_text
     from pipeline.signing.sign import sign_pdf
     from pipeline.signing.validation import verify_pdf
+    from samples.pki_loopback import LoopbackPki
 
     console = Console(width=None if sys.stdout.isatty() else 130)
     core = pin_to_one_core()

@@ -29,7 +29,10 @@ VIETNAMESE = (
 
 def _has_vietnamese(path: str) -> bool:
     try:
-        codepoints = ttLib.TTFont(path, lazy=True).getBestCmap() or {}
+        # closed here, not by the garbage collector: an unclosed-file warning raised in the
+        # middle of pikepdf's PDF/A check once failed a document
+        with ttLib.TTFont(path, lazy=True) as font:
+            codepoints = font.getBestCmap() or {}
     except Exception:  # missing or not a font: the next folder may have it
         return False
     return all(ord(c) in codepoints for c in VIETNAMESE)

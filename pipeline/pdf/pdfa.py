@@ -64,7 +64,7 @@ def build_pdfa(pages: list[PdfPage], info: DocumentInfo) -> bytes:
     try:
         pikepdf.pdfa.save(pdf, out, "2b", output_intent="sRGB", deterministic_id=True)
     except pikepdf.pdfa.PdfaError as exc:
-        raise InternalError(detail=f"PDF/A-2b validation failed: {exc.report.summary}") from exc
+        raise InternalError(detail=f"PDF/A-2b validation failed: {exc.report.summary()}") from exc
     return out.getvalue()
 
 

@@ -28,7 +28,7 @@ import functools
 import logging
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from io import BytesIO
 
 from pyhanko.pdf_utils import generic
@@ -47,20 +47,20 @@ from pyhanko.sign.signers import PdfSignatureMetadata
 from pyhanko.stamp import TextStamp, TextStampStyle
 
 from pipeline.core.errors import SigningError
+from pipeline.core.naming import VIETNAM
 from pipeline.core.text import wrap_words
 from pipeline.signing.identity import SigningIdentity
 from pipeline.signing.pades import DEFAULT_PROFILE, SigningProfile, SigningResult, sign_with_profile
 from pipeline.signing.stamp_font import FONT_SIZE, FontVariant, stamp_font
 
 __all__ = [
-    "SignatureBox", "SigningError", "VIETNAM_TZ", "sign_document", "sign_pdf", "stamp_lines",
+    "SignatureBox", "sign_document", "sign_pdf", "stamp_lines",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Vietnam time. Fixed offset: Vietnam has no daylight saving time (since 1975), and a
 #: fixed offset needs no tz database and ignores the machine's time zone.
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
 _PT_PER_CM = 72 / 2.54
 # whole points: pyHanko sizes the appearance's /BBox in whole points, so the widget
@@ -145,7 +145,7 @@ def _vietnam_time(signing_time: datetime) -> datetime:
             detail="The signing time must be timezone-aware, so that it can be shown in "
             "Vietnam time.",
         )
-    return signing_time.astimezone(VIETNAM_TZ).replace(microsecond=0)
+    return signing_time.astimezone(VIETNAM).replace(microsecond=0)
 
 
 def _wrap(words: list[str], first_prefix: str, width_of, max_width: float) -> list[str]:
@@ -308,7 +308,7 @@ def _sign_document(pdf, identity, agency_name, signing_time, profile, field, lin
     if not isinstance(identity, SigningIdentity):
         raise _refuse("The signing identity must be a SigningIdentity.",
                       "Chưa có khóa ký số hợp lệ.", "bad_identity")
-    when = _vietnam_time(signing_time if signing_time is not None else datetime.now(VIETNAM_TZ))
+    when = _vietnam_time(signing_time if signing_time is not None else datetime.now(VIETNAM))
     pdf = bytes(pdf)
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf))

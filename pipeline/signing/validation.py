@@ -25,7 +25,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from asn1crypto import crl, ocsp, x509
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -55,12 +55,12 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from pipeline.core.naming import VIETNAM
 from pipeline.pdf.revisions import revision_end
 from pipeline.signing.identity import TEST_IDENTITY_MARKER
 
 __all__ = ["PdfaCheck", "SignatureReport", "TimestampInfo", "VerificationReport", "verify_pdf"]
 
-_VIETNAM_TZ = timezone(timedelta(hours=7))
 # Thông tư 15/2025: a signing certificate allows digital signature or non-repudiation
 _KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"},
                                  match_all_key_usages=False)
@@ -131,7 +131,7 @@ class VerificationReport:
 
 
 def _iso_vn(when: datetime | None) -> str | None:
-    return None if when is None else when.astimezone(_VIETNAM_TZ).isoformat(timespec="seconds")
+    return None if when is None else when.astimezone(VIETNAM).isoformat(timespec="seconds")
 
 
 def _name(cert: x509.Certificate | None) -> str | None:
