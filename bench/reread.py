@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from pipeline.core.model import PageResult
+from pipeline.core.result import page_warnings
 from pipeline.core.settings import load_settings
 from pipeline.understand.doctypes import load_types
 from pipeline.understand.document import understand
@@ -44,6 +45,8 @@ def main() -> None:
     types = load_types()
     tallies = {"clean": Tally(), "degraded": Tally()}
     type_tally = Tally()
+    # The trust figures: documents that would be `done`, and wrong values inside them.
+    automated, silent = Tally(), Tally()
     for path in sorted(args.out.rglob("*.result.json")):
         result = json.loads(path.read_text("utf-8"))
         expected = truth.get(result["source"])
@@ -59,6 +62,20 @@ def main() -> None:
             for line in Layout.from_pages(pages).lines:
                 print(f"  p{line.page} y{line.y0:5.0f} x{line.x0:5.0f}  {line.text}")
         got = known.fields if known.document_type == expected["document_type"] else {}
+        done = not (known.errors or page_warnings(pages))
+        automated.add(done)
+        if done:
+            right_type = known.document_type == expected["document_type"]
+            checks = compare_fields(expected["fields"], known.fields, expected["document_type"])
+            for key, ok in checks.items():
+                silent.add(not (ok and right_type))
+                if not (ok and right_type):
+                    print(f"SILENT {result['source']}  {key}: {expected['fields'].get(key)!r} "
+                          f"<- {known.fields.get(key)!r} (type {known.document_type})")
+            if not checks and not right_type:
+                silent.add(True)
+                print(f"SILENT {result['source']}  type {expected['document_type']} done as "
+                      f"{known.document_type}")
         condition = "degraded" if any(p.get("degraded") for p in expected["pages"]) else "clean"
         if known.document_type != expected["document_type"]:
             print(f"{result['source']}  TYPE {expected['document_type']} read as {known.document_type}")
@@ -68,6 +85,7 @@ def main() -> None:
                 flag = "!" if any(e["field"] == key for e in known.errors) else " "
                 print(f"{flag} {result['source']}  {key}: {expected['fields'].get(key)!r} <- {got.get(key)!r}")
     print(f"types {type_tally.share()}  clean {tallies['clean'].share()}  degraded {tallies['degraded'].share()}")
+    print(f"automation (done) {automated.share()}  silent errors (wrong in done) {silent.share()}")
 
 
 if __name__ == "__main__":

@@ -219,3 +219,46 @@ def test_id_card_expiry_follows_the_birthday():
     card = {"so": "040201674332", "ngay_sinh": "2001-03-05", "gioi_tinh": "Nam"}
     assert _errors("can_cuoc", {**card, "co_gia_tri_den": "2026-03-05"}) == {}
     assert "co_gia_tri_den" in _errors("can_cuoc", {**card, "co_gia_tri_den": "2026-08-05"})
+
+
+LAND_PAGE_TWO = [  # page II of a land-use certificate: no title of its own
+    [(0.1, "1. Thửa đất:")],
+    [(0.1, "a) Thửa đất số: 128"), (0.5, "Tờ bản đồ số: 15")],
+    [(0.1, "b) Địa chỉ: thôn Kon Rơ Bang, xã Vinh Quang, thành phố Kon Tum, tỉnh Kon Tum")],
+    [(0.1, "c) Diện tích: 152,3 m²")],
+    [(0.1, "d) Hình thức sử dụng: Sử dụng riêng")],
+    [(0.1, "đ) Mục đích sử dụng: Đất ở tại nông thôn")],
+    [(0.1, "e) Thời hạn sử dụng: Lâu dài")],
+    [(0.1, "g) Nguồn gốc sử dụng: Nhà nước giao đất có thu tiền sử dụng đất")],
+]
+
+
+def test_a_page_without_a_title_is_typed_by_its_labels():
+    got = understand([page(LAND_PAGE_TWO)], load_types())
+    assert got.document_type == "giay_chung_nhan_qsdd"
+    assert got.fields["thua_dat_so"] == "128" and got.fields["to_ban_do_so"] == "15"
+    assert got.fields["dien_tich_m2"] == 152.3
+
+
+def test_a_form_with_no_known_type_waits_for_a_person():
+    rows = [[(0.1, "PHIẾU ĐỀ NGHỊ")], [(0.1, "Họ và tên: TRẦN VĂN BÌNH")],
+            [(0.1, "Ngày, tháng, năm sinh: 01/02/1990")], [(0.1, "Nơi cư trú: thôn 3")],
+            [(0.1, "Quốc tịch: Việt Nam")]]
+    got = understand([page(rows)], load_types())
+    assert got.document_type is None
+    assert [e["field"] for e in got.errors] == ["document_type"]
+    assert "biểu mẫu" in got.errors[0]["message"]
+
+
+def test_a_page_that_is_none_of_the_types_needs_nobody():
+    rows = [[(0.1, "Biên lai thu tiền điện tháng 5")], [(0.1, "Tổng cộng: 250.000 đồng")]]
+    got = understand([page(rows)], load_types())
+    assert got.document_type is None and got.errors == []
+
+
+def test_a_field_every_variant_prints_but_not_read_needs_a_person():
+    rows = [row for row in BIRTH if not row[0][1].startswith("Giới tính")]
+    got = understand([page(rows)], load_types())
+    assert got.document_type == "giay_khai_sinh" and "gioi_tinh" not in got.fields
+    assert any(e["field"] == "gioi_tinh" and "không tìm thấy" in e["message"]
+               for e in got.errors)

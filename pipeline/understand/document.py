@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.core.model import PageResult
-from pipeline.understand.classify import classify
+from pipeline.understand.classify import Classification, classify
 from pipeline.understand.doctypes import DocumentType
 from pipeline.understand.extract import extract
 from pipeline.understand.layout import Layout
 from pipeline.understand.validate import validate
 
 LOW_TYPE_CONFIDENCE = 0.6
+# A page with this many distinct form labels is a form: if no type is found for it, a person
+# must say what it is (a silent `null` would hide a document the archive cannot find again).
+FORM_LABELS = 3
+# Under this score of its best type, a page is confidently none of them.
+NONE_OF_THEM = 0.25
+MIN_FIELDS = 2  # a typed document with fewer fields read was not really read
 # Tesseract word confidence (0..100) of the weakest word read, under which a person checks
 # the value: digits and codes read cleanly score high, so a dip there means a doubtful digit.
 LOW_FIELD_CONFIDENCE = 40.0
@@ -38,11 +44,19 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
     layout = Layout.from_pages(pages)
     kind = classify(layout, types)
     if kind.document_type is None:
-        return Understanding(None, kind.confidence)
+        return Understanding(None, kind.confidence, errors=_untyped(kind, types))
     doc_type = types[kind.document_type]
     found, problems = extract(layout, doc_type)
     fields = {f.key: found[f.key].value for f in doc_type.fields if f.key in found}
     errors = validate(doc_type, fields)
+    unread = [key for key in doc_type.schema.get("required", []) if key not in fields]
+    for key in unread:  # printed on every variant of the form, yet not read
+        if not any(p.field == key for p in problems):
+            errors.append({"field": key, "message": f"{doc_type.display_name(key)}: không tìm "
+                           "thấy trên giấy tờ (mọi mẫu đều in mục này), cần nhập tay."})
+    if len(fields) < MIN_FIELDS:
+        errors.append({"field": "fields", "message": f"Chỉ đọc được {len(fields)} mục của "
+                       f"“{doc_type.name}”, cần nhập tay các mục còn lại."})
     if kind.confidence < LOW_TYPE_CONFIDENCE:
         errors.insert(0, {"field": "document_type", "message": f"Loại giấy tờ “{doc_type.name}” "
                           f"được nhận ra với độ tin cậy thấp ({kind.confidence:.0%}), cần xác nhận."})
@@ -58,3 +72,16 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
     return Understanding(doc_type.key, kind.confidence, fields, errors, owners,
                          doc_type.archive_metadata(fields, len(pages)))
 
+
+
+def _untyped(kind: Classification, types: dict[str, DocumentType]) -> list[dict]:
+    """Why a page with no type still needs a person, if it does."""
+    if kind.labels_printed >= FORM_LABELS:
+        return [{"field": "document_type", "message": "Trang có dạng biểu mẫu (tìm thấy "
+                 f"{kind.labels_printed} mục in sẵn) nhưng không nhận ra loại giấy tờ, cần "
+                 "phân loại bằng tay."}]
+    best = max(kind.scores, key=kind.scores.__getitem__, default=None)
+    if best is not None and kind.scores[best] >= NONE_OF_THEM:
+        return [{"field": "document_type", "message": "Không chắc trang này không phải "
+                 f"“{types[best].name}”, cần xác nhận loại giấy tờ."}]
+    return []

@@ -164,7 +164,13 @@ def as_symbol(value: str, options: dict) -> str | None:
         return None
     number = digits(found.group(1))
     symbol = re.sub(r"\s*-\s*", "-", found.group(2)).split(" ")[0].strip("-")
-    return f"{number}/{symbol.upper()}" if number.isdigit() and symbol else None
+    if not (number.isdigit() and symbol):
+        return None
+    # Capitals, as Nghị định 30 prints them, except its few mixed-case abbreviations (TTr
+    # tờ trình, CTr chương trình...), which the rules list: "TTR" is a misreading of "TTr".
+    mixed = {m.upper(): m for m in options.get("mixed_case", ())}
+    parts = [mixed.get(part.upper(), part.upper()) for part in symbol.split("-")]
+    return f"{number}/{'-'.join(parts)}"
 
 
 def as_area(value: str, options: dict) -> float | None:

@@ -17,8 +17,11 @@ def validate(doc_type: DocumentType, fields: dict, today: date | None = None) ->
     validator = Draft202012Validator(doc_type.schema, format_checker=FormatChecker())
     name = doc_type.display_name
     for error in validator.iter_errors(fields):
+        if error.validator == "required":  # a field not read: understand() says which
+            continue
         key = str(error.path[0]) if error.path else ""
         errors.append({"field": key, "message": _schema_message(name(key), error)})
+
     for check in doc_type.checks:
         errors += CHECKS[check["check"]](fields, check, name)
     errors += _not_in_future(doc_type, fields, today or date.today())
