@@ -7,6 +7,7 @@ import pickle
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytesseract
 import pytest
@@ -53,11 +54,12 @@ def test_a_missing_language_model_is_named_not_a_timeout():
     assert "khongco" in caught.value.message and "thời gian" not in caught.value.message
 
 
-def test_a_missing_tesseract_is_a_configuration_error_celery_does_not_retry(monkeypatch):
+def test_a_missing_tesseract_is_a_configuration_error_celery_does_not_retry(monkeypatch, tmp_path):
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
-    grey = np.full((60, 200), 255, np.uint8)
+    image = tmp_path / "page.png"
+    cv2.imwrite(str(image), np.full((60, 200), 255, np.uint8))
     with pytest.raises(ToolMissing) as caught:
-        ocr._tesseract(grey, 300, OcrOptions(), psm=6)
+        tesseract.image_to_osd(str(image))
     assert caught.value.code == "tesseract_missing"
     assert isinstance(caught.value, ConfigurationError)
     assert not isinstance(caught.value, TRANSIENT)  # autoretry_for would retry an OSError

@@ -45,8 +45,7 @@ def _as_pgm(grey: np.ndarray) -> Iterator[str]:
 
 
 def _tesseract(grey: np.ndarray, dpi: float, options: OcrOptions, psm: int) -> dict:
-    with _as_pgm(grey) as image_path:
-        return tesseract.image_to_data(image_path, options, psm=psm, dpi=dpi)
+    return tesseract.image_to_data(grey, options, psm=psm, dpi=dpi)
 
 
 def read(image: OcrImage, options: OcrOptions) -> OcrResult:
