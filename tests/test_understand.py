@@ -262,3 +262,22 @@ def test_a_field_every_variant_prints_but_not_read_needs_a_person():
     assert got.document_type == "giay_khai_sinh" and "gioi_tinh" not in got.fields
     assert any(e["field"] == "gioi_tinh" and "không tìm thấy" in e["message"]
                for e in got.errors)
+
+
+def test_the_2016_card_with_vietnamese_only_labels():
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
+            [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số: 062090001234")],
+            [(0.3, "Họ và tên:")], [(0.3, "TRẦN THỊ MAI")],
+            [(0.3, "Ngày, tháng, năm sinh: 05/03/1990")],
+            [(0.3, "Giới tính: Nữ"), (0.55, "Quốc tịch: Việt Nam")],
+            [(0.3, "Quê quán: xã Đắk Hà, huyện Đắk Hà, tỉnh Kon Tum")],
+            [(0.3, "Nơi thường trú: Tổ 4, phường Quyết Thắng,")],
+            [(0.3, "thành phố Kon Tum, tỉnh Kon Tum")],
+            [(0.02, "Có giá trị đến: 05/03/2030")]]
+    got = understand([page(rows, width=1012, height=638)], load_types())
+    assert got.document_type == "can_cuoc"
+    assert got.fields["so"] == "062090001234" and got.fields["ho_ten"] == "TRẦN THỊ MAI"
+    assert got.fields["ngay_sinh"] == "1990-03-05" and got.fields["gioi_tinh"] == "Nữ"
+    assert got.fields["quoc_tich"] == "Việt Nam"
+    assert got.fields["que_quan"] == "xã Đắk Hà, huyện Đắk Hà, tỉnh Kon Tum"
+    assert got.fields["noi_thuong_tru"] == "Tổ 4, phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"
