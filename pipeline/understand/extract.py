@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, FieldRule
 from pipeline.understand.finders import FINDERS
 from pipeline.understand.layout import LabelHit, Layout, Line, Token, find_labels
@@ -53,6 +54,9 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
             raw, tokens = _value(layout, hit, rule, starts, columns)
             if not tokens:
                 continue
+            if _echoes_a_label(raw, rule):  # the label was read, its value was not
+                raw_seen = raw_seen or raw
+                continue
             value = normalise(rule.kind, raw, rule.options)
             if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
                 found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens))
@@ -65,6 +69,14 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
         if rule.key not in found and raw_seen:
             problems.append(Problem(rule.key, raw_seen))
     return found, problems
+
+
+def _echoes_a_label(raw: str, rule: FieldRule) -> bool:
+    """A "value" that is the rest of a bilingual label ("Quê quán" matched, "/ Place of
+    origin" left over) is no value: the field's value is elsewhere."""
+    read = fold(raw).strip(" /:")
+    return any(read.startswith(fold(label.split(" / ", 1)[1]).strip(" /:"))
+               for label in rule.labels if " / " in label)
 
 
 def _candidates(rule: FieldRule, by_label: dict[str, list[LabelHit]]) -> list[LabelHit]:
