@@ -37,7 +37,7 @@ class Paper:
 def choose_paper(rng: random.Random, guilloche: bool) -> Paper:
     name = rng.choice(sorted(PAPER_TINTS))
     tint = tuple(rng.randint(*r) / 255 for r in PAPER_TINTS[name])
-    ink = (rng.uniform(0.72, 0.88), rng.uniform(0.8, 0.92), rng.uniform(0.72, 0.9))
+    ink = (rng.uniform(0.55, 0.8), rng.uniform(0.62, 0.85), rng.uniform(0.55, 0.82))
     waves = tuple(_wave_params(rng) for _ in range(2)) if guilloche else ()
     return Paper(name, tint, ink, waves)  # type: ignore[arg-type]
 
@@ -74,7 +74,7 @@ def _wave(xs: np.ndarray, ys: np.ndarray, slope: float, period: float, amp: floa
     """Coverage 0..1 of one family's thin lines (about a pixel wide whatever the dpi)."""
     offset = slope * xs + amp * np.sin(2 * math.pi * xs / wavelength + phase)
     line = np.abs(np.sin(math.pi * (ys + offset) / period))
-    width = max(0.08, 1.4 / period)
+    width = max(0.08, 2.0 / period)
     return np.clip(1 - line / width, 0, 1) * strength
 
 
@@ -108,7 +108,7 @@ def seal_over_signer(sheet: Sheet, rng: random.Random) -> bool:
     title = lower[-1]
     place = make_place(rng, detail=False)
     cx = (title.box[0] + title.box[2]) / 2 + sheet.mm(rng.uniform(-12, 6))
-    cy = title.baseline + sheet.mm(rng.uniform(4, 12))
+    cy = title.baseline + sheet.mm(rng.uniform(0, 6))
     ornaments.seal(sheet, cx, cy, f"UBND {place.commune_kind} {place.commune}", rng,
                    diameter_mm=rng.uniform(30, 35))
     return True
