@@ -6,6 +6,7 @@ same command finishes the rest).
 """
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from importlib.metadata import version
@@ -141,18 +142,32 @@ def _report(results: list[DocumentSummary], out: Path) -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--per-type", type=click.IntRange(1, 10000), default=3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--clean", is_flag=True, help="No degradations, no rotation or skew.")
-@click.option("--degraded", is_flag=True, help="Every document degraded (a stress batch).")
-def samples(out: Path, per_type: int, seed: int, clean: bool, degraded: bool) -> None:
+@click.option("--family", type=click.Choice(["standard", "realistic"]), default="standard", show_default=True,
+              help="realistic: phone photos, aged paper, other form generations, tiny inputs "
+                   "(measurement only; seeds 1000-1999 tuning, 9000+ hold-out).")
+@click.option("--clean", is_flag=True, help="No degradations, no rotation or skew (standard family).")
+@click.option("--degraded", is_flag=True, help="Every document degraded, a stress batch (standard family).")
+def samples(out: Path, per_type: int, seed: int, family: str, clean: bool, degraded: bool) -> None:
     """Write a batch of synthetic scans with truth.json (ground truth) into OUT."""
-    from samples.generate import generate_batch
-
     if clean and degraded:
         raise click.UsageError("--clean and --degraded exclude each other.")
-    options = {"degraded_ratio": 0.0, "rotations": False, "max_skew": 0.0} if clean else \
-        {"degraded_ratio": 1.0} if degraded else {}
+    if family == "realistic" and (clean or degraded):
+        raise click.UsageError("--clean and --degraded belong to the standard family.")
     try:
-        truth = generate_batch(out, per_type, seed, **options)
+        if family == "realistic":
+            from samples.realistic import split_of
+            from samples.realistic.generate import generate_realistic
+
+            truth = generate_realistic(out, per_type, seed)
+            part = {"tuning": "bộ tinh chỉnh", "hold-out": "bộ kiểm tra độc lập (chỉ để đo, không xem "
+                    "khi tinh chỉnh)", "other": "ngoài hai bộ cố định"}[split_of(seed)]
+            console.print(f"Bộ mẫu sát thực tế, hạt giống {seed}: {part}")
+        else:
+            from samples.generate import generate_batch
+
+            options = {"degraded_ratio": 0.0, "rotations": False, "max_skew": 0.0} if clean else \
+                {"degraded_ratio": 1.0} if degraded else {}
+            truth = generate_batch(out, per_type, seed, **options)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     console.print(f"Đã tạo bộ ảnh mẫu: {truth.parent} (dữ liệu chuẩn: {truth.name})")
@@ -175,7 +190,8 @@ def worker(concurrency: int | None) -> None:
 @main.command(name="eval")
 @click.argument("batch", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--mistakes", is_flag=True, help="List every wrong or missing field.")
+@click.option("--mistakes", is_flag=True,
+              help="List every wrong or missing field, then the wrong values inside done documents.")
 def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
     """Measure accuracy of OUT against BATCH/truth.json (a generated batch)."""
     from samples.accuracy import evaluate as run, print_report
@@ -184,8 +200,15 @@ def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
         raise click.UsageError(f"{batch} has no truth.json (make one with `sohoa samples`).")
     report = run(batch, out)
     print_report(report, Console(width=None if sys.stdout.isatty() else 160))
+    if mistakes and json.loads((batch / "truth.json").read_text("utf-8")).get("split") == "hold-out":
+        console.print("[bold yellow]Bộ kiểm tra độc lập (hold-out): chỉ dùng để đo; không tinh chỉnh "
+                      "theo các lỗi dưới đây (xem samples/realistic/__init__.py).[/]")
     for source, key, expected, got in report.mistakes if mistakes else []:
         console.print(f"{source}  {key}: cần {expected!r}, đọc được {got!r}")
+    if mistakes and report.silent:
+        console.print("[bold red]Lỗi im lặng (trong tài liệu đã xong):[/]")
+        for source, key, expected, got in report.silent:
+            console.print(f"{source}  {key}: cần {expected!r}, đọc được {got!r}")
 
 
 def _register_commands() -> None:

@@ -24,14 +24,18 @@ from .sheet import A4_MM, Sheet, Style, choose_style, clean
 from .vnwords import long_date
 
 
-def _agency(rng: random.Random) -> dict:
+def _agency(rng: random.Random, two_level: bool | None = None) -> dict:
+    """two_level: True a Sở/Phòng under its UBND, False a UBND itself, None either (weighted)."""
     place = make_place(rng, detail=False)
     prov_upper = f"{place.province_kind} {place.province}".upper()
     prov_where = place.province_label
     prov_dia = "Thành phố Hồ Chí Minh" if place.province == "Hồ Chí Minh" else place.province
     dist_upper = f"{place.district_kind} {place.district}".upper()
     dist_where = f"{place.district_kind} {place.district}"
-    kind = rng.choices(("tinh", "huyen", "so", "phong"), (0.3, 0.25, 0.3, 0.15))[0]
+    if two_level is None:
+        kind = rng.choices(("tinh", "huyen", "so", "phong"), (0.3, 0.25, 0.3, 0.15))[0]
+    else:
+        kind = rng.choice(("so", "phong") if two_level else ("tinh", "huyen"))
     if kind in ("tinh", "huyen"):
         area_upper, where = (prov_upper, prov_where) if kind == "tinh" else (dist_upper, dist_where)
         return dict(lines=[("ỦY BAN NHÂN DÂN", True), (area_upper, True)], name=f"ỦY BAN NHÂN DÂN {area_upper}",
@@ -75,9 +79,15 @@ def _titles(rng: random.Random, ag: dict, code: str) -> list[str]:
     return titles
 
 
-def admin_document(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
-    ag = _agency(rng)
-    type_line, code = rng.choices([(t, c) for t, c, _ in T.DOC_TYPES], [w for *_, w in T.DOC_TYPES])[0]
+def admin_document(rng: random.Random, dpi: int, *, code: str | None = None,
+                   two_level: bool | None = None) -> tuple[dict, list[Sheet]]:
+    """code: the type's abbreviation ("QĐ", "" for a công văn), None a weighted random one;
+    two_level: see `_agency`. The defaults draw exactly what they always drew."""
+    ag = _agency(rng, two_level)
+    if code is None:
+        type_line, code = rng.choices([(t, c) for t, c, _ in T.DOC_TYPES], [w for *_, w in T.DOC_TYPES])[0]
+    else:
+        type_line = next(t for t, c, _ in T.DOC_TYPES if c == code)
     # the wording cites Thông tư 01/2023/TT-VPCP (5 April 2023) and Đề án 06, so no earlier date
     issued = rand_date(rng, date(2023, 5, 1), TODAY)
     n = rng.randint(1, 2500)

@@ -63,6 +63,21 @@ def land_certificate(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
 
 
 def _page1(s: Sheet, rng: random.Random, f: dict, holder) -> None:
+    cover(s)
+    bold = s.font(bold=True)
+    title = "Ông" if holder.sex == "Nam" else "Bà"
+    if rng.random() < 0.5:
+        s.row([("Người sử dụng đất:", f"{title} {holder.name}, năm sinh: {holder.birth.year}")])
+    else:
+        s.row([(f"{title}:", holder.name), ("Năm sinh:", str(holder.birth.year))],
+              [s.left, s.left + 0.62 * (s.right - s.left)], value_font=bold)
+    s.row([("CCCD số:", holder.pid)])
+    s.row([("Địa chỉ thường trú:", holder.residence.full())])
+    serial(s, rng, f)
+
+
+def cover(s: Sheet) -> None:
+    """Page 1 down to the heading of section I (the holders come under it)."""
     pt = s.style.size_pt
     ornaments.emblem(s.img, s.cx, s.y + s.mm(12), s.mm(12))
     s.y += s.mm(32)
@@ -74,18 +89,14 @@ def _page1(s: Sheet, rng: random.Random, f: dict, holder) -> None:
         s.put(s.cx, text, font, anchor="ms", fill=RED, record=True)
         s.y += s.lh(font, 1.5)
     s.y += s.mm(10)
-    bold = s.font(bold=True)
-    s.paragraph("I. Người sử dụng đất, chủ sở hữu nhà ở và tài sản khác gắn liền với đất", bold, justify=False)
-    title = "Ông" if holder.sex == "Nam" else "Bà"
-    if rng.random() < 0.5:
-        s.row([("Người sử dụng đất:", f"{title} {holder.name}, năm sinh: {holder.birth.year}")])
-    else:
-        s.row([(f"{title}:", holder.name), ("Năm sinh:", str(holder.birth.year))],
-              [s.left, s.left + 0.62 * (s.right - s.left)], value_font=bold)
-    s.row([("CCCD số:", holder.pid)])
-    s.row([("Địa chỉ thường trú:", holder.residence.full())])
+    s.paragraph("I. Người sử dụng đất, chủ sở hữu nhà ở và tài sản khác gắn liền với đất",
+                s.font(bold=True), justify=False)
+
+
+def serial(s: Sheet, rng: random.Random, f: dict) -> None:
+    """The red serial (số phát hành) at the foot of page 1."""
     s.y = s.img.height - s.mm(30)
-    serial_font = s.font(pt + 5, bold=True)
+    serial_font = s.font(s.style.size_pt + 5, bold=True)
     if rng.random() < 0.5:
         x = s.put(s.cx - s.mm(25), "Số phát hành:", s.font())
         s.put(x + s.mm(3), f["so_phat_hanh"], serial_font, fill=RED)

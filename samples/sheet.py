@@ -90,6 +90,18 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@dataclass(frozen=True)
+class Placed:
+    """Where one `put` drew its text: later effects (a red title, a number rewritten by
+    hand, a seal over the signer) find their spot from these without redoing the layout."""
+    text: str
+    left: float        # x of the text's start
+    baseline: float
+    box: tuple[float, float, float, float]  # ink box (x0, y0, x1, y1)
+    font: ImageFont.FreeTypeFont
+    fill: tuple[int, int, int]
+
+
 class Sheet:
     def __init__(self, size_mm: tuple[float, float], dpi: int, style: Style,
                  paper: tuple[int, int, int] = (255, 255, 255)):
@@ -97,6 +109,7 @@ class Sheet:
         self.img = Image.new("RGB", (self.mm(size_mm[0]), self.mm(size_mm[1])), paper)
         self.draw = ImageDraw.Draw(self.img)
         self.lines: list[str] = []
+        self.placed: list[Placed] = []
         self.left = self.mm(style.margin_mm[0])
         self.right = self.img.width - self.mm(style.margin_mm[1])
         self.y = self.mm(style.margin_mm[2])
@@ -131,10 +144,14 @@ class Sheet:
             anchor: str = "ls", record: bool = False) -> float:
         """Draw `text` with its baseline at y; returns the right edge."""
         y = self.y if y is None else y
-        self.draw.text((x, y), text, font=font, fill=fill or self.style.ink, anchor=anchor)
+        fill = fill or self.style.ink
+        self.draw.text((x, y), text, font=font, fill=fill, anchor=anchor)
         if record:
             self.record(text)
         w = font.getlength(text)
+        left = x if anchor[0] == "l" else (x - w / 2 if anchor[0] == "m" else x - w)
+        box = self.draw.textbbox((x, y), text, font=font, anchor=anchor)
+        self.placed.append(Placed(text, left, y, box, font, fill))
         return x + w if anchor[0] == "l" else (x + w / 2 if anchor[0] == "m" else x)
 
     def dots(self, x0: float, x1: float, font, y: float | None = None) -> None:
