@@ -281,3 +281,10 @@ def test_the_2016_card_with_vietnamese_only_labels():
     assert got.fields["quoc_tich"] == "Việt Nam"
     assert got.fields["que_quan"] == "xã Đắk Hà, huyện Đắk Hà, tỉnh Kon Tum"
     assert got.fields["noi_thuong_tru"] == "Tổ 4, phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"
+
+
+def test_a_state_document_not_recognised_is_not_quietly_none():
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
+            [(0.1, "Kính gửi: các phòng, ban")], [(0.1, "Nội dung trao đổi công việc")]]
+    got = understand([page(rows)], load_types())
+    assert got.document_type is None and "Quốc hiệu" in got.errors[0]["message"]

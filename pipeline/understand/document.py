@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from pipeline.core.model import PageResult
+from pipeline.core.text import fold
 from pipeline.understand.classify import Classification, classify
 from pipeline.understand.doctypes import DocumentType
 from pipeline.understand.extract import extract
@@ -23,6 +26,11 @@ FORM_LABELS = 3
 # Under this score of its best type, a page is confidently none of them.
 NONE_OF_THEM = 0.25
 MIN_FIELDS = 2  # a typed document with fewer fields read was not really read
+# Every state document of the seven types carries the national motto (Quốc hiệu, Nghị
+# định 30/2020 Phụ lục I): a page that prints it but gets no type is a document we failed
+# to recognise, not "none of them".
+NATIONAL_MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap tu do hanh phuc",
+                  "socialist republic of viet nam")
 # Tesseract word confidence (0..100) of the weakest word read, under which a person checks
 # the value: digits and codes read cleanly score high, so a dip there means a doubtful digit.
 LOW_FIELD_CONFIDENCE = 40.0
@@ -44,7 +52,7 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
     layout = Layout.from_pages(pages)
     kind = classify(layout, types)
     if kind.document_type is None:
-        return Understanding(None, kind.confidence, errors=_untyped(kind, types))
+        return Understanding(None, kind.confidence, errors=_untyped(kind, types, layout))
     doc_type = types[kind.document_type]
     found, problems = extract(layout, doc_type)
     fields = {f.key: found[f.key].value for f in doc_type.fields if f.key in found}
@@ -74,8 +82,12 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
 
 
 
-def _untyped(kind: Classification, types: dict[str, DocumentType]) -> list[dict]:
+def _untyped(kind: Classification, types: dict[str, DocumentType], layout: Layout) -> list[dict]:
     """Why a page with no type still needs a person, if it does."""
+    text = " ".join(fold(line.text) for line in layout.lines)
+    if any(fuzz.partial_ratio(motto, text) >= 85 for motto in NATIONAL_MOTTO):
+        return [{"field": "document_type", "message": "Trang có Quốc hiệu (giấy tờ của cơ quan "
+                 "nhà nước) nhưng không nhận ra loại giấy tờ, cần phân loại bằng tay."}]
     if kind.labels_printed >= FORM_LABELS:
         return [{"field": "document_type", "message": "Trang có dạng biểu mẫu (tìm thấy "
                  f"{kind.labels_printed} mục in sẵn) nhưng không nhận ra loại giấy tờ, cần "
