@@ -57,6 +57,7 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
             if _echoes_a_label(raw, rule):  # the label was read, its value was not
                 raw_seen = raw_seen or raw
                 continue
+            raw = _without_label_tail(raw)
             value = normalise(rule.kind, raw, rule.options)
             if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
                 found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens))
@@ -69,6 +70,16 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
         if rule.key not in found and raw_seen:
             problems.append(Problem(rule.key, raw_seen))
     return found, problems
+
+
+LABEL_TAIL = re.compile(r"^\s*([^\W\d][^:\d]{0,24}):\s*(?=\S)")
+
+
+def _without_label_tail(raw: str) -> str:
+    """A label that wraps leaves its tail before the value ("Nơi đăng ký" matched, "khai
+    sinh: Ủy ban..." left): a value never opens with a few words and a colon."""
+    tail = LABEL_TAIL.match(raw)
+    return raw[tail.end():] if tail and len(tail.group(1).split()) <= 3 else raw
 
 
 def _echoes_a_label(raw: str, rule: FieldRule) -> bool:

@@ -64,7 +64,9 @@ def _first_word(part: str) -> tuple[str, str]:
 def as_name(value: str, options: dict) -> str | None:
     value = collapse(re.sub(r"[^\w\s'’.-]|\d|_", " ", value))
     # A lone consonant is no Vietnamese syllable: a speck or a stroke read as a letter.
-    words = [w for w in value.split() if not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)]
+    words = [w.strip(".-'’") or w for w in value.split()]  # a leader's last dot is no letter
+    words = [w for w in words if w and w not in ".-'’"
+             and not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)]
     if not words or not any(c.isalpha() for c in value):
         return None
     # OCR slips on marks (NGUYÊN, TRƯNG): mended only from names known, never on a tie
