@@ -17,6 +17,7 @@ import pikepdf.pdfa
 
 from pipeline.core.errors import InternalError
 from pipeline.core.model import Word
+from pipeline.core.reading import reading_lines
 from pipeline.pdf.glyphless import ADVANCE, UNITS_PER_EM, add_font
 
 
@@ -114,17 +115,14 @@ def image_matrix(width: float, height: float, skew_deg: float) -> str:
 
 
 def text_layer(words: list[Word], scale: float, page_height_px: int) -> bytes:
-    """Invisible text (render mode 3), one line at a time on its baseline.
+    """Invisible text (render mode 3), one line at a time on its baseline, in reading order
+    (pipeline.core.reading: two-column blocks column by column), as result.json's text.
 
     Each word, with the space after it, is stretched (Tz) to reach the next word's start,
     so a selection in a viewer covers the printed word and copy-paste keeps the spaces.
     """
-    lines: dict[int, list[Word]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
     ops = ["BT 3 Tr"]
-    for line_words in lines.values():
-        line_words.sort(key=lambda w: w.left)
+    for line_words in reading_lines(words):
         top = min(w.top for w in line_words)
         bottom = max(w.top + w.height for w in line_words)
         size = max(1.0, (bottom - top) * scale)

@@ -22,6 +22,7 @@ import numpy as np
 
 from pipeline.core.errors import OcrError
 from pipeline.core.model import OcrOptions, Word
+from pipeline.core.reading import reading_text
 from pipeline.scan.prepare import LEADER_INK, OcrImage, components, letter_boxes
 from pipeline.tools import tesseract
 
@@ -94,11 +95,7 @@ def _words(data: dict) -> list[Word]:
 
 
 def _result(words: list[Word]) -> OcrResult:
-    lines: dict[int, list[Word]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
-    text = "\n".join(" ".join(w.text for w in sorted(ws, key=lambda w: w.left))
-                     for _, ws in sorted(lines.items()))
+    text = reading_text(words)  # two-column blocks column by column
     confidence = round(sum(w.conf for w in words) / len(words), 1) if words else 0.0
     return OcrResult(words, text, confidence)
 
