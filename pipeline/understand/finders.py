@@ -89,8 +89,10 @@ def vocabulary(layout: Layout, spec: dict) -> Found:
         line, tokens, choice = hit
         return choice, tokens
     default = spec.get("default")
-    if default and any(re.search(default["if"], fold(line.text, keep_punct=True)) for line in layout.lines):
-        return default["value"], []
+    if default:  # e.g. "V/v" under the number: a Công văn, as sure as that line was read
+        for line in layout.lines:
+            if re.search(default["if"], fold(line.text, keep_punct=True)):
+                return default["value"], line.tokens[:2]
     return None
 
 
