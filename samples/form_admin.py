@@ -8,7 +8,8 @@ the "Nơi nhận:" block (left) before the signer's block (right).
 Field conventions: co_quan_ban_hanh is the issuing agency itself, its wrapped lines joined
 ("ỦY BAN NHÂN DÂN TỈNH KON TUM", "SỞ TƯ PHÁP"), without the parent agency line;
 trich_yeu is the subject as printed, prefix included ("Về việc ...", "V/v ...");
-chuc_vu_nguoi_ky is the whole title block joined ("KT. CHỦ TỊCH PHÓ CHỦ TỊCH");
+chuc_vu_nguoi_ky is the signer's own title, the line above the signature ("PHÓ CHỦ TỊCH"),
+without the authority lines (TM./KT.), as the spec says;
 loai_van_ban is the printed type line, and "CÔNG VĂN" for a công văn (no type line: it is
 told by its "V/v" subject and a number without a type code).
 """
@@ -99,7 +100,7 @@ def admin_document(rng: random.Random, dpi: int, *, code: str | None = None,
     signer = fc.official_name(rng)
     fields = {"co_quan_ban_hanh": ag["name"], "so_ky_hieu": number, "dia_danh": ag["dia"],
               "ngay_ban_hanh": issued.isoformat(), "loai_van_ban": type_line, "trich_yeu": subject,
-              "chuc_vu_nguoi_ky": " ".join(titles), "nguoi_ky": signer}
+              "chuc_vu_nguoi_ky": titles[-1], "nguoi_ky": signer}
     if code == "QĐ":
         paras = [T.GROUNDS[i] for i in sorted(rng.sample(range(len(T.GROUNDS)), rng.randint(2, 3)))]
         asked = max(date(2023, 4, 20), issued - timedelta(days=rng.randint(2, 20)))

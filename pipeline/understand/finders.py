@@ -150,18 +150,23 @@ def signer(layout: Layout, spec: dict) -> Found:
     begin = next((i for i, (line, tokens) in enumerate(rows)
                   if start.search(fold(line.text, keep_punct=True))), None)
     rows = rows[begin:] if begin is not None else rows
-    groups: list[list[Token]] = []  # runs of capitalised rows; the signer's title is the last
-    run: list[Token] = []
+    groups: list[list[list[Token]]] = []  # runs of capitalised rows; the signer's is the last
+    run: list[list[Token]] = []
     for _, tokens in rows:
         tokens = [t for t in tokens if _title_word(t.text)]  # not the signature's scrawl
         if _upper_share(_text(tokens)) >= 0.8 and len(_text(tokens)) > 2:
-            run += tokens
+            run.append(tokens)
         elif run:
             groups.append(run)
             run = []
     if run:
         groups.append(run)
-    titles = groups[-1] if groups else []
+    # The signer's own title is what follows the authority lines (TM. ỦY BAN NHÂN DÂN,
+    # KT. CHỦ TỊCH): "PHÓ CHỦ TỊCH" (spec documents.md).
+    block = groups[-1] if groups else []
+    authority = [i for i, row in enumerate(block) if AUTHORITY.fullmatch(row[0].text)]
+    own = block[authority[-1] + 1:] if authority and authority[-1] + 1 < len(block) else block
+    titles = [t for row in own for t in row]
     if spec["part"] == "title":
         return (_text(titles), titles) if titles else None
     names = [tokens for _, tokens in rows if _looks_like_name(_text(tokens))]
@@ -169,6 +174,7 @@ def signer(layout: Layout, spec: dict) -> Found:
 
 
 ABBREVIATION = re.compile(r"[A-ZĐ]{1,4}\.")  # KT., TM., TL., TUQ., Q.
+AUTHORITY = re.compile(r"(TM|KT|TL|TUQ)\.")  # signing for someone else (Nghị định 30)
 
 
 def _title_word(word: str) -> bool:

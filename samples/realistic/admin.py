@@ -7,8 +7,7 @@
 - ``ubnd``: a type issued by an Ủy ban nhân dân itself (one-level header).
 
 `chuc_vu_nguoi_ky` is the signer's own title, the line directly above the signature,
-without the authority line (TM./KT. …): the spec's rule. The standard family keeps the
-whole block joined; here the truth follows the spec.
+without the authority line (TM./KT. …): the spec's rule, as in the standard family.
 """
 
 from __future__ import annotations
