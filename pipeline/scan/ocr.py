@@ -82,16 +82,19 @@ def read_upright(image: OcrImage, options: OcrOptions) -> tuple[OcrResult, bool]
 
 # Tesseract (page segmentation 3) reads text lines running down the page, as on a page
 # turned a quarter clockwise, as surely as level ones: a form turned so read at 94.5 mean
-# confidence, upright at 94.5 (turned the other way: 37). Only its word boxes show it:
-# all 42 words of 3+ letters were taller than wide, none upright.
-SIDEWAYS_SHARE = 0.6  # of the sure words of 3+ letters, this share taller than wide
+# confidence, upright at 94.5 (turned the other way: 37). Only its word boxes show it: a
+# word of 4+ letters read down the page is 1.9-2.8x taller than wide; read level, at most
+# about as tall as wide (small print's boxes hold the line's accents and descenders: a
+# 12-pt "tiếp" at 97 dpi is 25 × 23 px, so 3-letter words do not tell).
+SIDEWAYS_ASPECT = 1.3  # a word this many times taller than wide runs down the page
+SIDEWAYS_SHARE = 0.6  # of the sure words of 4+ letters
 SIDEWAYS_MIN_WORDS = 3
 
 
 def runs_down(words: list[Word]) -> bool:
     """Whether Tesseract read the lines running down the page (the page is sideways)."""
-    long = [w for w in words if w.conf >= ACCEPT_CONF and sum(c.isalnum() for c in w.text) >= 3]
-    tall = sum(w.height > w.width for w in long)
+    long = [w for w in words if w.conf >= ACCEPT_CONF and sum(c.isalnum() for c in w.text) >= 4]
+    tall = sum(w.height > SIDEWAYS_ASPECT * w.width for w in long)
     return tall >= SIDEWAYS_MIN_WORDS and tall >= SIDEWAYS_SHARE * len(long)
 
 
