@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.model import Limits, OcrOptions, PageResult
-from pipeline.scan import ocr, orient, prepare as ocr_image
+from pipeline.scan import ocr, orient, photo, prepare as ocr_image
 from pipeline.scan.archive_image import encode_page_image
 from pipeline.scan.load import LoadedPage, load_page
 
@@ -36,7 +36,7 @@ def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrO
     decoded at full resolution and cleaned for OCR (~100 MB for a 300-dpi colour page, for
     a fraction of a second); Tesseract, the long part, runs outside it."""
     with decode_permit:
-        loaded = load_page(source, kind, index, limits)
+        loaded = _load(source, kind, index, limits)
         found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, options))
         view, ocr_input = _view(loaded, found.rotation, found.skew_deg)
     read, turned_over = ocr.read_upright(ocr_input, options)
@@ -47,7 +47,7 @@ def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrO
         log.info("%s page %d: read at %d° (confidence %.1f) against OCR's evidence; reading "
                  "it at %d° too", source.name, index + 1, rotation, read.confidence, other)
         with decode_permit:
-            again = load_page(source, kind, index, limits)
+            again = _load(source, kind, index, limits)
             skew = orient.detect(again.pixels, quarter=other).skew_deg
             alternative, ocr_input = _view(again, other, skew)
         second, second_over = ocr.read_upright(ocr_input, options)
@@ -58,13 +58,18 @@ def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrO
     jpeg = view.jpeg
     if turned_over:  # rare: the archive image is turned too, from a fresh decode
         with decode_permit:
-            again = load_page(source, kind, index, limits)
+            again = _load(source, kind, index, limits)
             jpeg = encode_page_image(orient.turn(again.pixels, rotation))
     record = PageResult(index=index, rotation=rotation, skew_deg=view.skew_deg,
                         width=view.width, height=view.height, dpi=view.dpi,
                         ocr_confidence=read.confidence, words=read.words, text=read.text,
                         colour=view.colour)
     return record, jpeg
+
+
+def _load(source: Path, kind: str, index: int, limits: Limits) -> LoadedPage:
+    """The page decoded; a photo's page found in it, rectified and evenly lit."""
+    return photo.as_scan(load_page(source, kind, index, limits))
 
 
 def _view(loaded: LoadedPage, rotation: int, skew_deg: float) -> tuple[_View, ocr_image.OcrImage]:
@@ -77,6 +82,6 @@ def _view(loaded: LoadedPage, rotation: int, skew_deg: float) -> tuple[_View, oc
     del loaded.pixels
     grey = ocr_image.ocr_grey(turned, loaded.dpi)
     del turned  # the colour page is three times the grey one: gone before the big steps
-    ocr_input = ocr_image.prepare(grey, skew_deg, loaded.dpi)
+    ocr_input = ocr_image.prepare(grey, skew_deg, loaded.dpi, enlarge=loaded.photo)
     del grey  # only the (smaller) OCR copy stays alive while Tesseract runs
     return _View(rotation, skew_deg, jpeg, width, height, colour, loaded.dpi), ocr_input

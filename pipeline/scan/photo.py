@@ -1,0 +1,245 @@
+"""Phone photos of a page, between load and orient: the page found in the frame, its
+perspective undone, its light evened out. Scans pass through untouched.
+
+A photo is told from a scan by what lies around the page: a photo shows the table or cloth
+the page lies on, all round it (the page fills ~45-90% of the frame); a flatbed scan is the
+page itself to its edges. Only a four-cornered outline with a strong edge, inside the frame
+on every side, between paper and something unlike it, counts as a page in a photo; anything
+less is left as it is, so a scan comes out exactly as before.
+
+Small print is not enlarged here: the archive keeps the photo's own resolution, and
+`pipeline.scan.prepare` reads a photo's small letters enlarged (`LoadedPage.photo`).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from pipeline.scan.load import A4_LONG_SIDE_IN, LoadedPage
+
+WORK_SIDE = 640  # px, long side of the copy the page is looked for in
+MIN_AREA, MAX_AREA = 0.2, 0.95  # share of the frame a photographed page covers
+MIN_MARGIN = 0.005  # every corner this far (share of the side) inside the frame
+MIN_CONTRAST = 40.0  # RGB distance between the paper and what is around it
+MIN_EDGE_SUPPORT = 0.75  # share of the outline lying on a strong edge
+MIN_ANGLE, MAX_ANGLE = 45.0, 135.0  # corner angles of a page seen at a slant
+PHOTO_MIN_DPI = 70  # Tesseract refuses lower resolutions
+
+
+def as_scan(loaded: LoadedPage) -> LoadedPage:
+    """The page as a scan would show it: a photo's page rectified and evenly lit, with the
+    resolution of an A4 page of its size (the photo's own density says nothing about the
+    paper); anything else unchanged."""
+    corners = find_page(loaded.pixels)
+    if corners is None:
+        return loaded
+    page = even_light(rectify(loaded.pixels, corners))
+    dpi = max(PHOTO_MIN_DPI, round(max(page.shape[:2]) / A4_LONG_SIDE_IN))
+    return replace(loaded, pixels=page, dpi=float(dpi), photo=True)
+
+
+# --- finding the page -------------------------------------------------------------------
+
+def find_page(pixels: np.ndarray) -> np.ndarray | None:
+    """The corners (top left, top right, bottom right, bottom left; float32, pixels) of a
+    page photographed on a background, or None when the image is not clearly that."""
+    height, width = pixels.shape[:2]
+    # every other pixel first: area-averaging a 300-dpi page straight down costs ~4x more
+    # (~47 ms), and the page's outline is no finer than that
+    stride = max(1, int(max(height, width) // (2 * WORK_SIDE)))
+    coarse = np.ascontiguousarray(pixels[::stride, ::stride])
+    scale = min(1.0, WORK_SIDE / max(coarse.shape[:2]))
+    small = cv2.resize(coarse, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) \
+        if scale < 1.0 else coarse
+    scale /= stride
+    colour = small if small.ndim == 3 else cv2.cvtColor(small, cv2.COLOR_GRAY2RGB)
+    # Print is thin dark strokes: closing wipes it into the paper, so the page becomes one
+    # field and its outline the strongest edge left. 9 px is a few letters at this size.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+    grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)
+    field = cv2.GaussianBlur(cv2.morphologyEx(grey, cv2.MORPH_CLOSE, kernel), (5, 5), 0)
+    best, best_score = None, 0.0
+    for outline in _outlines(field):
+        quad = _quad(outline)
+        if quad is None:
+            continue
+        score = _photo_score(quad, colour, field)
+        if score > best_score:
+            best, best_score = quad, score
+    if best is None:
+        return None
+    return (best / scale).astype(np.float32)
+
+
+def _outlines(field: np.ndarray) -> list[np.ndarray]:
+    """Candidate page outlines: the regions either side of Otsu's threshold that do not
+    touch the frame (bright paper on a dark table, or the reverse), and the largest closed
+    edge."""
+    h, w = field.shape
+    outlines = []
+    _, bright = cv2.threshold(field, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    for mask in (bright, cv2.bitwise_not(bright)):
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
+        for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:2] + 1:
+            x, y, bw, bh, area = stats[i]
+            if area < MIN_AREA * h * w or x == 0 or y == 0 or x + bw >= w or y + bh >= h:
+                continue
+            region = (labels == i).astype(np.uint8)
+            contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            outlines.append(max(contours, key=cv2.contourArea))
+    high, _ = cv2.threshold(field, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    edges = cv2.dilate(cv2.Canny(field, 0.5 * high, high), np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    big = [c for c in contours if cv2.contourArea(cv2.convexHull(c)) >= MIN_AREA * h * w]
+    outlines += sorted(big, key=lambda c: -cv2.contourArea(cv2.convexHull(c)))[:2]
+    return outlines
+
+
+def _quad(outline: np.ndarray) -> np.ndarray | None:
+    """Four corners fitted to an outline: its hull simplified to four points, then each side
+    refitted as a line through the outline's points near it (a dog-eared or rounded
+    corner does not pull the corner in), corners where the lines meet."""
+    hull = cv2.convexHull(outline)
+    perimeter = cv2.arcLength(hull, True)
+    approx = None
+    for eps in (0.01, 0.02, 0.03, 0.05, 0.08):
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(approx) <= 4:
+            break
+    if approx is None or len(approx) != 4:
+        return None
+    quad = _ordered(approx.reshape(4, 2).astype(np.float64))
+    points = outline.reshape(-1, 2).astype(np.float64)
+    lines = []
+    for k in range(4):
+        a, b = quad[k], quad[(k + 1) % 4]
+        side = b - a
+        length = float(np.hypot(*side))
+        normal = np.array([-side[1], side[0]]) / max(length, 1e-9)
+        t = (points - a) @ side / max(length ** 2, 1e-9)
+        near = points[(np.abs((points - a) @ normal) <= max(2.0, 0.01 * length)) & (t > 0.1) & (t < 0.9)]
+        if len(near) < 10:
+            lines.append((a, side / max(length, 1e-9)))
+            continue
+        vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
+    corners = []
+    for k in range(4):  # corner k joins side k-1 and side k
+        (p, d), (q, e) = lines[k - 1], lines[k]
+        det = d[0] * -e[1] + d[1] * e[0]
+        if abs(det) < 1e-6:
+            return None
+        s = ((q - p)[0] * -e[1] + (q - p)[1] * e[0]) / det
+        corners.append(p + s * d)
+    return _ordered(np.array(corners))
+
+
+def _ordered(points: np.ndarray) -> np.ndarray:
+    """Four points as top left, top right, bottom right, bottom left (clockwise on screen,
+    starting nearest the frame's top left)."""
+    centre = points.mean(axis=0)
+    angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
+    points = points[np.argsort(angles)]  # clockwise from the left (image y points down)
+    start = int(np.argmin(points.sum(axis=1)))
+    return np.roll(points, -start, axis=0)
+
+
+def _photo_score(quad: np.ndarray, colour: np.ndarray, field: np.ndarray) -> float:
+    """How surely `quad` is a page lying on a background (0: not at all): the share of its
+    outline on a strong edge, if the photo passes every test of a page on a table."""
+    h, w = field.shape
+    area = cv2.contourArea(quad.astype(np.float32)) / (h * w)
+    if not MIN_AREA <= area <= MAX_AREA or not cv2.isContourConvex(quad.astype(np.float32)):
+        return 0.0
+    margin = MIN_MARGIN * np.array([w, h])
+    if (quad < margin).any() or (quad > np.array([w, h]) - 1 - margin).any():
+        return 0.0  # a corner on or past the frame: no background all round
+    for k in range(4):
+        u, v = quad[k - 1] - quad[k], quad[(k + 1) % 4] - quad[k]
+        cos = float(u @ v / (np.hypot(*u) * np.hypot(*v)))
+        if not MIN_ANGLE <= np.degrees(np.arccos(np.clip(cos, -1, 1))) <= MAX_ANGLE:
+            return 0.0
+    inside, outside = _rings(quad, (h, w))
+    paper = np.median(colour[inside > 0].astype(np.float32), axis=0)
+    around = np.median(colour[outside > 0].astype(np.float32), axis=0)
+    if float(np.linalg.norm(paper - around)) < MIN_CONTRAST:
+        return 0.0  # a frame or a box printed on the page, paper on both sides of it
+    step = abs(float(np.median(field[inside > 0])) - float(np.median(field[outside > 0])))
+    support = _edge_support(quad, field, max(MIN_CONTRAST / 2, step))
+    return support if support >= MIN_EDGE_SUPPORT else 0.0
+
+
+def _rings(quad: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of a band just inside the outline and of one just outside it."""
+    size = max(3, round(0.03 * min(shape)))
+    region = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(region, np.round(quad).astype(np.int32), 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * size + 1, 2 * size + 1))
+    gap = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))  # the blurred edge itself: neither
+    inner = cv2.erode(region, gap) - cv2.erode(region, kernel)
+    outer = cv2.dilate(region, kernel) - cv2.dilate(region, gap)
+    return inner, outer
+
+
+def _edge_support(quad: np.ndarray, field: np.ndarray, step: float) -> float:
+    """Share of points along the outline where the field changes across it by at least
+    half of `step` (the paper's lightness against its surroundings')."""
+    gx = cv2.Sobel(field, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(field, cv2.CV_32F, 0, 1, ksize=3)
+    # the edge may lie a pixel or two off the fitted line: the best of a 5×5 window. A
+    # step blurred over ~3 px gives a 3×3 Sobel peak of about its height.
+    magnitude = cv2.dilate(cv2.magnitude(gx, gy), np.ones((5, 5), np.uint8))
+    h, w = field.shape
+    hits = total = 0
+    for k in range(4):
+        a, b = quad[k], quad[(k + 1) % 4]
+        n = max(8, int(np.hypot(*(b - a)) // 2))
+        pts = a + np.linspace(0.05, 0.95, n)[:, None] * (b - a)
+        xs = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+        ys = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+        hits += int((magnitude[ys, xs] >= 0.5 * step).sum())
+        total += n
+    return hits / max(1, total)
+
+
+# --- correcting it -----------------------------------------------------------------------
+
+EDGE_TRIM = 0.005  # share of the page cut off each edge: the corners are found to ~0.3% of
+# the frame (synthetic photos), and a sliver of table must not frame the archived page
+
+
+def rectify(pixels: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The page seen square on: the quadrilateral mapped onto a rectangle as wide as its
+    longer top or bottom side and as tall as its longer left or right side (no detail of
+    the photo's nearer side is lost), less a sliver at each edge (EDGE_TRIM)."""
+    tl, tr, br, bl = corners.astype(np.float32)
+    width = round(max(np.hypot(*(tr - tl)), np.hypot(*(br - bl))))
+    height = round(max(np.hypot(*(bl - tl)), np.hypot(*(br - tr))))
+    trim = int(np.ceil(EDGE_TRIM * max(width, height)))
+    width, height = width - 2 * trim, height - 2 * trim
+    lo_x, lo_y, hi_x, hi_y = -trim, -trim, width - 1 + trim, height - 1 + trim
+    target = np.float32([[lo_x, lo_y], [hi_x, lo_y], [hi_x, hi_y], [lo_x, hi_y]])
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def even_light(page: np.ndarray) -> np.ndarray:
+    """The page as if lit evenly: each channel divided by its paper (what a max filter
+    leaves once the thin dark print is wiped out, smoothed) and brought to the paper's
+    brightest lit level. Shadows and a lamp's fall-off go; the paper's own tint and the
+    colour of seals and print stay."""
+    small = cv2.resize(page, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    k = max(7, (min(small.shape[:2]) // 30) | 1)  # wider than any letter, narrower than a shadow's edge
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.GaussianBlur(paper, (0, 0), k / 2)
+    level = np.percentile(paper.reshape(-1, 1 if paper.ndim == 2 else paper.shape[2]), 95, axis=0)
+    paper = cv2.resize(paper, (page.shape[1], page.shape[0]), interpolation=cv2.INTER_LINEAR)
+    if page.ndim == 2:
+        return cv2.divide(page, paper, scale=float(level[0]))
+    # channel by channel in 8 bits: a float copy of a 12-MP photo would be 144 MB
+    return cv2.merge([cv2.divide(page[..., c], paper[..., c], scale=float(level[c]))
+                      for c in range(page.shape[2])])
