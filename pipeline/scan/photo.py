@@ -30,14 +30,26 @@ PHOTO_MIN_DPI = 70  # Tesseract refuses lower resolutions
 
 def as_scan(loaded: LoadedPage) -> LoadedPage:
     """The page as a scan would show it: a photo's page rectified and evenly lit, with the
-    resolution of an A4 page of its size (the photo's own density says nothing about the
+    resolution its paper's size gives it (the photo's own density says nothing about the
     paper); anything else unchanged."""
     corners = find_page(loaded.pixels)
     if corners is None:
         return loaded
     page = even_light(rectify(loaded.pixels, corners))
-    dpi = max(PHOTO_MIN_DPI, round(max(page.shape[:2]) / A4_LONG_SIDE_IN))
+    dpi = max(PHOTO_MIN_DPI, round(max(page.shape[:2]) / paper_long_side_in(page.shape[:2])))
     return replace(loaded, pixels=page, dpi=float(dpi), photo=True)
+
+
+CARD_LONG_SIDE_IN = 85.6 / 25.4  # ID-1 (ISO/IEC 7810): căn cước, CCCD, bank cards
+CARD_ASPECT = 85.6 / 53.98
+ASPECT_TOLERANCE = 0.06  # a page seen at a slant comes out a few % off its true shape
+
+
+def paper_long_side_in(shape: tuple[int, ...]) -> float:
+    """The long side of the paper a rectified page is, by its shape: an ID card when it is
+    shaped like one (people photograph their căn cước), else A4."""
+    aspect = max(shape[:2]) / max(1, min(shape[:2]))
+    return CARD_LONG_SIDE_IN if abs(aspect / CARD_ASPECT - 1) <= ASPECT_TOLERANCE else A4_LONG_SIDE_IN
 
 
 # --- finding the page -------------------------------------------------------------------
@@ -212,12 +224,15 @@ EDGE_TRIM = 0.005  # share of the page cut off each edge: the corners are found 
 
 
 def rectify(pixels: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The page seen square on: the quadrilateral mapped onto a rectangle as wide as its
-    longer top or bottom side and as tall as its longer left or right side (no detail of
-    the photo's nearer side is lost), less a sliver at each edge (EDGE_TRIM)."""
-    tl, tr, br, bl = corners.astype(np.float32)
-    width = round(max(np.hypot(*(tr - tl)), np.hypot(*(br - bl))))
-    height = round(max(np.hypot(*(bl - tl)), np.hypot(*(br - tr))))
+    """The page seen square on: the quadrilateral mapped onto a rectangle of the paper's
+    true shape (`paper_aspect`), at the resolution of the photo's nearer, longer sides (no
+    detail is lost), less a sliver at each edge (EDGE_TRIM)."""
+    tl, tr, br, bl = corners.astype(np.float64)
+    across = max(np.hypot(*(tr - tl)), np.hypot(*(br - bl)))
+    down = max(np.hypot(*(bl - tl)), np.hypot(*(br - tr)))
+    aspect = paper_aspect(corners, pixels.shape[:2])
+    width, height = (across, across / aspect) if across / aspect >= down else (down * aspect, down)
+    width, height = round(width), round(height)
     trim = int(np.ceil(EDGE_TRIM * max(width, height)))
     width, height = width - 2 * trim, height - 2 * trim
     lo_x, lo_y, hi_x, hi_y = -trim, -trim, width - 1 + trim, height - 1 + trim
@@ -227,19 +242,82 @@ def rectify(pixels: np.ndarray, corners: np.ndarray) -> np.ndarray:
                                borderMode=cv2.BORDER_REPLICATE)
 
 
+# A phone's lens: focal length about 0.8-1.0 times the frame's long side (26-28 mm
+# equivalent), used when the outline itself does not tell it.
+TYPICAL_FOCAL = 0.9
+
+
+def paper_aspect(corners: np.ndarray, shape: tuple[int, int]) -> float:
+    """Width over height of the rectangle photographed as `corners` (TL, TR, BR, BL):
+    the camera's focal length from the outline (Zhang and He, "Whiteboard scanning and
+    image enhancement", 2007; principal point at the frame's centre), then the sides'
+    true ratio. Side lengths alone are off by the slant: 1.43-1.65 for a 1.59 card seen at
+    20-30°."""
+    h, w = shape
+    centre = np.array([w / 2, h / 2])
+    tl, tr, br, bl = (np.append(p - centre, 1.0) for p in corners.astype(np.float64))
+    m1, m2, m3, m4 = tl, tr, bl, br
+    k2 = np.cross(m1, m4) @ m3 / (np.cross(m2, m4) @ m3)
+    k3 = np.cross(m1, m4) @ m2 / (np.cross(m3, m4) @ m2)
+    n2, n3 = k2 * m2 - m1, k3 * m3 - m1
+    long_side = max(h, w)
+    focal2 = (TYPICAL_FOCAL * long_side) ** 2
+    if abs(n2[2] * n3[2]) > 1e-9:  # not seen square on: the outline gives the focal length
+        measured = -(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2])
+        if (0.3 * long_side) ** 2 <= measured <= (5 * long_side) ** 2:
+            focal2 = measured
+    ratio2 = (n2[0] ** 2 + n2[1] ** 2 + focal2 * n2[2] ** 2) / (n3[0] ** 2 + n3[1] ** 2 + focal2 * n3[2] ** 2)
+    return float(np.sqrt(ratio2))
+
+
+LIGHT_SIDE = 256  # px, long side of the copy the light is measured on
+LIGHT_DEGREE = 3  # of the polynomial surface the light is fitted with
+PAPER_SHARE = 0.3  # below this share of the page looking like paper, the light is left alone
+
+
 def even_light(page: np.ndarray) -> np.ndarray:
-    """The page as if lit evenly: each channel divided by its paper (what a max filter
-    leaves once the thin dark print is wiped out, smoothed) and brought to the paper's
-    brightest lit level. Shadows and a lamp's fall-off go; the paper's own tint and the
-    colour of seals and print stay."""
-    small = cv2.resize(page, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
-    k = max(7, (min(small.shape[:2]) // 30) | 1)  # wider than any letter, narrower than a shadow's edge
-    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    paper = cv2.GaussianBlur(paper, (0, 0), k / 2)
-    level = np.percentile(paper.reshape(-1, 1 if paper.ndim == 2 else paper.shape[2]), 95, axis=0)
-    paper = cv2.resize(paper, (page.shape[1], page.shape[0]), interpolation=cv2.INTER_LINEAR)
-    if page.ndim == 2:
-        return cv2.divide(page, paper, scale=float(level[0]))
-    # channel by channel in 8 bits: a float copy of a 12-MP photo would be 144 MB
-    return cv2.merge([cv2.divide(page[..., c], paper[..., c], scale=float(level[c]))
-                      for c in range(page.shape[2])])
+    """The page as if lit evenly: each channel divided by a smooth surface fitted to the
+    paper's brightness and brought to the paper's brightest lit level. A lamp's fall-off,
+    a colour cast and broad shadows go; the paper's tint, seals, print, and pictures (an
+    ID card's portrait, a dark header) stay, because the surface is a low-degree
+    polynomial fitted to the paper only: places darker than the fit by more than 10% are
+    dropped from it, in a few rounds. (A local maximum filter would follow every large
+    dark area and wash it out.) Sharp-edged shadows are left to the OCR copy's own
+    flattening (pipeline.scan.prepare)."""
+    h, w = page.shape[:2]
+    scale = LIGHT_SIDE / max(h, w)
+    small = cv2.resize(page, (max(8, round(w * scale)), max(8, round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
+    # the paper between the lines of print: a 3 px maximum (~1% of the page) at this size
+    paper = cv2.dilate(small, np.ones((3, 3), np.uint8)).astype(np.float64)
+    if paper.ndim == 2:
+        paper = paper[..., None]
+    sh, sw = paper.shape[:2]
+    yy, xx = np.mgrid[0:sh:4, 0:sw:4]
+    values = paper[yy, xx].reshape(-1, paper.shape[2])
+    terms = _poly_terms(xx.ravel() / sw, yy.ravel() / sh)
+    lightness = values.mean(axis=1)
+    keep = np.ones(len(values), bool)
+    for _ in range(4):
+        coef, *_ = np.linalg.lstsq(terms[keep], lightness[keep], rcond=None)
+        keep = lightness >= 0.9 * (terms @ coef)
+    if keep.mean() < PAPER_SHARE:
+        return page
+    gy, gx = np.mgrid[0:sh, 0:sw]
+    grid_terms = _poly_terms(gx.ravel() / sw, gy.ravel() / sh)
+    channels = []
+    for c in range(paper.shape[2]):
+        coef, *_ = np.linalg.lstsq(terms[keep], values[keep, c], rcond=None)
+        light = np.clip(grid_terms @ coef, 1.0, 255.0).reshape(sh, sw)
+        level = float(np.percentile(light, 95))
+        light = cv2.resize(light.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+        plane = page if page.ndim == 2 else page[..., c]
+        # in 8 bits: a float copy of a 12-MP photo would be 144 MB
+        channels.append(cv2.divide(plane, np.clip(light, 1, 255).astype(np.uint8), scale=level))
+    return channels[0] if page.ndim == 2 else cv2.merge(channels)
+
+
+def _poly_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The monomials x^i y^j, i + j <= LIGHT_DEGREE, as columns."""
+    return np.stack([x ** i * y ** j for i in range(LIGHT_DEGREE + 1)
+                     for j in range(LIGHT_DEGREE + 1 - i)], axis=1)
