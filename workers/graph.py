@@ -38,7 +38,7 @@ from workers.tuning import release_memory
 # the API) never loads them.
 
 log = logging.getLogger("sohoa.graph")
-STAGE_VERSION = "4"  # bump when a stage's output changes, so old results are not reused
+STAGE_VERSION = "5"  # bump when a stage's output changes, so old results are not reused
 INTERNAL_ERROR = ("Lỗi hệ thống khi xử lý tài liệu này; lỗi đã được ghi lại để kỹ thuật viên "
                   "kiểm tra, các tài liệu khác vẫn được xử lý.")
 
