@@ -244,6 +244,13 @@ def test_scans_are_left_alone():
     framed = render_page(200).copy()  # a form with a thick printed frame inside its margin
     cv2.rectangle(framed, (80, 80), (framed.shape[1] - 80, framed.shape[0] - 80), (30, 60, 120), 12)
     assert photo.find_page(framed) is None
+    banded = render_page(200).copy()  # a certificate: a broad coloured band inside its margin
+    h, w = banded.shape[:2]
+    cv2.rectangle(banded, (60, 60), (w - 60, h - 60), (40, 110, 70), 70)
+    assert photo.find_page(banded) is None
+    pictured = render_page(200).copy()  # a large dark picture printed on the page
+    pictured[300:1500, 200:1400] = (60, 50, 45)
+    assert photo.find_page(pictured) is None
     grey = cv2.cvtColor(render_page(300), cv2.COLOR_RGB2GRAY)  # a grey A4 at 300 dpi
     assert photo.find_page(grey) is None
     from pipeline.scan.load import LoadedPage

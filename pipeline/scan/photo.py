@@ -179,7 +179,14 @@ def _photo_score(quad: np.ndarray, colour: np.ndarray, field: np.ndarray) -> flo
     around = np.median(colour[outside > 0].astype(np.float32), axis=0)
     if float(np.linalg.norm(paper - around)) < MIN_CONTRAST:
         return 0.0  # a frame or a box printed on the page, paper on both sides of it
-    step = abs(float(np.median(field[inside > 0])) - float(np.median(field[outside > 0])))
+    step = float(np.median(field[inside > 0])) - float(np.median(field[outside > 0]))
+    if step <= 0:
+        return 0.0  # darker than around it: a picture printed on a page, not paper on a table
+    rim = max(2, round(0.02 * min(h, w)))  # the frame's own edge shows the table, not paper
+    edge = np.concatenate([colour[:rim].reshape(-1, 3), colour[-rim:].reshape(-1, 3),
+                           colour[:, :rim].reshape(-1, 3), colour[:, -rim:].reshape(-1, 3)])
+    if float(np.linalg.norm(np.median(edge.astype(np.float32), axis=0) - paper)) < MIN_CONTRAST:
+        return 0.0  # paper out to the frame: a scan of a page with a band printed round it
     support = _edge_support(quad, field, max(MIN_CONTRAST / 2, step))
     return support if support >= MIN_EDGE_SUPPORT else 0.0
 
