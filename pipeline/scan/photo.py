@@ -19,6 +19,10 @@ import numpy as np
 
 from pipeline.scan.load import A4_LONG_SIDE_IN, LoadedPage
 
+# Measured: on the 64 pages of three generated batches (clean, and all degraded: skewed,
+# stained, tinted, noisy) no outline even had four corners; on the synthetic photos of
+# tests/test_photo.py the page's outline lay on a strong edge all along (support 1.0), the
+# paper 137-176 grey levels lighter than the table, its corners found within 7 px of 2000.
 WORK_SIDE = 640  # px, long side of the copy the page is looked for in
 MIN_AREA, MAX_AREA = 0.2, 0.95  # share of the frame a photographed page covers
 MIN_MARGIN = 0.005  # every corner this far (share of the side) inside the frame
