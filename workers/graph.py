@@ -38,7 +38,7 @@ from workers.tuning import release_memory
 # the API) never loads them.
 
 log = logging.getLogger("sohoa.graph")
-STAGE_VERSION = "4"  # bump when a stage's output changes, so old results are not reused
+STAGE_VERSION = "5"  # bump when a stage's output changes, so old results are not reused
 INTERNAL_ERROR = ("Lỗi hệ thống khi xử lý tài liệu này; lỗi đã được ghi lại để kỹ thuật viên "
                   "kiểm tra, các tài liệu khác vẫn được xử lý.")
 
@@ -165,7 +165,7 @@ def assemble(job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentSummary:
 
 def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentResult:
     from pipeline.pdf import pdfa
-    from pipeline.signing.sign import sign_pdf
+    from pipeline.signing.sign import STAMP_ROOM, sign_pdf
     from pipeline.understand.doctypes import load_types
     from pipeline.understand.document import understand
 
@@ -182,6 +182,7 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> Do
              for s, p in zip(stored, pages)],
             pdfa.DocumentInfo(title=job.document_id, created=now, archive=known.archive,
                               subject=f"Số hóa từ bản giấy: {Path(job.source).name}"),
+            stamp_room=STAMP_ROOM,  # a card or a cropped line gets a band above it for the stamp
         )
         signed = sign_pdf(document, ctx.identity, agency_name=ctx.settings.agency_name,
                           signing_time=now)

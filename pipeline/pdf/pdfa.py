@@ -44,11 +44,23 @@ class DocumentInfo:
     archive: dict = field(default_factory=dict)
 
 
-def build_pdfa(pages: list[PdfPage], info: DocumentInfo) -> bytes:
+# A6 (105 × 148 mm) in square points. A smaller page is a card, a slip or a cropped line:
+# its content fills it, so a stamp drawn over it would cover what it certifies and be
+# hard to read itself.
+SMALLEST_STAMPED_AREA_PT2 = (105 / 25.4 * 72) * (148 / 25.4 * 72)
+
+
+def build_pdfa(pages: list[PdfPage], info: DocumentInfo,
+               stamp_room: tuple[float, float] | None = None) -> bytes:
+    """The PDF/A-2b of `pages`. `stamp_room` (width, height in points: a visible
+    signature's box with its margins) is kept clear at the top right of page 1: when page 1
+    cannot hold it over its own margin (too narrow or short, or smaller than A6), the page
+    grows a blank band above the image, and as wide as the room, where the signature goes;
+    the image and its text layer are drawn unchanged below it."""
     pdf = pikepdf.new()
     font = add_font(pdf)
-    for page in pages:
-        _add_page(pdf, page, font)
+    for i, page in enumerate(pages):
+        _add_page(pdf, page, font, stamp_room if i == 0 else None)
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         meta["dc:title"] = info.title
         meta["dc:language"] = [info.language]
@@ -82,9 +94,25 @@ def _archive_xmp(meta, archive: dict) -> None:
         meta["pdf:Keywords"] = "; ".join(f"{k}: {v}" for k, v in archive.items())
 
 
-def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object) -> None:
+def band_layout(width_pt: float, height_pt: float,
+                room: tuple[float, float] | None) -> tuple[float, float, float, float]:
+    """(page width, page height, x, y of the image's lower left corner) in points: the
+    image alone, or under a band holding `room` when the image cannot (see build_pdfa)."""
+    if room is None:
+        return width_pt, height_pt, 0.0, 0.0
+    room_w, room_h = room
+    if width_pt >= room_w and height_pt >= room_h \
+            and width_pt * height_pt >= SMALLEST_STAMPED_AREA_PT2:
+        return width_pt, height_pt, 0.0, 0.0
+    page_w = max(width_pt, room_w)
+    return page_w, height_pt + room_h, (page_w - width_pt) / 2, 0.0
+
+
+def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object,
+              stamp_room: tuple[float, float] | None = None) -> None:
     scale = 72.0 / page.dpi
     width_pt, height_pt = page.width * scale, page.height * scale
+    page_w, page_h, dx, dy = band_layout(width_pt, height_pt, stamp_room)
     image = pikepdf.Stream(pdf, page.jpeg)
     image.Type = pikepdf.Name.XObject
     image.Subtype = pikepdf.Name.Image
@@ -94,9 +122,11 @@ def _add_page(pdf: pikepdf.Pdf, page: PdfPage, font: pikepdf.Object) -> None:
     image.Filter = pikepdf.Name.DCTDecode
     content = f"q {image_matrix(width_pt, height_pt, page.skew_deg)} cm /Im0 Do Q\n".encode()
     content += text_layer(page.words, scale, page.height)
+    if (dx, dy) != (0.0, 0.0):  # under a band: image and text moved together, pixels untouched
+        content = f"q 1 0 0 1 {dx:.4f} {dy:.4f} cm\n".encode() + content + b"Q\n"
     pdf_page = pikepdf.Page(pikepdf.Dictionary(
         Type=pikepdf.Name.Page,
-        MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],
+        MediaBox=[0, 0, round(page_w, 3), round(page_h, 3)],
         Resources=pikepdf.Dictionary(
             XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F0=font)),
         Contents=pikepdf.Stream(pdf, content),

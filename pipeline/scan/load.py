@@ -37,6 +37,7 @@ class SourceInfo:
 class LoadedPage:
     pixels: np.ndarray  # uint8, H×W (grey) or H×W×3 (RGB)
     dpi: float
+    photo: bool = False  # a photo's page, found and rectified (pipeline.scan.photo)
 
 
 def sniff_kind(head: bytes) -> str | None:

@@ -68,6 +68,9 @@ _PT_PER_CM = 72 / 2.54
 STAMP_WIDTH = round(7.0 * _PT_PER_CM)  # 198 pt
 STAMP_HEIGHT = round(1.8 * _PT_PER_CM)  # 51 pt
 STAMP_MARGIN = 1.0 * _PT_PER_CM  # from the page's top and right edges
+#: (width, height) in points the stamp needs at the top right of page 1 with a margin all
+#: round: what pipeline.pdf.pdfa keeps clear there (a band above a too small page's image)
+STAMP_ROOM = (STAMP_WIDTH + 2 * STAMP_MARGIN, STAMP_HEIGHT + 2 * STAMP_MARGIN)
 _LEADING = 11
 _PADDING = 3.0  # inside the stamp, around the text
 
