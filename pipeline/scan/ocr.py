@@ -223,10 +223,19 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
                     None)
         if band is not None:
             again[band] = again.get(band, "") + word.text
-    doubtful = {id(w) for i, w in enumerate(targets)
-                if i in again and _digits(again[i]) != _digits(w.text)}
+    # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
+    # alone loses the line's context, so its letter-like digits (l for 1, O for 0) are taken
+    # as digits, and a reading with other digits' count is its own segmentation failing.
+    doubtful = set()
+    for i, w in enumerate(targets):
+        first, second = _digits(w.text), _digits(again.get(i, "").translate(_DIGIT_LIKE))
+        if second and len(second) == len(first) and second != first:
+            doubtful.add(id(w))
     return [replace(w, conf=min(w.conf, DISAGREED_CONF)) if id(w) in doubtful else w
             for w in words]
+
+
+_DIGIT_LIKE = str.maketrans("lI|!oOQDSsZzBGg", "111100000552866")
 
 
 def _digits(text: str) -> str:
