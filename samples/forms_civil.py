@@ -80,17 +80,7 @@ def birth_certificate(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
     fc.title(sheet, "GIẤY KHAI SINH", pt + 4, before=0.5)
     sheet.row([("Số:", f["so"]), ("Quyển số:", f["quyen_so"])], _tabs(sheet, 0.5))
     sheet.nl(sheet.font(), 0.2)
-    _field(sheet, "Họ, chữ đệm, tên:", name, bold=True)
-    sheet.row([("Ngày, tháng, năm sinh:", dmy(birth)), ("ghi bằng chữ:", date_words(birth))],
-              _tabs(sheet, 0.47))
-    _gtq(sheet, ("Giới tính:", sex), ethnic)
-    _field(sheet, "Nơi sinh:", f["noi_sinh"])
-    _field(sheet, "Quê quán:", f["que_quan"])
-    _field(sheet, "Số định danh cá nhân:", f["so_dinh_danh"])
-    for who, p in (("mẹ", mother), ("cha", father)):
-        _field(sheet, f"Họ, chữ đệm, tên người {who}:", p.name, bold=True)
-        _gtq(sheet, ("Năm sinh:", str(p.birth.year)), p.ethnic)
-        _field(sheet, "Nơi cư trú:", p.residence.full())
+    birth_body(sheet, f, birth, mother, father)
     _field(sheet, "Họ, chữ đệm, tên người đi khai sinh:", mother.name)
     _field(sheet, "Nơi đăng ký:", f["noi_dang_ky"])
     _field(sheet, "Ngày, tháng, năm đăng ký:", _date(sheet, reg_date))
@@ -184,3 +174,18 @@ def marital_status(rng: random.Random, dpi: int) -> tuple[dict, list[Sheet]]:
     fc.signer(sheet, rng, ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
               fc.official_name(rng), cx, seal_text=f"UBND {commune}")
     return f, [sheet]
+
+
+def birth_body(sheet: Sheet, f: dict, birth, mother, father) -> None:
+    """Thông tư 04/2020 wording of a birth paper's body: the child, then mother and father."""
+    _field(sheet, "Họ, chữ đệm, tên:", f["ho_ten"], bold=True)
+    sheet.row([("Ngày, tháng, năm sinh:", dmy(birth)), ("ghi bằng chữ:", date_words(birth))],
+              _tabs(sheet, 0.47))
+    _gtq(sheet, ("Giới tính:", f["gioi_tinh"]), f["dan_toc"])
+    _field(sheet, "Nơi sinh:", f["noi_sinh"])
+    _field(sheet, "Quê quán:", f["que_quan"])
+    _field(sheet, "Số định danh cá nhân:", f["so_dinh_danh"])
+    for who, p in (("mẹ", mother), ("cha", father)):
+        _field(sheet, f"Họ, chữ đệm, tên người {who}:", p.name, bold=True)
+        _gtq(sheet, ("Năm sinh:", str(p.birth.year)), p.ethnic)
+        _field(sheet, "Nơi cư trú:", p.residence.full())

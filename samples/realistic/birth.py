@@ -28,9 +28,9 @@ from ..fake import (
     pick_ethnic,
     rand_date,
 )
-from ..forms_civil import VN, _date, _field, _gtq, _tabs
+from ..forms_civil import VN, _date, _field, _tabs, birth_body
 from ..sheet import A4_MM, Sheet, choose_style
-from ..vnwords import date_words, dmy
+from ..vnwords import dmy
 
 VARIANTS = ("tt04", "old", "trich_luc", "ban_sao", "trich_luc_ban_sao")
 _FIRST = {"tt04": date(2020, 7, 16), "old": date(1985, 1, 1)}  # births each form covers
@@ -108,16 +108,7 @@ def birth_variant(rng: random.Random, dpi: int, variant: str) -> tuple[dict, lis
 
 def _body(sheet: Sheet, f: dict, birth: date, mother, father, extract: bool) -> None:
     """Thông tư 04/2020 wording: the child, then mother and father."""
-    _field(sheet, "Họ, chữ đệm, tên:", f["ho_ten"], bold=True)
-    sheet.row([("Ngày, tháng, năm sinh:", dmy(birth)), ("ghi bằng chữ:", date_words(birth))], _tabs(sheet, 0.47))
-    _gtq(sheet, ("Giới tính:", f["gioi_tinh"]), f["dan_toc"])
-    _field(sheet, "Nơi sinh:", f["noi_sinh"])
-    _field(sheet, "Quê quán:", f["que_quan"])
-    _field(sheet, "Số định danh cá nhân:", f["so_dinh_danh"])
-    for who, p in (("mẹ", mother), ("cha", father)):
-        _field(sheet, f"Họ, chữ đệm, tên người {who}:", p.name, bold=True)
-        _gtq(sheet, ("Năm sinh:", str(p.birth.year)), p.ethnic)
-        _field(sheet, "Nơi cư trú:", p.residence.full())
+    birth_body(sheet, f, birth, mother, father)
     _field(sheet, "Nơi đăng ký khai sinh:" if extract else "Nơi đăng ký:", f["noi_dang_ky"])
 
 
