@@ -161,12 +161,12 @@ def signer(layout: Layout, spec: dict) -> Found:
             run = []
     if run:
         groups.append(run)
-    # The signer's own title is what follows the authority lines (TM. ỦY BAN NHÂN DÂN,
-    # KT. CHỦ TỊCH): "PHÓ CHỦ TỊCH" (spec documents.md).
-    block = groups[-1] if groups else []
-    authority = [i for i, row in enumerate(block) if AUTHORITY.fullmatch(row[0].text)]
-    own = block[authority[-1] + 1:] if authority and authority[-1] + 1 < len(block) else block
-    titles = [t for row in own for t in row]
+    # The signer's own title is the line directly above the signature, under the authority
+    # lines (TM. ỦY BAN NHÂN DÂN, KT. CHỦ TỊCH), which OCR may read without their "KT."
+    # (spec documents.md: "PHÓ CHỦ TỊCH").
+    block = [row for row in (groups[-1] if groups else [])
+             if not AUTHORITY.fullmatch(row[0].text)]
+    titles = block[-1] if block else []
     if spec["part"] == "title":
         return (_text(titles), titles) if titles else None
     names = [tokens for _, tokens in rows if _looks_like_name(_text(tokens))]
