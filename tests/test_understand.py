@@ -118,6 +118,9 @@ def test_marriage_columns_are_kept_apart():
     ("name", "NGUYÊN  VĂN   AN....", "NGUYỄN VĂN AN"),
     ("name", "NGUYẼỄN TRƯNG THẲNG", "NGUYỄN TRUNG THẮNG"),  # doubled tone; marks of known names
     ("name", "LÊ KIM DƯNG", "LÊ KIM DƯNG"),  # Dung or Dũng? a tie is left as read
+    ("name", "VÕ THÀNHVIỆT", "VÕ THÀNH VIỆT"),  # a lost space: no syllable is that long
+    ("name", "PHAN KIMANH", "PHAN KIM ANH"),
+    ("name", "Y BIH NIÊ", "Y BIH NIÊ"),  # Ê Đê names are syllables too: untouched
     ("name", "LÊ THỊ MỸ", "LÊ THỊ MỸ"),  # read as a known name: never changed
     ("code", "BÙ 194943", "BU 194943"),  # serial letters are plain Latin
     ("text", "Trạm Ÿ tế xã An Phú", "Trạm Y tế xã An Phú"),  # Vietnamese has no diaeresis

@@ -10,7 +10,7 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from pipeline.core.text import collapse, fold, strip_accents, tidy_value
+from pipeline.core.text import collapse, fold, is_syllable, strip_accents, tidy_value
 from pipeline.understand.doctypes import reference
 from pipeline.understand.lexicon import mend_phrases, mend_word, word_list
 
@@ -69,12 +69,22 @@ def as_name(value: str, options: dict) -> str | None:
              and not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)]
     if not words or not any(c.isalpha() for c in value):
         return None
+    words = [part for w in words for part in _unmerged(w)]
     # OCR slips on marks (NGUYÊN, TRƯNG): mended only from names known, never on a tie
     words = [mend_word(w, word_list("surnames" if i == 0 else "names")) for i, w in enumerate(words)]
     return " ".join(words)
 
 
 _CONSONANTS = set("BCDFGHJKLMNPQRSTVWXZ")
+def _unmerged(word: str) -> list[str]:
+    """A name word that cannot be one Vietnamese syllable (Vietnamese writes one syllable a
+    word), split where both halves are known name words (THÀNHVIỆT: THÀNH VIỆT, KIMANH:
+    KIM ANH); left as read when no split, or more than one, fits."""
+    if is_syllable(word) or not word.isalpha():
+        return [word]
+    known = word_list("names").by_fold
+    splits = [i for i in range(1, len(word)) if fold(word[:i]) in known and fold(word[i:]) in known]
+    return [word[:splits[0]], word[splits[0]:]] if len(splits) == 1 else [word]
 
 
 _NUMERIC_DATE = re.compile(rf"({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{4}})")
