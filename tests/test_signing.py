@@ -82,7 +82,7 @@ def pdfsig(path: Path) -> list[dict[str, str]]:
     """Run Poppler's pdfsig; one dict per signature: '- Key: value' lines, plus the
     bare lines (e.g. 'Total document signed') as keys with an empty value."""
     if shutil.which("pdfsig") is None:
-        pytest.skip("poppler-utils' pdfsig is not installed")
+        pytest.fail("poppler-utils' pdfsig is not installed (scripts/install.sh installs it)")
     run = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60)
     signatures: list[dict[str, str]] = []
     for line in run.stdout.splitlines():
@@ -174,7 +174,7 @@ def test_pdfsig_reports_valid_and_total_document_signed(signed_path):
 
 def test_stamp_text_shows_agency_and_vietnam_time(signed_path, signing_time):
     if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils' pdftotext is not installed")
+        pytest.fail("poppler-utils' pdftotext is not installed (scripts/install.sh installs it)")
     text = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", str(signed_path), "-"],
         capture_output=True, text=True, check=True, timeout=60,
