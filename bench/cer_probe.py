@@ -5,7 +5,7 @@ in-process, one page at a time, over a generated batch.
         [--batch DIR] [--only TEXT] [--dump DIR] [--raw]
 
 Prints per page: CER (samples.accuracy.char_errors, as bench/run.py scores), CPU seconds
-(this process and its Tesseract children, user+sys from getrusage, so other people's load
+(this process, its Tesseract engines and OSD children, user+sys from getrusage, so other people's load
 on the machine barely matters), the orientation found; then clean/degraded CER averages
 (character-weighted), CPU s/page and the orientation check (turn right, |skew error|).
 `--raw` also runs raw `tesseract` on each page as loaded (the bench's baseline) for the CPU

@@ -85,7 +85,8 @@ def main() -> None:
                 flag = "!" if any(e["field"] == key for e in known.errors) else " "
                 print(f"{flag} {result['source']}  {key}: {expected['fields'].get(key)!r} <- {got.get(key)!r}")
     print(f"types {type_tally.share()}  clean {tallies['clean'].share()}  degraded {tallies['degraded'].share()}")
-    print(f"automation (done) {automated.share()}  silent errors (wrong in done) {silent.share()}")
+    print(f"automation (done) {automated.share()}  silent errors (wrong or missing in done) "
+          f"{silent.share()}")
 
 
 if __name__ == "__main__":

@@ -110,13 +110,16 @@ class _ProgressBar:
 
 def _check_signing_identity(settings: Settings) -> None:
     """A wrong key or passphrase is the operator's mistake: say so before any work starts."""
-    from pipeline.core.errors import IdentityError
+    from pipeline.core.errors import ConfigurationError, IdentityError
     from pipeline.signing.configured import describe_agency_identity
 
     try:
         _, is_test = describe_agency_identity(settings)
-    except (IdentityError, OSError) as exc:
-        raise click.UsageError(f"cannot load the signing identity: {exc}") from exc
+    except IdentityError as exc:  # the clerk's sentence, exit 2 (cli/errors.py)
+        raise ConfigurationError(exc.message, exc.code, detail=exc.detail) from exc
+    except OSError as exc:  # a passphrase file
+        raise ConfigurationError(f"Không đọc được tệp {exc.filename}.", "identity_unreadable",
+                                 detail=str(exc)) from exc
     if is_test:
         console.print("[yellow]Ký bằng chứng thư THỬ NGHIỆM (không có giá trị pháp lý); "
                       "cấu hình SOHOA_SIGNING_P12 để ký thật.[/]")

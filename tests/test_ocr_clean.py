@@ -9,7 +9,7 @@ import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.core.model import Limits, OcrOptions
-from pipeline.scan import ocr, orient, prepare as ocr_image
+from pipeline.scan import ocr, orient, prepare
 from pipeline.scan.load import load_page
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -28,7 +28,7 @@ def _signed_page() -> np.ndarray:
 
 def test_seal_is_painted_out_and_black_print_under_it_stays():
     page = _signed_page()
-    grey = ocr_image.paint_out_colour_marks(page, orient.to_grey(page), 300)
+    grey = prepare.paint_out_colour_marks(page, orient.to_grey(page), 300)
     ring = grey[385:395, 700:760]  # top of the seal's ring, no print there
     assert ring.min() > 200
     assert grey[560:620, 600:900].min() < 80  # the name under the seal
@@ -36,14 +36,14 @@ def test_seal_is_painted_out_and_black_print_under_it_stays():
 
 def test_read_finds_the_name_and_drops_the_leader():
     page = _signed_page()
-    text = ocr.read(ocr_image.prepare(page, 0.0, 300), OcrOptions()).text
+    text = ocr.read(prepare.prepare(page, 0.0, 300), OcrOptions()).text
     assert "Trần Thị Bình" in text
     assert "tên:" in text and ". ." not in text
 
 
 def test_a_page_upside_down_is_read_turned_over():
     page = np.ascontiguousarray(_signed_page()[::-1, ::-1])
-    read, turned_over = ocr.read_upright(ocr_image.prepare(page, 0.0, 300), OcrOptions())
+    read, turned_over = ocr.read_upright(prepare.prepare(page, 0.0, 300), OcrOptions())
     assert turned_over and "Trần Thị Bình" in read.text
 
 

@@ -45,7 +45,13 @@ def _started_by_celery(**_: object) -> None:
     # `celery -A workers.celery_app worker` is an entry point of its own: it reads the
     # environment once, like the CLI does. (`sohoa worker` has configured already.)
     if not graph.is_configured():
-        configure_app(load_settings())
+        from pipeline.tools.probe import probe_tools
+        from workers.tuning import tune_for_pages
+
+        settings = load_settings()
+        tune_for_pages(settings.limits())
+        probe_tools(settings.ocr())
+        configure_app(settings)
 
 
 retrying = dict(bind=True, autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=120,

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pipeline.core.errors import DocumentError, SohoaError
+from pipeline.core.errors import ConfigurationError, SohoaError
 from pipeline.core.files import write_atomic
 from pipeline.core.model import PageResult
 from pipeline.core.naming import vietnam_now
@@ -104,9 +104,10 @@ _decode_permit: AbstractContextManager = nullcontext()
 def configure(settings: Settings, decode_permit: AbstractContextManager | None = None) -> None:
     """Set this process's settings (from its entry point) and decode permit."""
     global _settings, _decode_permit
-    _settings = settings
-    _decode_permit = decode_permit or nullcontext()
-    _contexts.clear()
+    with _contexts_lock:
+        _settings = settings
+        _decode_permit = decode_permit or nullcontext()
+        _contexts.clear()
 
 
 def is_configured() -> bool:
@@ -131,7 +132,9 @@ def process_page(job: DocumentJob, index: int) -> PageOutcome:
         return PageOutcome(ok=True, name=name)
     try:
         page = _page(ctx, job, index)
-    except DocumentError as exc:
+    except ConfigurationError:
+        raise  # the installation, not this page: stop loudly (the probe should have caught it)
+    except SohoaError as exc:  # this page's input, OCR, or a damaged stored object
         return PageOutcome(ok=False, error=exc.message, code=exc.code)
     finally:
         release_memory()

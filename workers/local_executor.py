@@ -2,8 +2,8 @@
 document is assembled as soon as its last page is done.
 
 The pages run in threads of this one process, not in a pool of Python processes. The work
-that fills the CPUs runs outside the interpreter lock anyway: each page's OCR is its own
-Tesseract process, and OpenCV, Pillow and NumPy release the lock while they work. Threads
+that fills the CPUs runs outside the interpreter lock anyway: Tesseract (one engine per
+thread), OpenCV, Pillow and NumPy release the lock while they work. Threads
 keep one copy of the libraries (OpenCV, pikepdf, pyHanko: about 150 MB) instead of one per
 worker, which is what keeps a batch under its memory budget; speed is the same as a
 process pool's (bench/run.py measures both).

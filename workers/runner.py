@@ -83,30 +83,30 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
     """Jobs to run, and summaries of documents already finished or refused up front."""
     ctx = context_for(str(out))
     (out / ".sohoa").mkdir(parents=True, exist_ok=True)
-    registry = DossierRegistry(settings.database_for(out))
-    today = vietnam_now().date()
-    jobs: list[DocumentJob] = []
-    settled: list[DocumentSummary] = []
-    for source in discover(batch):
-        # Keyed by output folder too: a shared (PostgreSQL) registry serves many batches.
-        dossier_key, ma = registry.dossier(f"{out}/{source.dossier}", settings.agency_code, today)
-        order = registry.document_order(dossier_key, f"{out}/{source.rel}")
-        rel_result = result_path(source)
-        job = DocumentJob(out_root=str(out), source=source.rel, dossier_id=ma,
-                          document_id=document_name(ma, order), original_key="", kind="",
-                          page_count=0, result_path=rel_result)
-        try:
-            job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx)
-        except InputError as exc:
-            result = fail(job, exc.message)
-            write_result(out / rel_result, result)
-            settled.append(DocumentSummary.of(result, result_path=rel_result))
-            continue
-        done = is_finished(out, rel_result, job.original_key)
-        if done:
-            settled.append(DocumentSummary.of(done, skipped=True, result_path=rel_result))
-        else:
-            jobs.append(job)
+    with DossierRegistry(settings.database_for(out)) as registry:
+        today = vietnam_now().date()
+        jobs: list[DocumentJob] = []
+        settled: list[DocumentSummary] = []
+        for source in discover(batch):
+            # Keyed by output folder too: a shared (PostgreSQL) registry serves many batches.
+            dossier_key, ma = registry.dossier(f"{out}/{source.dossier}", settings.agency_code, today)
+            order = registry.document_order(dossier_key, f"{out}/{source.rel}")
+            rel_result = result_path(source)
+            job = DocumentJob(out_root=str(out), source=source.rel, dossier_id=ma,
+                              document_id=document_name(ma, order), original_key="", kind="",
+                              page_count=0, result_path=rel_result)
+            try:
+                job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx)
+            except InputError as exc:
+                result = fail(job, exc.message)
+                write_result(out / rel_result, result)
+                settled.append(DocumentSummary.of(result, result_path=rel_result))
+                continue
+            done = is_finished(out, rel_result, job.original_key)
+            if done:
+                settled.append(DocumentSummary.of(done, skipped=True, result_path=rel_result))
+            else:
+                jobs.append(job)
     return jobs, settled
 
 

@@ -43,7 +43,7 @@ def tune_for_pages(limits: Limits) -> None:
     """Call once, early, before the first page is decoded or read."""
     from PIL import Image
 
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # inherited by every Tesseract process
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # read when libtesseract loads, and by OSD runs
     Image.MAX_IMAGE_PIXELS = limits.max_page_pixels
     _map_page_buffers()
 

@@ -4,7 +4,7 @@ signing identity).
 
 Each entry point (a CLI command, a Celery worker, the service) builds one Settings and
 passes it down; nothing below reads the environment. Process-wide tuning for the commands
-that work on pages is one explicit call, :func:`pipeline.core.process.tune_for_pages`.
+that work on pages is one explicit call, :func:`workers.tuning.tune_for_pages`.
 """
 from __future__ import annotations
 

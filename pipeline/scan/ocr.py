@@ -1,12 +1,13 @@
-"""Stage 3, OCR: Tesseract (pipeline.tools.tesseract), Vietnamese, one process per page.
+"""Stage 3, OCR: Tesseract (pipeline.tools.tesseract: in process, one engine per thread).
 
 Tesseract reads the cleaned copy `pipeline.scan.prepare.prepare` makes. Then (`read`) lines of
 ink no confident word covers get a second look: cut out, enlarged when small, and read
 again as plain text lines in one more Tesseract call (small print on ID cards, a name under
 a seal, a title merged with the line below it). A page that reads badly is read turned
-over too (`read_upright`).
+over too (`read_upright`). Every word holding digits is read twice (`recheck_digits`).
 
-Pages go to Tesseract as PGM, which costs nothing to encode, unlike PNG.
+Only orientation detection (OSD) still runs the `tesseract` program, on a PGM file, which
+costs nothing to encode, unlike PNG.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.model import Limits, OcrOptions, PageResult
-from pipeline.scan import ocr, orient, photo, prepare as ocr_image
+from pipeline.scan import ocr, orient, photo, prepare
 from pipeline.scan.archive_image import encode_page_image
 from pipeline.scan.load import LoadedPage, load_page
 
@@ -72,7 +72,7 @@ def _load(source: Path, kind: str, index: int, limits: Limits) -> LoadedPage:
     return photo.as_scan(load_page(source, kind, index, limits))
 
 
-def _view(loaded: LoadedPage, rotation: int, skew_deg: float) -> tuple[_View, ocr_image.OcrImage]:
+def _view(loaded: LoadedPage, rotation: int, skew_deg: float) -> tuple[_View, prepare.OcrImage]:
     """The page turned by `rotation`: its archive JPEG (the scan's own pixels, only turned;
     the PDF draws it deskewed) and the cleaned copy Tesseract reads (seals painted out,
     deskewed, leaders erased, ...). Frees `loaded.pixels` as soon as it can."""
@@ -80,8 +80,8 @@ def _view(loaded: LoadedPage, rotation: int, skew_deg: float) -> tuple[_View, oc
     height, width, colour = turned.shape[0], turned.shape[1], turned.ndim == 3
     jpeg = encode_page_image(turned)  # kept once the page's way up is sure
     del loaded.pixels
-    grey = ocr_image.ocr_grey(turned, loaded.dpi)
+    grey = prepare.ocr_grey(turned, loaded.dpi)
     del turned  # the colour page is three times the grey one: gone before the big steps
-    ocr_input = ocr_image.prepare(grey, skew_deg, loaded.dpi, enlarge=loaded.photo)
+    ocr_input = prepare.prepare(grey, skew_deg, loaded.dpi, enlarge=loaded.photo)
     del grey  # only the (smaller) OCR copy stays alive while Tesseract runs
     return _View(rotation, skew_deg, jpeg, width, height, colour, loaded.dpi), ocr_input

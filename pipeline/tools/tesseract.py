@@ -12,10 +12,12 @@ cannot help, so it is not an OSError a task queue would retry).
 """
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytesseract
@@ -82,16 +84,32 @@ def _engine(options: OcrOptions, psm: int):  # -> tesserocr.PyTessBaseAPI
 
 
 def _tessdata(options: OcrOptions) -> str:
-    """The models' folder: the configured one, else the one Debian's Tesseract uses."""
+    """The models' folder: the configured one, else the one the installed Tesseract uses."""
     if options.tessdata_dir:
         return options.tessdata_dir.rstrip("/") + "/"
-    listing = subprocess.run([pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
-                             capture_output=True, text=True, timeout=30)
+    return _default_tessdata()
+
+
+# Where Debian's packages put the models, for a Tesseract whose listing names no folder (4.x).
+_DEBIAN_TESSDATA = ("/usr/share/tesseract-ocr/5/tessdata/", "/usr/share/tesseract-ocr/4.00/tessdata/")
+
+
+@functools.cache
+def _default_tessdata() -> str:
+    try:
+        listing = subprocess.run([pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+                                 capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:  # no binary: nothing to retry
+        raise ToolMissing("Máy chủ chưa cài phần mềm nhận dạng chữ Tesseract.",
+                          "tesseract_missing", detail=str(exc)) from None
     found = re.search(r'"(.+?)"', listing.stdout)
-    if listing.returncode != 0 or found is None:
+    if found:
+        return found.group(1).rstrip("/") + "/"
+    folder = next((d for d in _DEBIAN_TESSDATA if Path(d).is_dir()), None)
+    if listing.returncode != 0 or folder is None:
         raise ToolMissing("Máy chủ chưa cài phần mềm nhận dạng chữ Tesseract.",
                           "tesseract_missing", detail=listing.stderr.strip())
-    return found.group(1).rstrip("/") + "/"
+    return folder
 
 
 def image_to_osd(image_path: str, timeout_s: int = 60) -> dict:
@@ -132,7 +150,12 @@ def probe(options: OcrOptions) -> TesseractInfo:
         raise ToolMissing(f"Tesseract {version} quá cũ; cần bản 4.1 trở lên.",
                           "tesseract_too_old", detail=f"Tesseract {version} < 4.1")
     if options.language in languages:
-        _engine(options, 3)  # the library and the model load in process too
+        import tesserocr
+
+        # the library and the model load in process too (a throwaway engine: the page
+        # threads keep their own)
+        with tesserocr.PyTessBaseAPI(path=_tessdata(options), lang=options.language):
+            pass
     else:
         raise ToolMissing(f"Máy chủ chưa cài mô hình ngôn ngữ '{options.language}' của "
                           "Tesseract.", "ocr_model_missing",
