@@ -14,8 +14,9 @@ from pathlib import Path
 
 import click
 
+from cli.database import database_url, not_made_yet
 from cli.errors import reports_errors
-from pipeline.core.errors import CertificationError, ConfigurationError
+from pipeline.core.errors import CertificationError
 from pipeline.core.settings import Settings, load_settings
 
 
@@ -76,14 +77,6 @@ def certify(source: str, requester: str, certifier: str, certifier_title: str, c
                    "SOHOA_SIGNING_P12 và SOHOA_CERTIFIER_P12 để ký thật.", err=True)
 
 
-def database_url(settings: Settings, out: Path | None) -> str:
-    if settings.database_url:
-        return settings.database_url
-    if out is None:
-        raise ConfigurationError("Cần --out THƯ_MỤC_KẾT_QUẢ (hoặc đặt SOHOA_DATABASE_URL).")
-    return settings.database_for(out)
-
-
 def _original(request, settings: Settings):
     """The original named by a path, else by a document id in the output folder's index."""
     from pipeline.certification.original import (
@@ -97,7 +90,7 @@ def _original(request, settings: Settings):
     if path.is_file():
         return original_from_file(path, settings.agency_name, request.document_name)
     url = database_url(settings, request.out)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+    if not_made_yet(url):
         raise CertificationError(f"Không có tệp {request.source}, và {request.out} chưa có chỉ "
                                  "mục tài liệu.")
     with DocumentIndex(url) as index:
@@ -167,7 +160,7 @@ def export(year: int, month: int | None, fmt: str, out: Path | None,
         raise click.UsageError("cần -o TỆP.pdf để xuất sổ dạng PDF.")
     settings = load_settings()
     url = database_url(settings, out)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+    if not_made_yet(url):
         raise click.UsageError(f"không có sổ chứng thực trong {out} (chưa chứng thực lần nào).")
     with CertRegister(url) as book:
         if fmt == "pdf":

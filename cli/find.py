@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from cli.database import database_url, not_made_yet
 from cli.errors import reports_errors
 from pipeline.core.settings import load_settings
 
@@ -33,15 +34,10 @@ def _field_filters(_ctx, _param, values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _database_url(out: Path | None) -> str:
-    settings = load_settings()
-    if settings.database_url:
-        return settings.database_url
-    if out is None:
-        raise click.UsageError("cần --out THƯ_MỤC_KẾT_QUẢ (hoặc đặt SOHOA_DATABASE_URL).")
-    database = Path(settings.database_for(out).removeprefix("sqlite:///"))
-    if not database.is_file():
+    url = database_url(load_settings(), out)
+    if not_made_yet(url):
         raise click.UsageError(f"không có chỉ mục tài liệu trong {out} (chưa chạy sohoa process?).")
-    return settings.database_for(out)
+    return url
 
 
 @click.command()
