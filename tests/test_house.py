@@ -59,7 +59,7 @@ def test_a_missing_tesseract_is_a_configuration_error_celery_does_not_retry(monk
     image = tmp_path / "page.png"
     cv2.imwrite(str(image), np.full((60, 200), 255, np.uint8))
     with pytest.raises(ToolMissing) as caught:
-        tesseract.image_to_osd(str(image))
+        tesseract.image_to_osd(str(image), OcrOptions())
     assert caught.value.code == "tesseract_missing"
     assert isinstance(caught.value, ConfigurationError)
     assert not isinstance(caught.value, TRANSIENT)  # autoretry_for would retry an OSError
@@ -68,7 +68,7 @@ def test_a_missing_tesseract_is_a_configuration_error_celery_does_not_retry(monk
 
 
 def test_a_tesseract_timeout_is_that_pages_ocr_error():
-    error = tesseract._error(RuntimeError("Tesseract process timeout"), OcrOptions())
+    error = tesseract._error(RuntimeError("Tesseract process timeout"), "Vietnamese")
     assert isinstance(error, OcrError) and error.code == "ocr_timeout"
     assert "quá thời gian" in error.message
 

@@ -352,7 +352,7 @@ def osd_rotation(grey: np.ndarray, options: OcrOptions) -> int | None:
     """
     with _as_pgm(grey) as image_path:
         try:
-            osd = tesseract.image_to_osd(image_path)
+            osd = tesseract.image_to_osd(image_path, options)
         except OcrError:
             return None
     return int(osd.get("rotate", 0)) % 360

@@ -112,24 +112,29 @@ def _default_tessdata() -> str:
     return folder
 
 
-def image_to_osd(image_path: str, timeout_s: int = 60) -> dict:
-    """Tesseract's orientation and script detection of one image file."""
+def image_to_osd(image_path: str, options: OcrOptions) -> dict:
+    """Tesseract's orientation and script detection of one image file (the `tesseract`
+    program, with the configured models' folder)."""
+    config = "--psm 0"
+    if options.tessdata_dir:
+        config += f' --tessdata-dir "{options.tessdata_dir}"'
     try:
-        return pytesseract.image_to_osd(image_path, config="--psm 0",
-                                        output_type=pytesseract.Output.DICT, timeout=timeout_s)
+        return pytesseract.image_to_osd(image_path, config=config,
+                                        output_type=pytesseract.Output.DICT,
+                                        timeout=options.timeout_s)
     except Exception as exc:
-        raise _error(exc, None) from exc
+        raise _error(exc, "osd") from exc
 
 
-def _error(exc: Exception, options: OcrOptions | None) -> Exception:
+def _error(exc: Exception, model: str) -> Exception:
     # TesseractError is a RuntimeError too, and TesseractNotFoundError an OSError: test
     # the specific kinds first, or a missing model reads as a timeout.
     if isinstance(exc, pytesseract.TesseractNotFoundError):
         return ToolMissing("Máy chủ chưa cài phần mềm nhận dạng chữ Tesseract.",
                            "tesseract_missing", detail=str(exc))
     if isinstance(exc, pytesseract.TesseractError):
-        if _MODEL_MISSING.search(str(exc.message)) and options is not None:
-            return ToolMissing(f"Máy chủ chưa cài mô hình ngôn ngữ '{options.language}' của "
+        if _MODEL_MISSING.search(str(exc.message)):
+            return ToolMissing(f"Máy chủ chưa cài mô hình ngôn ngữ '{model}' của "
                                "Tesseract.", "ocr_model_missing", detail=str(exc.message))
         return OcrError(detail=f"Tesseract failed: {exc.message}")
     if isinstance(exc, RuntimeError) and str(exc) == _TIMEOUT:
