@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 from datetime import datetime
@@ -188,13 +189,15 @@ def test_refusals_say_why_and_take_no_number(digitized, cli, tmp_path):
         assert book.entries(datetime.now(VIETNAM).year) == before
 
 
-def test_a_copy_that_does_not_verify_is_not_handed_out(digitized, cli, pki, tmp_path):
+def test_a_copy_that_does_not_verify_is_not_handed_out(digitized, cli, pki, tmp_path, caplog):
     """Real identities whose CA nobody configured as trusted (no SOHOA_TRUST_ROOTS)."""
+    caplog.set_level(logging.INFO, logger="sohoa.cli")  # a refusal's detail, should it fail
     out, document_id = digitized
     env = _pki_identities(pki, tmp_path)
     original = next(out.rglob(f"{document_id}.pdf"))  # a fresh register in another folder
     run = cli(certify, original, *PEOPLE, "--out", tmp_path / "copies", env=env)
-    assert run.exit_code == 1 and "không qua kiểm tra chữ ký số" in run.stderr, run.output
+    assert run.exit_code == 1 and "không qua kiểm tra chữ ký số" in run.stderr, \
+        (run.output, caplog.text, pikepdf.pdfa.validate_written(original, "2b").findings)
     assert not (tmp_path / "copies" / "certified").exists()
     year = datetime.now(VIETNAM).year
     with CertRegister(f"sqlite:///{tmp_path / 'copies' / '.sohoa' / 'sohoa.sqlite'}") as book:

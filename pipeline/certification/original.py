@@ -13,7 +13,7 @@ import pikepdf
 import pikepdf.pdfa
 
 from pipeline.certification.statement import ConversionInfo
-from pipeline.core.errors import CertificationError
+from pipeline.core.errors import CertificationError, InternalError
 from pipeline.core.naming import VIETNAM
 from pipeline.pdf.revisions import revision_end
 
@@ -85,9 +85,13 @@ def _pdfa_facts(data: bytes, name: str) -> tuple[int, str | None, str | None, st
         raise CertificationError(f"Tệp {name} không phải PDF/A nên không dùng làm bản chính.")
     report = pikepdf.pdfa.validate_written(io.BytesIO(data), f"{claim[0]}b")
     # signed in its first revision: the checker leaves only the signature form unchecked
-    if report.violations or any("/AcroForm" not in f.where for f in report.unsupported):
-        raise CertificationError(f"Tệp {name} không đạt chuẩn PDF/A-{claim}, không chứng thực "
-                                 "được.")
+    findings = [f for f in report.findings if f.kind == "violation" or "/AcroForm" not in f.where]
+    if any(f.rule == "pikepdf:internal" for f in findings):  # the checker broke, not the file
+        raise InternalError(detail=f"PDF/A check of {name} raised: {findings}")
+    if findings:
+        raise CertificationError(
+            f"Tệp {name} không đạt chuẩn PDF/A-{claim}, không chứng thực được.",
+            detail=f"{name} fails PDF/A-{claim}: " + "; ".join(map(str, findings[:5])))
     return pages, title, kind, created
 
 
