@@ -76,6 +76,14 @@ def test_titles_without_diacritics_still_classify():
     assert understand([page(bare)], load_types()).document_type == "giay_khai_sinh"
 
 
+def test_a_birth_extract_is_a_birth_certificate_with_its_number_as_printed():
+    extract = [[(0.1, "ỦY BAN NHÂN DÂN"), (0.5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+               [(0.1, "Số: 305/TLKS-BS"), (0.5, "Độc lập - Tự do - Hạnh phúc")],
+               [(0.38, "TRÍCH LỤC KHAI SINH")], [(0.42, "(BẢN SAO)")], *BIRTH[4:]]
+    got = understand([page(extract)], load_types())
+    assert got.document_type == "giay_khai_sinh" and got.fields["so"] == "305/TLKS-BS"
+
+
 def test_unknown_page_has_no_type_and_no_fields():
     got = understand([page([[(0.1, "Biên lai thu tiền điện tháng 5")], [(0.1, "Tổng cộng: 250.000 đồng")]])],
                      load_types())
@@ -126,6 +134,13 @@ def test_marriage_columns_are_kept_apart():
     ("text", "Trạm Ÿ tế xã An Phú", "Trạm Y tế xã An Phú"),  # Vietnamese has no diaeresis
     ("text", "ỦY BAN NHÂN DẦN THÀNH PHỔ KON TUM", "ỦY BAN NHÂN DÂN THÀNH PHỐ KON TUM"),
     ("text", "Hợp \"Tiến, Đắk 'Tô", "Hợp Tiến, Đắk Tô"),  # specks read as quotes
+    ("register_number", "324/TLKS-BS", "324/TLKS-BS"),  # an extract: number/its symbol
+    ("register_number", "127 / 2O21", "127/2021"),  # Thông tư 04/2020: number/year
+    ("register_number", "58 Quyển số: 01/2017", "58"),  # the book's slash is not the number's
+    ("register_number", "324/#%", None),  # a slash and no symbol: unreadable, not "324"
+    ("digits", "58 Quyển số", "58"),  # a word after a space ends the number (Q is no 0 here)
+    ("digits", "1 15", "115"),  # a gap in the print
+    ("book", "01\u20442018", "01/2018"),  # a fraction slash read for the slash
 ])
 def test_normalisers(kind, raw, expected):
     options = {"mask": "AA 999999"} if kind == "code" else {}

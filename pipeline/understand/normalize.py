@@ -135,9 +135,28 @@ def as_personal_id(value: str, options: dict) -> str | None:
 
 
 def as_digits(value: str, options: dict) -> str | None:
-    found = re.match(rf"{_DIGITISH}+", value.replace(" ", ""))
-    text = digits(found.group(0)) if found else ""
+    # a space inside a number ("1 15") is a gap in the print; before a word it ends the
+    # number ("58 Quyển số" is 58, not 580 from a Q taken for a 0)
+    found = re.match(rf"{_DIGITISH}+(?: \d+)*", value.strip())
+    text = digits(found.group(0).replace(" ", "")) if found else ""
     return text if text.isdigit() else None
+
+
+def as_register_number(value: str, options: dict) -> str | None:
+    """Số of a civil-status paper as printed after "Số:": 198; 127/2021 (the Thông tư
+    04/2020 forms: number/year); 305/TLKS-BS (an extract or a copy: number/its symbol). A
+    slash followed by something else is unreadable, not a bare number."""
+    found = re.match(rf"\s*({_DIGITISH}{{1,7}})\s*/\s*(\S+)", value)
+    if not found:
+        return as_digits(value, options)
+    number, rest = digits(found.group(1)), found.group(2).rstrip(".,;:")
+    if not number.isdigit():
+        return None
+    if re.fullmatch(rf"{_DIGITISH}{{4}}", rest) and digits(rest).isdigit():
+        return f"{number}/{digits(rest)}"
+    if re.fullmatch(r"[A-ZĐa-zđ]{2,}(?:-[A-ZĐa-zđ]{2,})*", rest):
+        return f"{number}/{rest.upper()}"
+    return None
 
 
 def as_book(value: str, options: dict) -> str | None:
@@ -218,5 +237,6 @@ def snap(value: str, choices: list[str], score: float) -> str | None:
 
 
 KINDS = {"text": as_text, "name": as_name, "date": as_date, "year": as_year, "sex": as_sex,
-         "personal_id": as_personal_id, "digits": as_digits, "book": as_book, "code": as_code,
+         "personal_id": as_personal_id, "digits": as_digits,
+         "register_number": as_register_number, "book": as_book, "code": as_code,
          "symbol": as_symbol, "area": as_area, "ethnic": as_ethnic}
