@@ -84,6 +84,16 @@ def test_a_birth_extract_is_a_birth_certificate_with_its_number_as_printed():
     assert got.document_type == "giay_khai_sinh" and got.fields["so"] == "305/TLKS-BS"
 
 
+def test_the_place_beside_a_handwritten_number_and_date_is_still_read():
+    notice = [[(0.08, "ỦY BAN NHÂN DÂN"), (0.42, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+              [(0.08, "THỊ XÃ SÔNG CẦU"), (0.45, "Độc lập - Tự do - Hạnh phúc")],
+              [(0.08, "Số: %4 J1 TnUBnBNĐ"), (0.5, "Sông Cầu, ngày!” tháng]? năm 2023")],
+              [(0.4, "THÔNG BÁO")], [(0.3, "Lịch tiếp công dân định kỳ tháng 10 năm 2023")]]
+    got = understand([page(notice)], load_types())
+    assert got.document_type == "van_ban_hanh_chinh" and got.fields["dia_danh"] == "Sông Cầu"
+    assert "ngay_ban_hanh" not in got.fields  # the handwritten day and month: not guessed
+
+
 def test_unknown_page_has_no_type_and_no_fields():
     got = understand([page([[(0.1, "Biên lai thu tiền điện tháng 5")], [(0.1, "Tổng cộng: 250.000 đồng")]])],
                      load_types())
@@ -141,6 +151,9 @@ def test_marriage_columns_are_kept_apart():
     ("digits", "58 Quyển số", "58"),  # a word after a space ends the number (Q is no 0 here)
     ("digits", "1 15", "115"),  # a gap in the print
     ("book", "01\u20442018", "01/2018"),  # a fraction slash read for the slash
+    ("text", "Ủy ban nhân dân xã Mỹ Thạnh, huyện Hải Lăng, tỉnh", None),  # the name was cut off
+    ("text", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG TỈNH", None),
+    ("text", "huyện Sơn Tịnh, tỉnh Hà Tĩnh", "huyện Sơn Tịnh, tỉnh Hà Tĩnh"),  # names, not units
 ])
 def test_normalisers(kind, raw, expected):
     options = {"mask": "AA 999999"} if kind == "code" else {}

@@ -6,6 +6,7 @@ Letter/digit confusions are mended only where the format demands a digit (or a l
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from rapidfuzz import fuzz, process
@@ -51,7 +52,17 @@ def as_text(value: str, options: dict) -> str | None:
         parts = [mend_word(w, word_list("places")) + rest if w else rest
                  for w, rest in (_first_word(p) for p in value.split(","))]
         value = ",".join(parts)
-    return value
+    return None if _ends_in_a_unit_word(value) else value
+
+
+# with their marks: "Hà Tĩnh", "Sơn Tịnh" end in a name, not in the unit word "tỉnh"
+_UNIT_WORDS = re.compile(r"(?:^|[\s,])(tỉnh|thành phố|huyện|quận|thị xã|thị trấn|xã|phường)$")
+
+
+def _ends_in_a_unit_word(value: str) -> bool:
+    """"… huyện Hải Lăng, tỉnh" or "… MÔI TRƯỜNG TỈNH": the place's name was cut off (a
+    wrapped row lost, a seal over it), so the value is not what is printed."""
+    return bool(_UNIT_WORDS.search(unicodedata.normalize("NFC", value).lower().rstrip(" ,.")))
 
 
 def _first_word(part: str) -> tuple[str, str]:
