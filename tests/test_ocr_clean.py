@@ -54,6 +54,16 @@ def test_a_label_before_spaced_leader_dots_gets_its_second_look():
     assert (region.x0, region.x1) == (100, 200) and region.glyph >= glyph - 1
 
 
+def test_a_first_word_missed_on_a_read_line_gets_its_second_look():
+    """"Nguyễn" under a signature's tail, "Thế Khoa" read: the line is mostly read, but its
+    unread first word still gets a second look."""
+    blobs = [[100 + 12 * i, 100, 110 + 12 * i, 120] for i in range(6)]  # Nguyễn
+    blobs += [[180 + 12 * i, 100, 190 + 12 * i, 120] for i in range(8)]  # Thế Khoa
+    read = [Word("Thế", 180, 100, 40, 20, 95.0, 0), Word("Khoa", 230, 100, 46, 20, 95.0, 0)]
+    (region,) = ocr.unread_lines(np.array(blobs), read, (400, 800))
+    assert (region.x0, region.x1) == (100, 170)
+
+
 def test_a_page_upside_down_is_read_turned_over():
     page = np.ascontiguousarray(_signed_page()[::-1, ::-1])
     read, turned_over = ocr.read_upright(prepare.prepare(page, 0.0, 300), OcrOptions())

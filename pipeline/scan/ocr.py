@@ -274,9 +274,10 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
     regions = []
     for j in np.unique(line_of[free]):
         in_line = line_of == j
-        members = letters[in_line]
-        unread = int((free & in_line).sum())
-        if unread < 2 or unread < UNREAD_SHARE * len(members):  # blurred words: a blob each
+        members, unread = letters[in_line], free[in_line]
+        if unread.sum() < UNREAD_SHARE * len(members):  # mostly read: only a missed end
+            members = _unread_end(members, unread)
+        if len(members) < 2:  # blurred words: a blob each
             continue
         x0, y0 = members[:, :2].min(axis=0)
         x1, y1 = members[:, 2:].max(axis=0)
@@ -284,6 +285,18 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
         if y1 - y0 <= 3.5 * glyph_j and x1 - x0 >= 2 * (y1 - y0):
             regions.append(_Region(int(x0), int(y0), int(x1), int(y1), glyph_j))
     return regions
+
+
+def _unread_end(members: np.ndarray, unread: np.ndarray) -> np.ndarray:
+    """The unread blobs opening or closing a line that is otherwise read: a first word under
+    a seal's edge ("Nguyễn" of "Nguyễn Thế Khoa"), a last word under a signature."""
+    order = np.argsort(members[:, 0])
+    members, unread = members[order], unread[order]
+    lead = int(np.argmin(unread)) if not unread.all() else len(unread)
+    tail = int(np.argmin(unread[::-1])) if not unread.all() else len(unread)
+    if max(lead, tail) < 2:
+        return members[:0]
+    return members[:lead] if lead >= tail else members[len(members) - tail:]
 
 
 DOT_SHARE = 0.45  # a blob this small beside the page's letters (both sides) is a dot
