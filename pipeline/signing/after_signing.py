@@ -274,3 +274,33 @@ def _sentence(what: str, before: dict | None, after: dict | None, show) -> str |
                    if before.get(k) != after.get(k))
     shown = ", ".join(_shown(n) for n in names[:_MAX_NAMES]) + (", …" if len(names) > _MAX_NAMES else "")
     return f"Sau khi ký, {what} đã bị thay thế hoặc sửa: {shown}."
+
+
+# ------------------------------------------------------- pyHanko's refusals, for people
+
+_MODIFIED = ("Tài liệu đã bị sửa đổi nội dung sau khi ký: đối tượng của bản đã ký bị thay "
+             "hoặc thêm mới.")
+# (words of pyHanko's English message, the Vietnamese sentence); first match wins
+_SUSPICIOUS_VI = (
+    (("freed",), "Sau khi ký, một số đối tượng của bản đã ký đã bị xóa khỏi tệp."),
+    (("DSS", "VRI"), "Sau khi ký, kho dữ liệu xác thực dài hạn (DSS) bị thêm mục lạ hoặc bị "
+                     "sửa sai quy cách."),
+    (("Metadata", "XMP"), f"Sau khi ký, {_XMP_WHAT} đã bị thay bằng dữ liệu không hợp lệ."),
+    (("More form fields added",), "Sau khi ký, tệp đã bị thêm trường biểu mẫu không phải "
+                                  "trường chữ ký."),
+    (("deleted",), "Sau khi ký, trường biểu mẫu hoặc chú thích đã bị xóa."),
+    (("locked",), "Sau khi ký, trường đã bị khóa vẫn bị sửa."),
+    (("certification signature",), "Sau khi ký chứng nhận, tệp bị thêm hoặc sửa điều chữ ký "
+                                    "chứng nhận không cho phép."),
+    (("appearance", "AP entry"), "Sau khi ký, hình hiển thị của một trường chữ ký đã bị thay."),
+    (("page tree",), "Sau khi ký, cấu trúc trang của tài liệu đã bị thay đổi."),
+    (("not recognised",), "Sau khi ký, trang đã bị thêm chú thích lạ."),
+)
+
+
+def modified_sentence(diff: object) -> str:
+    """pyHanko's difference analysis refusing a change (``SuspiciousModification``, whose
+    English message goes to the technicians' detail), as a Vietnamese sentence."""
+    text = str(diff)
+    return next((vi for words, vi in _SUSPICIOUS_VI if any(w in text for w in words)),
+                _MODIFIED)

@@ -63,7 +63,13 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from pipeline.core.naming import VIETNAM
 from pipeline.pdf.revisions import revision_end
-from pipeline.signing.after_signing import Tail, field_changes, metadata_changes, open_pdf
+from pipeline.signing.after_signing import (
+    Tail,
+    field_changes,
+    metadata_changes,
+    modified_sentence,
+    open_pdf,
+)
 from pipeline.signing.identity import TEST_IDENTITY_MARKER
 
 __all__ = ["PdfaCheck", "SignatureReport", "TimestampInfo", "VerificationReport", "verify_pdf"]
@@ -101,6 +107,7 @@ class SignatureReport:
     coverage: str = "unclear"  # entire_file | entire_revision | partial | unclear
     modification_level: str | None = None  # none | lta_updates | form_filling | annotations | other
     changes: list[str] = field(default_factory=list)  # Vietnamese, what came after
+    diff_detail: str | None = None  # English: why pyHanko's difference analysis refused
     indication: str | None = None  # AdES: PASSED/..., INDETERMINATE/..., FAILED/...
     problems: list[str] = field(default_factory=list)  # Vietnamese: why not ok
     warnings: list[str] = field(default_factory=list)  # Vietnamese: worth knowing
@@ -227,6 +234,8 @@ def _review(report: SignatureReport, embedded, status, facts: _FileFacts) -> boo
              *metadata_changes(facts.reader, revision),
              *([facts.tail.sentence()] if facts.tail else [])]
     report.modification_level = None if mod is None else mod.name.lower()
+    if isinstance(diff, SuspiciousModification):
+        report.diff_detail = str(diff)
     if not found:
         report.changes = _changes(mod, diff, sorted(later & changed))
         return mod is None or mod in _ACCEPTED_CHANGES
@@ -255,9 +264,7 @@ def _changes(level, diff, signed_fields: list[str]) -> list[str]:
 
 
 def _modified(diff) -> str:
-    suspicious = isinstance(diff, SuspiciousModification)
-    detail = f" (chi tiết kỹ thuật: {diff})" if suspicious else ""
-    return f"Tài liệu đã bị sửa đổi nội dung sau khi ký{detail}."
+    return modified_sentence(diff)  # pyHanko's English stays in ``diff_detail``
 
 
 def _dss_covers(reader: PdfFileReader, cert: x509.Certificate | None) -> bool:
@@ -410,7 +417,10 @@ def _judge(report: SignatureReport, status, allowed: bool) -> None:
                                "không kèm thông tin thu hồi (kiểm tra trực tuyến để biết).")
     if report.timestamp is not None and not (report.timestamp.intact and report.timestamp.trusted):
         p.append("Dấu thời gian của chữ ký không hợp lệ hoặc không tin cậy.")
-    if not allowed or status.docmdp_ok is False:
+    if report.coverage in _COVERAGE_VI:  # what the unsigned bytes say is anyone's guess
+        p.append("Chữ ký không bảo vệ trọn phần tệp mà nó ký: phần không được ký có thể đã "
+                 "bị sửa.")
+    elif not allowed or status.docmdp_ok is False:
         p.append("Tài liệu đã bị sửa đổi sau khi ký.")
 
 
