@@ -207,11 +207,13 @@ _UPDATE = "Sau khi ký, tệp đã bị nối thêm một bản cập nhật kh�
     (b"% a note after signing\n", _STRANGE),
     (b"\n\n  ", _STRANGE),
     (b"\x00" * 7 + b"\xff", _STRANGE),
+    # pyHanko looks for %%EOF in the last 1024 bytes: this hides it, the file still reads
+    (b"0123456789abcdef" * 100, _STRANGE),
     # objects without a cross-reference section: readers that rebuild it would see them
     (b"99 0 obj\n<< /Type /Annot >>\nendobj\n", _UPDATE),
     # an update whose startxref points nowhere: pyHanko cannot read the file as a whole
     (b"99 0 obj\n<< /Foo 1 >>\nendobj\nstartxref\n123\n%%EOF\n", _UPDATE),
-], ids=["text", "whitespace", "binary", "objects-no-xref", "broken-update"])
+], ids=["text", "whitespace", "binary", "long-garbage", "objects-no-xref", "broken-update"])
 def test_bytes_after_the_last_eof_are_named(signed, test_ca, appended, sentence):
     report = _verify(signed + appended, [test_ca])
     sig = _changed_after(report, sentence.format(n=len(appended)))

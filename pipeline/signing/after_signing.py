@@ -52,10 +52,9 @@ class Tail:
 
     offset: int
     data: bytes
-    unreadable_update: bool = False  # an incremental update pyHanko could not parse
 
     def sentence(self) -> str:
-        if self.unreadable_update or _PDF_SYNTAX.search(self.data):
+        if _PDF_SYNTAX.search(self.data):  # objects, a cross-reference section...
             return (f"Sau khi ký, tệp đã bị nối thêm một bản cập nhật không đọc được "
                     f"({len(self.data)} byte sau dấu kết thúc tệp %%EOF).")
         return (f"Sau khi ký, tệp đã bị nối thêm {len(self.data)} byte dữ liệu lạ sau dấu "
@@ -75,7 +74,7 @@ def open_pdf(data: bytes) -> tuple[PdfFileReader, Tail | None]:
                 reader = PdfFileReader(io.BytesIO(data[:end]), strict=False)
             except Exception:
                 continue
-            return reader, Tail(end, data[end:], unreadable_update=True)
+            return reader, Tail(end, data[end:])
         raise first
     end = revision_end(data, reader, reader.xrefs.total_revisions - 1)
     if end is None or end >= len(data):
@@ -84,16 +83,18 @@ def open_pdf(data: bytes) -> tuple[PdfFileReader, Tail | None]:
 
 
 def _eof_ends(data: bytes):
-    """Ends (after the line end) of the ``%%EOF`` markers before the file's last one,
-    last first."""
-    pos = data.rfind(b"%%EOF")
+    """Ends (after the line end) of the ``%%EOF`` markers, last first, short of the
+    file's own end (the whole file was tried). The last marker counts: pyHanko looks for
+    it in the last 1024 bytes only, so a long enough tail of garbage hides it."""
+    pos = len(data)
     for _ in range(_MAX_RETRIES):
         pos = data.rfind(b"%%EOF", 0, pos)
         if pos < 0:
             return
         end = pos + len(b"%%EOF")
         end += 2 if data[end:end + 2] == b"\r\n" else int(data[end:end + 1] in (b"\r", b"\n"))
-        yield end
+        if end < len(data):
+            yield end
 
 
 # ----------------------------------------------------------------------- fields
@@ -104,6 +105,8 @@ def field_changes(reader: PdfFileReader, revision: int, later_signed: set[str],
     """Signature fields that appeared after ``revision`` and form fields pyHanko saw
     changed (``changed``), except the fields of signatures and document timestamps made
     after it (``later_signed``): each a Vietnamese sentence."""
+    if revision >= reader.xrefs.total_revisions - 1:
+        return []  # nothing came after (pyHanko's coverage says "entire file")
     before = {name for name, _, _ in enumerate_sig_fields(reader.get_historical_resolver(revision))}
     found, new = [], set()
     for name, value, ref in enumerate_sig_fields(reader):
@@ -133,7 +136,7 @@ def _new_field_sentence(reader: PdfFileReader, name: str, value,
 
 def _widgets(field_ref: generic.IndirectObject) -> list[generic.IndirectObject]:
     """The field's widget annotations: its /Kids, or the field itself (merged widget)."""
-    kids = field_ref.get_object().get("/Kids")
+    kids = _get(field_ref.get_object(), "/Kids")
     if isinstance(kids, generic.ArrayObject) and kids:
         raw = (kids.raw_get(i) for i in range(len(kids)))
         return [k for k in raw if isinstance(k, generic.IndirectObject)]
@@ -152,7 +155,7 @@ def _pages_holding(reader: PdfFileReader, refs: set) -> list[int]:
     """0-based indices of the pages whose /Annots hold one of ``refs``."""
     held = []
     for index, page in enumerate(_pages(reader)):
-        annots = page.get("/Annots")
+        annots = _get(page, "/Annots")
         if not isinstance(annots, generic.ArrayObject):
             continue
         raw = (annots.raw_get(i) for i in range(len(annots)))
@@ -173,12 +176,20 @@ def _pages(reader: PdfFileReader):
         node = node.get_object()
         if not isinstance(node, generic.DictionaryObject):
             continue
-        kids = node.get("/Kids")
-        if node.get("/Type") == "/Pages" or isinstance(kids, generic.ArrayObject):
+        kids = _get(node, "/Kids")
+        if _get(node, "/Type") == "/Pages" or isinstance(kids, generic.ArrayObject):
             if isinstance(kids, generic.ArrayObject):
                 stack.extend(reversed([kids.raw_get(i) for i in range(len(kids))]))
             continue
         yield node
+
+
+def _get(dictionary: generic.DictionaryObject, key: str):
+    """The value under ``key``, dereferenced (``dict.get`` would return the reference)."""
+    try:
+        return dictionary[key]
+    except KeyError:
+        return None
 
 
 def _shown(name: str) -> str:

@@ -77,6 +77,8 @@ __all__ = ["PdfaCheck", "SignatureReport", "TimestampInfo", "VerificationReport"
 # Thông tư 15/2025: a signing certificate allows digital signature or non-repudiation
 _KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"},
                                  match_all_key_usages=False)
+# pyHanko's levels that may follow a signature; "form filling" only as later signatures in
+# their own fields, and "LTA updates" only without what after_signing finds (_review)
 _ACCEPTED_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
                      ModificationLevel.FORM_FILLING)
 
@@ -236,12 +238,13 @@ def _review(report: SignatureReport, embedded, status, facts: _FileFacts) -> boo
     report.modification_level = None if mod is None else mod.name.lower()
     if isinstance(diff, SuspiciousModification):
         report.diff_detail = str(diff)
+    refused = mod is not None and mod not in _ACCEPTED_CHANGES
     if not found:
         report.changes = _changes(mod, diff, sorted(later & changed))
-        return mod is None or mod in _ACCEPTED_CHANGES
-    # a bad coverage is what pyHanko's "suspicious" says then: not said twice
-    if isinstance(diff, SuspiciousModification) and report.coverage not in _COVERAGE_VI:
-        found.append(_modified(diff))
+        return not refused
+    # with a bad coverage, pyHanko's refusal says only that: not said twice
+    if refused and report.coverage not in _COVERAGE_VI:
+        found += _changes(mod, diff, [])
     report.changes, report.modification_level = found, "other"
     return False
 
@@ -260,11 +263,7 @@ def _changes(level, diff, signed_fields: list[str]) -> list[str]:
         return ["Sau khi ký có thêm chữ ký hoặc điền ô biểu mẫu."]
     if level == ModificationLevel.ANNOTATIONS:
         return ["Sau khi ký có thêm hoặc sửa chú thích trên trang."]
-    return [_modified(diff)]
-
-
-def _modified(diff) -> str:
-    return modified_sentence(diff)  # pyHanko's English stays in ``diff_detail``
+    return [modified_sentence(diff)]  # pyHanko's English stays in ``diff_detail``
 
 
 def _dss_covers(reader: PdfFileReader, cert: x509.Certificate | None) -> bool:
@@ -494,8 +493,8 @@ async def _verify(data: bytes, trust_roots, online: bool):
                            and o.signed_revision > sig.signed_revision for o in embedded)
             reports.append(await _check_signature(sig, facts, trust_roots, online, later_ts))
     first = min((s.signed_revision for s in embedded), default=None)
-    # an unreadable update appended is named by every signature: PDF/A of what was read
-    readable = data if tail is None or not tail.unreadable_update else data[:tail.offset]
+    # what follows the last revision is named by every signature: PDF/A of what was read
+    readable = data if tail is None else data[:tail.offset]
     return reports, _pdfa_check(readable, reader, first)
 
 
