@@ -81,9 +81,24 @@ def as_name(value: str, options: dict) -> str | None:
     if not words or not any(c.isalpha() for c in value):
         return None
     words = [part for w in words for part in _unmerged(w)]
+    words = [_unstuttered(w) for w in words]
     # OCR slips on marks (NGUYÊN, TRƯNG): mended only from names known, never on a tie
     words = [mend_word(w, word_list("surnames" if i == 0 else "names")) for i, w in enumerate(words)]
     return " ".join(words)
+
+
+def _unstuttered(word: str) -> str:
+    """A name word OCR read with one letter twice, once with a mark (DƯUNG, TRƯUNG): the
+    one known name word left when one of the pair is taken out; an unknown word with no
+    such fit, or more than one, is left as read."""
+    known = word_list("names").known
+    if word.casefold() in known or not word.isalpha():
+        return word
+    bare = fold(word)
+    doubled = [i for i in range(1, len(word)) if len(bare) == len(word) and bare[i] == bare[i - 1]]
+    fits = {cut for i in doubled for cut in (word[:i] + word[i + 1:], word[:i - 1] + word[i:])
+            if cut.casefold() in known}
+    return fits.pop() if len(fits) == 1 else word
 
 
 _CONSONANTS = set("BCDFGHJKLMNPQRSTVWXZ")
