@@ -4,6 +4,7 @@ document type added as two files, with no code change."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -115,6 +116,19 @@ def test_marriage_columns_are_kept_apart():
     assert (f["chong_ngay_sinh"], f["vo_ngay_sinh"]) == ("1983-02-17", "1993-01-17")
     assert (f["chong_dan_toc"], f["vo_dan_toc"]) == ("Kinh", "Tày")
     assert sorted(got.owners) == ["062083123456", "062193654321"]
+
+
+def test_a_wide_space_inside_a_value_is_no_gutter():
+    rows = [[(0.3, "GIẤY CHỨNG NHẬN KẾT HÔN")], [(0.1, "Số: 53"), (0.5, "Quyển số: 01/2024")],
+            [(0.45, "Bên chồng"), (0.72, "Bên vợ")],
+            [(0.1, "Họ, chữ đệm, tên:"), (0.40, "NGUYỄN MINH ANH"), (0.63, "VÕ THANH NGA")],
+            [(0.1, "Quốc tịch:"), (0.40, "Việt Nam"), (0.63, "Việt Nam")]]
+    scan = page(rows)
+    wife_nam = [w for w in scan.words if w.text == "Nam"][-1]
+    # OCR's boxes leave the wife's "Việt" and "Nam" wider apart than a space
+    scan.words[scan.words.index(wife_nam)] = replace(wife_nam, left=wife_nam.left + 40)
+    f = understand([scan], load_types()).fields
+    assert (f["chong_quoc_tich"], f["vo_quoc_tich"]) == ("Việt Nam", "Việt Nam")
 
 
 @pytest.mark.parametrize("kind,raw,expected", [
