@@ -330,6 +330,18 @@ def test_the_2016_card_with_vietnamese_only_labels():
     assert got.fields["noi_thuong_tru"] == "Tổ 4, phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"
 
 
+def test_a_bilingual_label_without_its_colon_still_finds_the_name_under_it():
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.3, "SOCIALIST REPUBLIC OF VIET NAM")],
+            [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số / No.: 062090001234")],
+            [(0.3, "Họ và tên / Full name")], [(0.3, "NGUYỄN NGỌC QUỲNH")],
+            [(0.3, "Ngày sinh / Date of birth: 05/03/1990")],
+            [(0.3, "Giới tính / Sex: Nữ"), (0.55, "Quốc tịch / Nationality: Việt Nam")],
+            [(0.3, "Quê quán / Place of origin: Yên Lạc, Củ Chi, Hồ Chí Minh")],
+            [(0.3, "Nơi thường trú / Place of residence: Xóm 3, Phú Thịnh, Củ Chi, Hồ Chí Minh")]]
+    got = understand([page(rows, width=2024, height=1276)], load_types())
+    assert got.document_type == "can_cuoc" and got.fields["ho_ten"] == "NGUYỄN NGỌC QUỲNH"
+
+
 def test_a_state_document_not_recognised_is_not_quietly_none():
     rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
             [(0.1, "Kính gửi: các phòng, ban")], [(0.1, "Nội dung trao đổi công việc")]]
