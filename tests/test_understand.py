@@ -70,6 +70,14 @@ def test_birth_certificate_fields_by_label():
     assert got.archive["TypeName"] == "Giấy khai sinh" and got.archive["ConfidenceLevel"] == "02"
 
 
+def test_a_value_joined_to_its_label_by_a_colon_is_read():
+    joined = [row if row[0][1] != "Giới tính: Nữ" else
+              [(0.1, "Giới tính: Nữ"), (0.4, "Dân tộc:Kinh"), (0.65, "Quốc tịch:Việt Nam")]
+              for row in BIRTH]
+    got = understand([page(joined)], load_types())
+    assert (got.fields["dan_toc"], got.fields["quoc_tich"]) == ("Kinh", "Việt Nam")
+
+
 def test_titles_without_diacritics_still_classify():
     bare = [[(x, t.upper().replace("Ấ", "A").replace("Ả", "A").replace("Ì", "I")) for x, t in row]
             for row in BIRTH[:3]] + BIRTH[3:]
