@@ -35,7 +35,7 @@ class IndexRecorder:
             return  # a re-run: already recorded, the database is left untouched
         doc_type = self.types.get(result.document_type or "")
         fields = result.fields
-        owners = [fields[k] for k in doc_type.owners if fields.get(k)] if doc_type else []
+        owners = doc_type.owners_of(fields) if doc_type else []
         archive = doc_type.archive_metadata(fields, len(result.pages)) if doc_type else None
         self.index.record(result.to_json_dict(), out_root=str(self.out), owners=owners,
                           archive=archive)
