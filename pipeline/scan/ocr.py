@@ -282,7 +282,8 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
         x0, y0 = members[:, :2].min(axis=0)
         x1, y1 = members[:, 2:].max(axis=0)
         glyph_j = int(np.median(members[:, 3] - members[:, 1]))
-        if y1 - y0 <= 3.5 * glyph_j and x1 - x0 >= 2 * (y1 - y0):
+        few = len(members) < 3 and x1 - x0 < 4 * glyph_j  # two specks, not two blurred words
+        if y1 - y0 <= 3.5 * glyph_j and x1 - x0 >= 2 * (y1 - y0) and not few:
             regions.append(_Region(int(x0), int(y0), int(x1), int(y1), glyph_j))
     return regions
 
