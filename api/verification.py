@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import lru_cache
 from pathlib import Path
 
 from api.models import CopyOut, SignatureOut
@@ -18,21 +17,23 @@ from pipeline.signing.validation import SignatureReport, VerificationReport, ver
 log = logging.getLogger("sohoa.api.verify")
 
 
-@lru_cache(maxsize=4)
-def _roots(settings_key: str, settings: Settings) -> tuple:
-    from pipeline.signing.configured import development_ca_paths
-    from pipeline.signing.pades import trust_roots
-
-    paths: list = []
-    try:
-        paths += development_ca_paths(settings)
-    except Exception as exc:  # no test identity here: only the configured roots
-        log.warning("test identity CA not used: %s", exc)
-    return tuple(trust_roots([*paths, *settings.trust_root_paths()]))
+_roots: dict[str, tuple] = {}
 
 
 def trust_roots_for(settings: Settings) -> tuple:
-    return _roots(f"{settings.home}|{settings.trust_roots}", settings)
+    """The test identity's CA (if there is one) and SOHOA_TRUST_ROOTS, loaded once."""
+    from pipeline.signing.configured import development_ca_paths
+    from pipeline.signing.pades import trust_roots
+
+    key = f"{settings.home}|{settings.trust_roots}"
+    if key not in _roots:
+        paths: list = []
+        try:
+            paths += development_ca_paths(settings)
+        except Exception as exc:  # no test identity here: only the configured roots
+            log.warning("test identity CA not used: %s", exc)
+        _roots[key] = tuple(trust_roots([*paths, *settings.trust_root_paths()]))
+    return _roots[key]
 
 
 def signature_verdict(s: SignatureReport) -> str:

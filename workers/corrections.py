@@ -8,10 +8,12 @@ has entered that field; the type's rules are checked afresh on the corrected val
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from pipeline.core.errors import InputError
 from pipeline.core.model import PageResult
 from storage.index import Hit
+from storage.objects import publish
 from storage.versions import Version
 from workers import graph
 from workers.archive import Archive
@@ -97,8 +99,21 @@ def correct(archive: Archive, hit: Hit, current: Version, changes: dict, reason:
     return version
 
 
+def _publish(archive: Archive, hit: Hit, version: Version) -> dict[str, str]:
+    """The version's files beside the first ones (`<id>.v<n>.pdf`), as `sohoa process`
+    publishes files: what `sohoa certify` and `sohoa find` read next to the index."""
+    first = hit.artifacts.get("signed") or hit.artifacts.get("pdfa")
+    folder = Path(first).parent if first else Path(hit.dossier_id)
+    stem = f"{hit.document_id}.v{version.version}"
+    artifacts = {"pdfa": str(folder / f"{stem}.unsigned.pdf"), "signed": str(folder / f"{stem}.pdf")}
+    for kind, key in (("pdfa", version.sha256_pdfa), ("signed", version.sha256_signed)):
+        publish(archive.store.local_path(key or ""), archive.root / artifacts[kind])
+    return artifacts
+
+
 def _reindex(archive: Archive, hit: Hit, version: Version) -> None:
     """The index follows the current version: search finds the corrected values."""
+    artifacts = _publish(archive, hit, version)
     texts = archive.db.index.page_texts(hit.document_id)
     result = {
         "document_id": hit.document_id, "dossier_id": hit.dossier_id, "source": hit.source,
@@ -108,6 +123,6 @@ def _reindex(archive: Archive, hit: Hit, version: Version) -> None:
         "pages": [{}] * len(texts), "text": "\f".join(texts),
         "sha256": {"original": version.sha256_original, "pdfa": version.sha256_pdfa,
                    "signed": version.sha256_signed},
-        "artifacts": hit.artifacts,
+        "artifacts": artifacts,
     }
     index_result(archive.db.index, archive.types, result, archive.root)
