@@ -52,6 +52,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _aware(value):
+    """SQLite gives datetimes back without their zone; they were stored as UTC."""
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+
+
 class JobStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -78,7 +83,7 @@ class JobStore:
                 return None
             docs = conn.execute(select(job_documents).where(job_documents.c.job_id == job_id)
                                 .order_by(job_documents.c.position)).all()
-        values = {k: v for k, v in row._mapping.items()}
+        values = {k: _aware(v) for k, v in row._mapping.items()}
         return JobRecord(**values, documents=[
             JobDocument(**{k: v for k, v in d._mapping.items() if k != "job_id"}) for d in docs])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Principal, audit, scoped
 from api.models import SearchPage
-from api.problems import ApiProblem
+from api.problems import ApiProblem, not_found
 from api.service import Service, service
 from api.views import API, hit_summary
 
@@ -58,5 +58,7 @@ def person_documents(personal_id: str, request: Request,
                      svc: Service = Depends(service)) -> dict:
     hits = svc.db.index.find_owner(personal_id, within=who.agency_code)
     audit(request, who, "person.looked_up", "person", personal_id, {"count": len(hits)})
+    if not hits:  # nothing of this agency's: the same answer whoever else holds something
+        raise not_found("Cơ quan không lưu giữ tài liệu nào về người này.")
     return {"personal_id": personal_id, "count": len(hits),
             "results": [{**hit_summary(h), "reuse": h.reuse_record()} for h in hits]}
