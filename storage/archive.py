@@ -41,7 +41,9 @@ class ArchiveDatabase:
         self.idempotency = IdempotencyStore(self.engine)
         self.audit = AuditTrail(self.engine, self._appending)
         self.index = DocumentIndex(url)
-        self.dossiers = DossierRegistry(url)
+        # numbering reads then writes: on SQLite it takes the write lock at BEGIN, so request
+        # threads and the job thread wait for each other instead of failing
+        self.dossiers = DossierRegistry(url, immediate=True)
         self.register = CertRegister(url)
 
     def close(self) -> None:

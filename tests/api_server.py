@@ -21,11 +21,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(data: Path, env: dict, log: Path) -> Iterator[str]:
-    """The base URL of `sohoa serve --data DATA`, up and answering; stopped afterwards."""
+def running_server(data: Path | None, env: dict, log: Path) -> Iterator[str]:
+    """The base URL of `sohoa serve --data DATA` (no --data: the default archive), up and
+    answering; stopped afterwards."""
     port = free_port()
+    where = ["--data", str(data)] if data is not None else []
     with log.open("w") as out:
-        proc = subprocess.Popen([SOHOA, "serve", "--data", str(data), "--port", str(port)],
+        proc = subprocess.Popen([SOHOA, "serve", *where, "--port", str(port)],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -248,3 +248,12 @@ def test_the_audit_trail_shows_an_edited_or_removed_event(service, archive, run_
     removed = run_sohoa("audit-trail", "verify", "--data", out)
     assert removed.returncode == 1
     assert "Thiếu sự kiện số 5" in removed.stderr and "đã bị xóa" in removed.stderr
+
+
+def test_serve_needs_no_set_up(tmp_path, sohoa_env):
+    """`sohoa serve` alone: an archive under SOHOA_HOME, SQLite and local files, OpenAPI 3.1."""
+    env = {**sohoa_env, "SOHOA_HOME": str(tmp_path / "home")}
+    with running_server(None, env, tmp_path / "server.log") as base:
+        spec = httpx.get(f"{base}/api/v1/openapi.json").json()
+        assert spec["openapi"].startswith("3.1") and "/api/v1/dossiers" in spec["paths"]
+    assert (tmp_path / "home" / "archive" / ".sohoa" / "sohoa.sqlite").is_file()
