@@ -63,7 +63,9 @@ class FieldOut(BaseModel):
     name: str  # as printed on the form
     value: Any
     source: Literal["ocr", "clerk"]
-    confidence: float | None = None  # not kept by the pipeline yet
+    # Where and how surely OCR read it: the pipeline does not keep these per field yet
+    # (pipeline/understand drops them after its checks), so they are null for now.
+    confidence: float | None = None
     page: int | None = None
     box: list[float] | None = None
     messages: list[str]  # Vietnamese validation messages for this field

@@ -17,6 +17,9 @@ from workers.archive_record import current_version
 from workers.corrections import correct
 
 router = APIRouter(prefix=API, tags=["documents"])
+DOWNLOAD_SUFFIX = {"original": ".original", "pdfa": ".unsigned", "signed": ""}  # as published
+MEDIA_SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg",
+                "image/tiff": ".tif"}
 
 
 def _held(svc: Service, who: Principal, document_id: str) -> tuple[Hit, Version]:
@@ -121,7 +124,6 @@ def download(document_id: str, kind: str, request: Request,
     path = svc.archive.store.local_path(key)  # S3: a verified copy in the local cache
     with path.open("rb") as fh:
         kind_type = media_type(fh.read(8))
-    suffix = ".pdf" if kind_type == "application/pdf" else ""
-    name = f"{document_id}{'.unsigned' if kind == 'pdfa' else ''}{'' if kind != 'original' else '.original'}{suffix}"
+    name = f"{document_id}{DOWNLOAD_SUFFIX[kind]}{MEDIA_SUFFIX.get(kind_type, '')}"
     return FileResponse(path, media_type=kind_type, filename=name,
                         headers={"ETag": etag, "Cache-Control": "private, max-age=0"})
