@@ -73,6 +73,18 @@ def test_a_tesseract_timeout_is_that_pages_ocr_error():
     assert "quá thời gian" in error.message
 
 
+def test_a_page_past_its_ocr_deadline_is_cancelled_by_tesseract():
+    """A real page and a real deadline (1 ms): Tesseract itself cancels the recognition."""
+    page = np.full((1200, 1600), 255, np.uint8)
+    for row in range(40):
+        cv2.putText(page, "NGUYEN VAN AN 0123456789 " * 3, (20, 30 + 29 * row),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 1)
+    with pytest.raises(OcrError) as caught:
+        tesseract.image_to_data(page, OcrOptions(timeout_s=0.001), psm=3, dpi=300)
+    assert caught.value.code == "ocr_timeout"
+    assert tesseract.image_to_data(page, OcrOptions(), psm=3, dpi=300)["text"]  # engine reusable
+
+
 def test_probe_finds_the_installed_programs_and_refuses_an_absent_model():
     found = probe_tools(OcrOptions())
     assert found["tesseract"].startswith(("4.", "5.")) and found["pdftoppm"]

@@ -8,7 +8,7 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.core.model import Limits, OcrOptions
+from pipeline.core.model import Limits, OcrOptions, Word
 from pipeline.scan import ocr, orient, prepare
 from pipeline.scan.load import load_page
 
@@ -39,6 +39,29 @@ def test_read_finds_the_name_and_drops_the_leader():
     text = ocr.read(prepare.prepare(page, 0.0, 300), OcrOptions()).text
     assert "Trần Thị Bình" in text
     assert "tên:" in text and ". ." not in text
+
+
+def test_a_label_before_spaced_leader_dots_gets_its_second_look():
+    """A blurred photo swells the dots of ". . . ." to letter size; they must not make the
+    label's line look a few pixels tall, or the unread label is never looked at again."""
+    glyph = 20
+    label = np.array([[100, 100, 150, 100 + glyph], [160, 101, 200, 100 + glyph]])
+    dots = np.array([[210 + 14 * i, 114, 215 + 14 * i, 119] for i in range(12)])
+    value = np.array([[400, 100, 440, 120], [450, 100, 480, 120], [490, 100, 530, 120]])
+    letters = np.concatenate([label, dots, value])
+    read_value = [Word("Kinh", 400, 100, 130, 20, 96.0, 0)]
+    (region,) = ocr.unread_lines(letters, read_value, (400, 800))
+    assert (region.x0, region.x1) == (100, 200) and region.glyph >= glyph - 1
+
+
+def test_a_first_word_missed_on_a_read_line_gets_its_second_look():
+    """"Nguyễn" under a signature's tail, "Thế Khoa" read: the line is mostly read, but its
+    unread first word still gets a second look."""
+    blobs = [[100 + 12 * i, 100, 110 + 12 * i, 120] for i in range(6)]  # Nguyễn
+    blobs += [[180 + 12 * i, 100, 190 + 12 * i, 120] for i in range(8)]  # Thế Khoa
+    read = [Word("Thế", 180, 100, 40, 20, 95.0, 0), Word("Khoa", 230, 100, 46, 20, 95.0, 0)]
+    (region,) = ocr.unread_lines(np.array(blobs), read, (400, 800))
+    assert (region.x0, region.x1) == (100, 170)
 
 
 def test_a_page_upside_down_is_read_turned_over():

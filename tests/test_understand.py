@@ -4,6 +4,7 @@ document type added as two files, with no code change."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -69,11 +70,37 @@ def test_birth_certificate_fields_by_label():
     assert got.archive["TypeName"] == "Giấy khai sinh" and got.archive["ConfidenceLevel"] == "02"
 
 
+def test_a_value_joined_to_its_label_by_a_colon_is_read():
+    joined = [row if row[0][1] != "Giới tính: Nữ" else
+              [(0.1, "Giới tính: Nữ"), (0.4, "Dân tộc:Kinh"), (0.65, "Quốc tịch:Việt Nam")]
+              for row in BIRTH]
+    got = understand([page(joined)], load_types())
+    assert (got.fields["dan_toc"], got.fields["quoc_tich"]) == ("Kinh", "Việt Nam")
+
+
 def test_titles_without_diacritics_still_classify():
     bare = [[(x, t.upper().replace("Ấ", "A").replace("Ả", "A").replace("Ì", "I")) for x, t in row]
             for row in BIRTH[:3]] + BIRTH[3:]
     bare[2] = [(0.38, "GIAY KHAI SINH")]
     assert understand([page(bare)], load_types()).document_type == "giay_khai_sinh"
+
+
+def test_a_birth_extract_is_a_birth_certificate_with_its_number_as_printed():
+    extract = [[(0.1, "ỦY BAN NHÂN DÂN"), (0.5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+               [(0.1, "Số: 305/TLKS-BS"), (0.5, "Độc lập - Tự do - Hạnh phúc")],
+               [(0.38, "TRÍCH LỤC KHAI SINH")], [(0.42, "(BẢN SAO)")], *BIRTH[4:]]
+    got = understand([page(extract)], load_types())
+    assert got.document_type == "giay_khai_sinh" and got.fields["so"] == "305/TLKS-BS"
+
+
+def test_the_place_beside_a_handwritten_number_and_date_is_still_read():
+    notice = [[(0.08, "ỦY BAN NHÂN DÂN"), (0.42, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+              [(0.08, "THỊ XÃ SÔNG CẦU"), (0.45, "Độc lập - Tự do - Hạnh phúc")],
+              [(0.08, "Số: %4 J1 TnUBnBNĐ"), (0.5, "Sông Cầu, ngày!” tháng]? năm 2023")],
+              [(0.4, "THÔNG BÁO")], [(0.3, "Lịch tiếp công dân định kỳ tháng 10 năm 2023")]]
+    got = understand([page(notice)], load_types())
+    assert got.document_type == "van_ban_hanh_chinh" and got.fields["dia_danh"] == "Sông Cầu"
+    assert "ngay_ban_hanh" not in got.fields  # the handwritten day and month: not guessed
 
 
 def test_unknown_page_has_no_type_and_no_fields():
@@ -99,6 +126,19 @@ def test_marriage_columns_are_kept_apart():
     assert sorted(got.owners) == ["062083123456", "062193654321"]
 
 
+def test_a_wide_space_inside_a_value_is_no_gutter():
+    rows = [[(0.3, "GIẤY CHỨNG NHẬN KẾT HÔN")], [(0.1, "Số: 53"), (0.5, "Quyển số: 01/2024")],
+            [(0.45, "Bên chồng"), (0.72, "Bên vợ")],
+            [(0.1, "Họ, chữ đệm, tên:"), (0.40, "NGUYỄN MINH ANH"), (0.63, "VÕ THANH NGA")],
+            [(0.1, "Quốc tịch:"), (0.40, "Việt Nam"), (0.63, "Việt Nam")]]
+    scan = page(rows)
+    wife_nam = [w for w in scan.words if w.text == "Nam"][-1]
+    # OCR's boxes leave the wife's "Việt" and "Nam" wider apart than a space
+    scan.words[scan.words.index(wife_nam)] = replace(wife_nam, left=wife_nam.left + 40)
+    f = understand([scan], load_types()).fields
+    assert (f["chong_quoc_tich"], f["vo_quoc_tich"]) == ("Việt Nam", "Việt Nam")
+
+
 @pytest.mark.parametrize("kind,raw,expected", [
     ("date", "05/03/2021", "2021-03-05"),
     ("date", "ngày 05 tháng 3 năm 2021", "2021-03-05"),
@@ -120,12 +160,24 @@ def test_marriage_columns_are_kept_apart():
     ("name", "LÊ KIM DƯNG", "LÊ KIM DƯNG"),  # Dung or Dũng? a tie is left as read
     ("name", "VÕ THÀNHVIỆT", "VÕ THÀNH VIỆT"),  # a lost space: no syllable is that long
     ("name", "PHAN KIMANH", "PHAN KIM ANH"),
+    ("name", "TRỊNH KHÁNH DƯUNG", "TRỊNH KHÁNH DUNG"),  # a letter read twice, once marked
+    ("name", "KHƯU VĂN LƯU", "KHƯU VĂN LƯU"),  # known words: never shortened
     ("name", "Y BIH NIÊ", "Y BIH NIÊ"),  # Ê Đê names are syllables too: untouched
     ("name", "LÊ THỊ MỸ", "LÊ THỊ MỸ"),  # read as a known name: never changed
     ("code", "BÙ 194943", "BU 194943"),  # serial letters are plain Latin
     ("text", "Trạm Ÿ tế xã An Phú", "Trạm Y tế xã An Phú"),  # Vietnamese has no diaeresis
     ("text", "ỦY BAN NHÂN DẦN THÀNH PHỔ KON TUM", "ỦY BAN NHÂN DÂN THÀNH PHỐ KON TUM"),
     ("text", "Hợp \"Tiến, Đắk 'Tô", "Hợp Tiến, Đắk Tô"),  # specks read as quotes
+    ("register_number", "324/TLKS-BS", "324/TLKS-BS"),  # an extract: number/its symbol
+    ("register_number", "127 / 2O21", "127/2021"),  # Thông tư 04/2020: number/year
+    ("register_number", "58 Quyển số: 01/2017", "58"),  # the book's slash is not the number's
+    ("register_number", "324/#%", None),  # a slash and no symbol: unreadable, not "324"
+    ("digits", "58 Quyển số", "58"),  # a word after a space ends the number (Q is no 0 here)
+    ("digits", "1 15", "115"),  # a gap in the print
+    ("book", "01\u20442018", "01/2018"),  # a fraction slash read for the slash
+    ("text", "Ủy ban nhân dân xã Mỹ Thạnh, huyện Hải Lăng, tỉnh", None),  # the name was cut off
+    ("text", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG TỈNH", None),
+    ("text", "huyện Sơn Tịnh, tỉnh Hà Tĩnh", "huyện Sơn Tịnh, tỉnh Hà Tĩnh"),  # names, not units
 ])
 def test_normalisers(kind, raw, expected):
     options = {"mask": "AA 999999"} if kind == "code" else {}
@@ -284,6 +336,18 @@ def test_the_2016_card_with_vietnamese_only_labels():
     assert got.fields["quoc_tich"] == "Việt Nam"
     assert got.fields["que_quan"] == "xã Đắk Hà, huyện Đắk Hà, tỉnh Kon Tum"
     assert got.fields["noi_thuong_tru"] == "Tổ 4, phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"
+
+
+def test_a_bilingual_label_without_its_colon_still_finds_the_name_under_it():
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.3, "SOCIALIST REPUBLIC OF VIET NAM")],
+            [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số / No.: 062090001234")],
+            [(0.3, "Họ và tên / Full name")], [(0.3, "NGUYỄN NGỌC QUỲNH")],
+            [(0.3, "Ngày sinh / Date of birth: 05/03/1990")],
+            [(0.3, "Giới tính / Sex: Nữ"), (0.55, "Quốc tịch / Nationality: Việt Nam")],
+            [(0.3, "Quê quán / Place of origin: Yên Lạc, Củ Chi, Hồ Chí Minh")],
+            [(0.3, "Nơi thường trú / Place of residence: Xóm 3, Phú Thịnh, Củ Chi, Hồ Chí Minh")]]
+    got = understand([page(rows, width=2024, height=1276)], load_types())
+    assert got.document_type == "can_cuoc" and got.fields["ho_ten"] == "NGUYỄN NGỌC QUỲNH"
 
 
 def test_a_state_document_not_recognised_is_not_quietly_none():

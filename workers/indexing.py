@@ -44,7 +44,7 @@ def index_result(index, types: dict, result: dict, out_root: Path) -> None:
     from its type's rules (also the archive service's way: workers/archive_record.py)."""
     doc_type = types.get(result.get("document_type") or "")
     fields = result.get("fields") or {}
-    owners = [fields[k] for k in doc_type.owners if fields.get(k)] if doc_type else []
+    owners = doc_type.owners_of(fields) if doc_type else []
     pages = len(result.get("pages") or [])
     archive = doc_type.archive_metadata(fields, pages) if doc_type else None
     index.record(result, out_root=str(out_root), owners=owners, archive=archive)

@@ -21,7 +21,7 @@ class OcrOptions:
     language: str = "Vietnamese"
     tessdata_dir: str | None = None
     psm: int = 3
-    timeout_s: int = 60  # the `tesseract` program (orientation detection); pages run in process
+    timeout_s: float = 60  # per Tesseract call: a page's recognition, orientation detection
 
 
 @dataclass(frozen=True)

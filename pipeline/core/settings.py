@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     # Tesseract's model (`vie` is faster, less accurate) and where its models are.
     ocr_language: str = "Vietnamese"
     tessdata_dir: str | None = None
+    ocr_timeout_s: float = OcrOptions.timeout_s  # per page; a page past it fails alone
     max_pages: int = Limits.max_pages
     max_page_pixels: int = Limits.max_page_pixels
     max_file_bytes: int = Limits.max_file_bytes
@@ -91,7 +92,8 @@ class Settings(BaseSettings):
                       max_page_pixels=self.max_page_pixels)
 
     def ocr(self) -> OcrOptions:
-        return OcrOptions(language=self.ocr_language, tessdata_dir=self.tessdata_dir)
+        return OcrOptions(language=self.ocr_language, tessdata_dir=self.tessdata_dir,
+                          timeout_s=self.ocr_timeout_s)
 
     def extra_schema_dirs(self) -> tuple[str, ...]:
         return _paths(self.schema_dirs)

@@ -67,9 +67,13 @@ def is_syllable(word: str) -> bool:
     return bool(_SYLLABLE.fullmatch(fold(word))) and word.isalpha()
 
 
+# Tesseract reads the slash of "01/2018" as a fraction or division slash now and then
+SLASHES = str.maketrans({"\u2044": "/", "\u2215": "/", "\uff0f": "/"})
+
+
 def tidy_value(text: str) -> str:
     """A printed value without the leaders, colons and stray dots around it."""
-    text = collapse(vietnamese_marks(text))
+    text = collapse(vietnamese_marks(text)).translate(SLASHES)
     text = re.sub(r"^[\s.:;,…·_\-–'\"`|]+", "", text)
     text = re.sub(r"[\s.:;,…·_\-–'\"`|]+$", "", text)
     text = re.sub(r"\s*\.{2,}\s*", " ", text)  # leaders left inside a value

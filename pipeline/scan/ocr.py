@@ -251,6 +251,7 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
     `covering` word."""
     if len(letters) < 3:
         return []
+    letters = _without_dots(letters)
     covered = np.zeros(shape, bool)
     for word in covering:
         covered[max(0, word.top - 2):word.top + word.height + 2,
@@ -258,7 +259,7 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
     cx = np.clip((letters[:, 0] + letters[:, 2]) // 2, 0, shape[1] - 1)
     cy = np.clip((letters[:, 1] + letters[:, 3]) // 2, 0, shape[0] - 1)
     free = ~covered[cy, cx]
-    if free.sum() < 3:
+    if free.sum() < 2:
         return []
     glyph = float(np.median(letters[:, 3] - letters[:, 1]))
     # letters of one line merge when smeared sideways by about a letter's height, lines do
@@ -273,9 +274,10 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
     regions = []
     for j in np.unique(line_of[free]):
         in_line = line_of == j
-        members = letters[in_line]
-        unread = int((free & in_line).sum())
-        if unread < 3 or unread < UNREAD_SHARE * len(members):
+        members, unread = letters[in_line], free[in_line]
+        if unread.sum() < UNREAD_SHARE * len(members):  # mostly read: only a missed end
+            members = _unread_end(members, unread)
+        if len(members) < 2:  # blurred words: a blob each
             continue
         x0, y0 = members[:, :2].min(axis=0)
         x1, y1 = members[:, 2:].max(axis=0)
@@ -283,6 +285,29 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
         if y1 - y0 <= 3.5 * glyph_j and x1 - x0 >= 2 * (y1 - y0):
             regions.append(_Region(int(x0), int(y0), int(x1), int(y1), glyph_j))
     return regions
+
+
+def _unread_end(members: np.ndarray, unread: np.ndarray) -> np.ndarray:
+    """The unread blobs opening or closing a line that is otherwise read: a first word under
+    a seal's edge ("Nguyễn" of "Nguyễn Thế Khoa"), a last word under a signature."""
+    order = np.argsort(members[:, 0])
+    members, unread = members[order], unread[order]
+    lead = int(np.argmin(unread)) if not unread.all() else len(unread)
+    tail = int(np.argmin(unread[::-1])) if not unread.all() else len(unread)
+    if max(lead, tail) < 2:
+        return members[:0]
+    return members[:lead] if lead >= tail else members[len(members) - tail:]
+
+
+DOT_SHARE = 0.45  # a blob this small beside the page's letters (both sides) is a dot
+
+
+def _without_dots(letters: np.ndarray) -> np.ndarray:
+    """Letter-sized blobs less the dots of spaced leaders (". . . ."), which a blurred photo
+    swells to letter size: counted in, they made a label's line look a few pixels tall."""
+    w, h = letters[:, 2] - letters[:, 0], letters[:, 3] - letters[:, 1]
+    glyph = float(np.percentile(h, 75))  # a line of leaders can outnumber its letters
+    return letters[(w > DOT_SHARE * glyph) | (h > DOT_SHARE * glyph)]
 
 
 def _stack(grey: np.ndarray, regions: list[_Region]) -> tuple[np.ndarray, list[tuple]]:

@@ -7,13 +7,19 @@ record, the revocation data embedded in the file (DSS) its revocation status at 
 time; without an evidence record (B-T, B-LT) the certificate is checked as of the
 signature timestamp. A B-B signature has no proof of time: it is checked now. Nothing is
 fetched unless ``online=True``. pyHanko's difference analysis says what later incremental
-updates did (only long-term validation data, further signatures, or anything else). The
+updates did (only long-term validation data, further signatures, or anything else), and
+:mod:`pipeline.signing.after_signing` what its rules let through: for sohoa's outputs
+only long-term validation data and later signatures in their own fields may follow a
+signature (a new signature field, replaced XMP metadata or ``/Info``, bytes after the last
+``%%EOF`` make the verdict "not valid"). The
 PDF/A check runs on the revision before the first signature (Thông tư 05/2025/TT-BNV
 Điều 8: the archival PDF/A; pikepdf's checker does not cover signature forms), and on
 the whole file for what signing added.
 
 :func:`verify_pdf` returns a :class:`VerificationReport` (``.ok``, ``.to_json()``) whose
-problems, warnings and changes are Vietnamese sentences for people.
+problems, warnings and changes are Vietnamese sentences for people. Every reason a
+report is not valid is a problem it lists, and ``ok`` is derived from them: a report never
+says valid above a problem it lists.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from datetime import datetime
 from asn1crypto import crl, ocsp, x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
-from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel, SuspiciousModification
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
@@ -57,6 +63,13 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from pipeline.core.naming import VIETNAM
 from pipeline.pdf.revisions import revision_end
+from pipeline.signing.after_signing import (
+    Tail,
+    field_changes,
+    metadata_changes,
+    modified_sentence,
+    open_pdf,
+)
 from pipeline.signing.identity import TEST_IDENTITY_MARKER
 
 __all__ = ["PdfaCheck", "SignatureReport", "TimestampInfo", "VerificationReport", "verify_pdf"]
@@ -64,6 +77,8 @@ __all__ = ["PdfaCheck", "SignatureReport", "TimestampInfo", "VerificationReport"
 # Thông tư 15/2025: a signing certificate allows digital signature or non-repudiation
 _KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"},
                                  match_all_key_usages=False)
+# pyHanko's levels that may follow a signature; "form filling" only as later signatures in
+# their own fields, and "LTA updates" only without what after_signing finds (_review)
 _ACCEPTED_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
                      ModificationLevel.FORM_FILLING)
 
@@ -94,10 +109,16 @@ class SignatureReport:
     coverage: str = "unclear"  # entire_file | entire_revision | partial | unclear
     modification_level: str | None = None  # none | lta_updates | form_filling | annotations | other
     changes: list[str] = field(default_factory=list)  # Vietnamese, what came after
+    diff_detail: str | None = None  # English: why pyHanko's difference analysis refused
     indication: str | None = None  # AdES: PASSED/..., INDETERMINATE/..., FAILED/...
     problems: list[str] = field(default_factory=list)  # Vietnamese: why not ok
     warnings: list[str] = field(default_factory=list)  # Vietnamese: worth knowing
-    ok: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Valid: no problem listed. Every check that fails lists its problem (_judge),
+        so the verdict cannot contradict the list."""
+        return not self.problems
 
 
 @dataclass
@@ -118,10 +139,18 @@ class VerificationReport:
     signatures: list[SignatureReport]
     pdfa: PdfaCheck
     problems: list[str] = field(default_factory=list)  # Vietnamese, file-level
-    ok: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Valid: at least one signature, every signature valid, no file-level problem."""
+        return bool(self.signatures) and not self.problems and all(s.ok for s in self.signatures)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)  # properties are not fields: the verdicts added
+        for signature, shown in zip(self.signatures, data["signatures"]):
+            shown["ok"] = signature.ok
+        data["ok"] = self.ok
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
@@ -172,24 +201,69 @@ def _coverage(status) -> str:
     }.get(status.coverage, "unclear")
 
 
-def _changes(status) -> list[str]:
-    """What the revisions after a signature did, in Vietnamese."""
-    level = status.modification_level
-    diff = status.diff_result
+# what a signature's coverage lets an attacker change without breaking it
+_COVERAGE_VI = {
+    "partial": "Chữ ký không phủ trọn phiên bản tài liệu mà nó ký: phần cuối của phiên bản "
+               "đó (bảng tham chiếu) nằm ngoài vùng được ký, có thể bị sửa mà chữ ký không "
+               "phát hiện.",
+    "unclear": "Vùng dữ liệu được ký (ByteRange) bất thường: có phần của tệp nằm trước hoặc "
+               "giữa các vùng được ký mà không được ký.",
+}
+
+
+@dataclass(frozen=True)
+class _FileFacts:
+    """What the review of every signature needs about the file as a whole."""
+
+    reader: PdfFileReader
+    tail: Tail | None  # bytes after the last revision read
+    signed_fields: dict[str, int]  # field -> the revision its signature or timestamp signs
+
+    def signed_after(self, revision: int) -> set[str]:
+        return {name for name, signed in self.signed_fields.items() if signed > revision}
+
+
+def _review(report: SignatureReport, embedded, status, facts: _FileFacts) -> bool:
+    """Fill ``report.changes`` and ``.modification_level`` with what the revisions after
+    the signature did; True when that is allowed: nothing, long-term validation data, or
+    later signatures and timestamps in their own fields. pyHanko's level first, then what
+    its rules let through (after_signing), which makes the level "other"."""
+    mod, diff, revision = status.modification_level, status.diff_result, embedded.signed_revision
+    changed = set(diff.changed_form_fields) if isinstance(diff, DiffResult) else set()
+    later = facts.signed_after(revision)
+    found = [*([_COVERAGE_VI[report.coverage]] if report.coverage in _COVERAGE_VI else []),
+             *field_changes(facts.reader, revision, later, changed),
+             *metadata_changes(facts.reader, revision),
+             *([facts.tail.sentence()] if facts.tail else [])]
+    report.modification_level = None if mod is None else mod.name.lower()
+    if isinstance(diff, SuspiciousModification):
+        report.diff_detail = str(diff)
+    refused = mod is not None and mod not in _ACCEPTED_CHANGES
+    if not found:
+        report.changes = _changes(mod, diff, sorted(later & changed))
+        return not refused
+    # with a bad coverage, pyHanko's refusal says only that: not said twice
+    if refused and report.coverage not in _COVERAGE_VI:
+        found += _changes(mod, diff, [])
+    report.changes, report.modification_level = found, "other"
+    return False
+
+
+def _changes(level, diff, signed_fields: list[str]) -> list[str]:
+    """What pyHanko's difference analysis says the revisions after a signature did, in
+    Vietnamese (``signed_fields``: the fields later signatures filled)."""
     if level is None or level == ModificationLevel.NONE:
         return []
     if level == ModificationLevel.LTA_UPDATES:
         return ["Sau khi ký chỉ bổ sung dữ liệu xác thực dài hạn "
                 "(chứng thư, thông tin thu hồi, dấu thời gian tài liệu)."]
     if level == ModificationLevel.FORM_FILLING:
-        fields = sorted(diff.changed_form_fields) if isinstance(diff, DiffResult) else []
-        shown = f": {', '.join(fields)}" if fields else ""
-        return [f"Sau khi ký có thêm chữ ký hoặc điền ô biểu mẫu{shown}."]
+        if signed_fields:
+            return [f"Sau khi ký có thêm chữ ký vào ô: {', '.join(signed_fields)}."]
+        return ["Sau khi ký có thêm chữ ký hoặc điền ô biểu mẫu."]
     if level == ModificationLevel.ANNOTATIONS:
         return ["Sau khi ký có thêm hoặc sửa chú thích trên trang."]
-    suspicious = diff is not None and not isinstance(diff, DiffResult)
-    detail = f" (chi tiết kỹ thuật: {diff})" if suspicious else ""
-    return [f"Tài liệu đã bị sửa đổi nội dung sau khi ký{detail}."]
+    return [modified_sentence(diff)]  # pyHanko's English stays in ``diff_detail``
 
 
 def _dss_covers(reader: PdfFileReader, cert: x509.Certificate | None) -> bool:
@@ -281,7 +355,9 @@ async def _signature_status(embedded, reader, trust_roots, online):
     return (*await _status_at(embedded, reader, trust_roots, online, ts_time), indication)
 
 
-async def _check_signature(embedded, reader, trust_roots, online, later_doc_ts) -> SignatureReport:
+async def _check_signature(embedded, facts: _FileFacts, trust_roots, online,
+                           later_doc_ts) -> SignatureReport:
+    reader = facts.reader
     status, revinfo_missing, indication = await _signature_status(
         embedded, reader, trust_roots, online)
     timestamped = status is not None and status.timestamp_validity is not None
@@ -317,16 +393,14 @@ async def _check_signature(embedded, reader, trust_roots, online, later_doc_ts) 
     else:
         report.level = "B-B"
     report.coverage = _coverage(status)
-    mod = status.modification_level
-    report.modification_level = None if mod is None else mod.name.lower()
-    report.changes = _changes(status)
-    _judge(report, status, mod)
+    _judge(report, status, allowed=_review(report, embedded, status, facts))
     if report.signer and TEST_IDENTITY_MARKER in report.signer:
         report.warnings.append("Chữ ký bằng chứng thư THỬ NGHIỆM, không có giá trị pháp lý.")
     return report
 
 
-def _judge(report: SignatureReport, status, mod) -> None:
+def _judge(report: SignatureReport, status, allowed: bool) -> None:
+    """The problems that make a signature not valid (its verdict is their absence)."""
     p = report.problems
     if not report.intact:
         p.append("Nội dung đã ký bị thay đổi: dữ liệu không còn khớp với chữ ký.")
@@ -342,16 +416,14 @@ def _judge(report: SignatureReport, status, mod) -> None:
                                "không kèm thông tin thu hồi (kiểm tra trực tuyến để biết).")
     if report.timestamp is not None and not (report.timestamp.intact and report.timestamp.trusted):
         p.append("Dấu thời gian của chữ ký không hợp lệ hoặc không tin cậy.")
-    if mod is not None and mod not in _ACCEPTED_CHANGES or status.docmdp_ok is False:
+    if report.coverage in _COVERAGE_VI:  # what the unsigned bytes say is anyone's guess
+        p.append("Chữ ký không bảo vệ trọn phần tệp mà nó ký: phần không được ký có thể đã "
+                 "bị sửa.")
+    elif not allowed or status.docmdp_ok is False:
         p.append("Tài liệu đã bị sửa đổi sau khi ký.")
-    report.ok = (report.intact and report.valid and report.trusted
-                 and report.revocation != "revoked"
-                 and (mod is None or mod in _ACCEPTED_CHANGES) and status.docmdp_ok is not False
-                 and (report.timestamp is None
-                      or report.timestamp.intact and report.timestamp.trusted))
 
 
-async def _check_doc_timestamp(embedded, trust_roots) -> SignatureReport:
+async def _check_doc_timestamp(embedded, facts: _FileFacts, trust_roots) -> SignatureReport:
     context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False,
                                 revocation_mode="soft-fail")
     status = await async_validate_pdf_timestamp(embedded, validation_context=context)
@@ -365,10 +437,7 @@ async def _check_doc_timestamp(embedded, trust_roots) -> SignatureReport:
                                 bool(status.intact and status.valid), bool(status.trusted)),
         revocation="not_applicable", coverage=_coverage(status),
     )
-    mod = status.modification_level
-    report.modification_level = None if mod is None else mod.name.lower()
-    report.changes = _changes(status)
-    _judge(report, status, mod)
+    _judge(report, status, allowed=_review(report, embedded, status, facts))
     return report
 
 
@@ -412,18 +481,21 @@ def _pdfa_check(data: bytes, reader: PdfFileReader, first_signed_revision: int |
 
 
 async def _verify(data: bytes, trust_roots, online: bool):
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    reader, tail = open_pdf(data)
     embedded = list(reader.embedded_signatures)
+    facts = _FileFacts(reader, tail, {s.field_name: s.signed_revision for s in embedded})
     reports = []
     for sig in embedded:
         if sig.sig_object_type == "/DocTimeStamp":
-            reports.append(await _check_doc_timestamp(sig, trust_roots))
+            reports.append(await _check_doc_timestamp(sig, facts, trust_roots))
         else:
             later_ts = any(o.sig_object_type == "/DocTimeStamp"
                            and o.signed_revision > sig.signed_revision for o in embedded)
-            reports.append(await _check_signature(sig, reader, trust_roots, online, later_ts))
+            reports.append(await _check_signature(sig, facts, trust_roots, online, later_ts))
     first = min((s.signed_revision for s in embedded), default=None)
-    return reports, _pdfa_check(data, reader, first)
+    # what follows the last revision is named by every signature: PDF/A of what was read
+    readable = data if tail is None else data[:tail.offset]
+    return reports, _pdfa_check(readable, reader, first)
 
 
 def verify_pdf(data: bytes, *, trust_roots: Iterable[x509.Certificate] = (),
@@ -432,8 +504,9 @@ def verify_pdf(data: bytes, *, trust_roots: Iterable[x509.Certificate] = (),
 
     ``trust_roots``: the CA certificates to trust (nothing else is). ``online``: fetch
     missing revocation data (OCSP/CRL) now instead of relying only on what the file
-    carries. ``ok`` is true when the file has at least one signature and every signature
-    is intact, valid, trusted, not revoked and followed only by allowed changes.
+    carries. ``ok`` is true when the file has at least one signature, every signature
+    is intact, valid, trusted, not revoked and followed only by allowed changes (long-term
+    validation data, later signatures in their own fields), and no problem is listed.
     """
     data = bytes(data)
     report = VerificationReport(file=name, sha256=hashlib.sha256(data).hexdigest(),
@@ -448,5 +521,4 @@ def verify_pdf(data: bytes, *, trust_roots: Iterable[x509.Certificate] = (),
         report.problems.append("Tệp không có chữ ký số.")
     if report.pdfa.checked and not report.pdfa.passed:
         report.problems.append("Bản tài liệu trước khi ký không đạt chuẩn PDF/A.")
-    report.ok = bool(report.signatures) and all(s.ok for s in report.signatures)
     return report

@@ -3,8 +3,9 @@
 Word boxes come from libtesseract loaded once per thread (tesserocr) instead of a
 `tesseract` process per call: starting the process and loading the model cost about a
 third of a page's OCR (0.74 s by the CLI, 0.50 s in process, on the same 300-dpi page,
-same words). Each thread keeps its own engine: an engine is not thread-safe. There is no
-per-call timeout in process; the page limits (load.py) bound the work instead.
+same words). Each thread keeps its own engine: an engine is not thread-safe. A page's
+recognition is cancelled after OcrOptions.timeout_s (Tesseract's own deadline, checked
+while it recognises), so one pathological page cannot hold a worker.
 
 Errors become the tree's: an engine failure on a page is that page's OcrError; a missing
 binary, library or language model is ToolMissing (the operator must install it; retrying
@@ -49,6 +50,8 @@ def image_to_data(grey: np.ndarray, options: OcrOptions, *, psm: int, dpi: float
     try:
         engine.SetImage(Image.fromarray(grey))
         engine.SetSourceResolution(round(dpi))
+        if not engine.Recognize(timeout=max(1, round(options.timeout_s * 1000))):
+            raise _timed_out(f"recognition cancelled after {options.timeout_s} s")
         tsv = engine.GetTSVText(0)
     except RuntimeError as exc:
         raise OcrError(detail=f"Tesseract failed: {exc}") from exc
@@ -138,9 +141,12 @@ def _error(exc: Exception, model: str) -> Exception:
                                "Tesseract.", "ocr_model_missing", detail=str(exc.message))
         return OcrError(detail=f"Tesseract failed: {exc.message}")
     if isinstance(exc, RuntimeError) and str(exc) == _TIMEOUT:
-        return OcrError("Nhận dạng chữ (OCR) quá thời gian cho phép.", "ocr_timeout",
-                        detail=str(exc))
+        return _timed_out(str(exc))
     return exc
+
+
+def _timed_out(detail: str) -> OcrError:
+    return OcrError("Nhận dạng chữ (OCR) quá thời gian cho phép.", "ocr_timeout", detail=detail)
 
 
 def probe(options: OcrOptions) -> TesseractInfo:

@@ -53,6 +53,10 @@ class DocumentType:
     def field(self, key: str) -> FieldRule:
         return next(f for f in self.fields if f.key == key)
 
+    def owners_of(self, fields: dict) -> list[str]:
+        """The personal IDs the document is about (Nghị định 45/2020: reuse by person)."""
+        return [fields[k] for k in self.owners if fields.get(k)]
+
     def archive_metadata(self, fields: dict, pages: int) -> dict:
         """Document-level metadata of Nghị định 30/2020 Phụ lục VI (TypeName, CodeNumber, ...):
         the rules name the field each comes from, or give a literal."""

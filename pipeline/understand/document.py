@@ -79,7 +79,7 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
     for problem in problems:
         errors.append({"field": problem.field, "message": f"{doc_type.display_name(problem.field)}: không đọc được "
                        f"giá trị (trên giấy in “{problem.raw[:60]}”), cần nhập tay."})
-    owners = [fields[k] for k in doc_type.owners if fields.get(k)]
+    owners = doc_type.owners_of(fields)
     return Understanding(doc_type.key, kind.confidence, fields, errors, owners,
                          doc_type.archive_metadata(fields, len(pages)))
 

@@ -149,6 +149,8 @@ def _value(layout: Layout, hit: LabelHit, rule: FieldRule, starts: set, columns:
            ) -> tuple[str, list[Token]]:
     band = columns.get(rule.column) if rule.column else None
     tokens = _rest_of_row(hit.line, hit.end, starts, band)
+    if tokens and _echoes_a_label(" ".join(t.text for t in tokens), rule):
+        tokens = []  # the label's English half ("/ Full name"): the value is under it
     line = hit.line
     if not tokens and rule.next_line:
         below = _next_line(layout, line)
@@ -220,14 +222,15 @@ def _rest_of_row(line: Line, start: int, starts: set, band) -> list[Token]:
 def _snap_to_gutters(line: Line, band: tuple[float, float]) -> tuple[float, float]:
     """Move the band's edges into this row's nearest wide gap: a long value may run past
     the half-way line between two column headers, but never across the gutter."""
-    gaps = [(a.x1 + b.x0) / 2 for a, b in zip(line.tokens, line.tokens[1:])
+    gaps = [((a.x1 + b.x0) / 2, b.x0 - a.x1) for a, b in zip(line.tokens, line.tokens[1:])
             if b.x0 - a.x1 >= 0.8 * line.height]
 
     def snap(edge: float) -> float:
-        if edge in (float("inf"), float("-inf")) or not gaps:
-            return edge
-        nearest = min(gaps, key=lambda g: abs(g - edge))
-        return nearest if abs(nearest - edge) <= 8 * line.height else edge
+        # the widest gap near the edge: a gutter is wider than the space OCR sometimes
+        # leaves inside a value ("Việt  Nam")
+        near = [(width, -abs(x - edge), x) for x, width in gaps
+                if abs(x - edge) <= 8 * line.height]
+        return max(near)[2] if near and edge not in (float("inf"), float("-inf")) else edge
 
     return snap(band[0]), snap(band[1])
 

@@ -32,10 +32,18 @@ def _text(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
+COLUMN_GAP = 1.5  # × row height: a gap this wide between two words parts two columns
+
+
 def regex(layout: Layout, spec: dict) -> Found:
-    """The first row in the region whose text (or folded text) matches; group `value`."""
+    """The first row in the region whose text (or folded text) matches; group `value`.
+    With `by_column`, each column of a row is matched apart, so `^` anchors at a column's
+    start ("Hà Giang, ngày..." after a handwritten number in the column on its left)."""
     pattern = re.compile(spec["regex"], re.IGNORECASE)
-    for _, tokens in _rows(layout, spec.get("region", {})):
+    rows = _rows(layout, spec.get("region", {}))
+    if spec.get("by_column"):
+        rows = [(line, part) for line, tokens in rows for part in _columns_of(line, tokens)]
+    for _, tokens in rows:
         text = _text(tokens)
         match = pattern.search(fold(text, keep_punct=True) if spec.get("folded") else text)
         if match:
@@ -43,6 +51,15 @@ def regex(layout: Layout, spec: dict) -> Found:
                 return _slice_folded(tokens, match.start("value"), match.end("value")), tokens
             return match.group("value"), tokens
     return None
+
+
+def _columns_of(line: Line, tokens: list[Token]) -> list[list[Token]]:
+    parts = [[tokens[0]]]
+    for before, token in zip(tokens, tokens[1:]):
+        if token.x0 - before.x1 > COLUMN_GAP * line.height:
+            parts.append([])
+        parts[-1].append(token)
+    return parts
 
 
 def _slice_folded(tokens: list[Token], start: int, end: int) -> str:

@@ -6,6 +6,7 @@ Letter/digit confusions are mended only where the format demands a digit (or a l
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from rapidfuzz import fuzz, process
@@ -51,7 +52,17 @@ def as_text(value: str, options: dict) -> str | None:
         parts = [mend_word(w, word_list("places")) + rest if w else rest
                  for w, rest in (_first_word(p) for p in value.split(","))]
         value = ",".join(parts)
-    return value
+    return None if _ends_in_a_unit_word(value) else value
+
+
+# with their marks: "Hà Tĩnh", "Sơn Tịnh" end in a name, not in the unit word "tỉnh"
+_UNIT_WORDS = re.compile(r"(?:^|[\s,])(tỉnh|thành phố|huyện|quận|thị xã|thị trấn|xã|phường)$")
+
+
+def _ends_in_a_unit_word(value: str) -> bool:
+    """"… huyện Hải Lăng, tỉnh" or "… MÔI TRƯỜNG TỈNH": the place's name was cut off (a
+    wrapped row lost, a seal over it), so the value is not what is printed."""
+    return bool(_UNIT_WORDS.search(unicodedata.normalize("NFC", value).lower().rstrip(" ,.")))
 
 
 def _first_word(part: str) -> tuple[str, str]:
@@ -70,9 +81,24 @@ def as_name(value: str, options: dict) -> str | None:
     if not words or not any(c.isalpha() for c in value):
         return None
     words = [part for w in words for part in _unmerged(w)]
+    words = [_unstuttered(w) for w in words]
     # OCR slips on marks (NGUYÊN, TRƯNG): mended only from names known, never on a tie
     words = [mend_word(w, word_list("surnames" if i == 0 else "names")) for i, w in enumerate(words)]
     return " ".join(words)
+
+
+def _unstuttered(word: str) -> str:
+    """A name word OCR read with one letter twice, once with a mark (DƯUNG, TRƯUNG): the
+    one known name word left when one of the pair is taken out; an unknown word with no
+    such fit, or more than one, is left as read."""
+    known = word_list("names").known
+    if word.casefold() in known or not word.isalpha():
+        return word
+    bare = fold(word)
+    doubled = [i for i in range(1, len(word)) if len(bare) == len(word) and bare[i] == bare[i - 1]]
+    fits = {cut for i in doubled for cut in (word[:i] + word[i + 1:], word[:i - 1] + word[i:])
+            if cut.casefold() in known}
+    return fits.pop() if len(fits) == 1 else word
 
 
 _CONSONANTS = set("BCDFGHJKLMNPQRSTVWXZ")
@@ -135,9 +161,28 @@ def as_personal_id(value: str, options: dict) -> str | None:
 
 
 def as_digits(value: str, options: dict) -> str | None:
-    found = re.match(rf"{_DIGITISH}+", value.replace(" ", ""))
-    text = digits(found.group(0)) if found else ""
+    # a space inside a number ("1 15") is a gap in the print; before a word it ends the
+    # number ("58 Quyển số" is 58, not 580 from a Q taken for a 0)
+    found = re.match(rf"{_DIGITISH}+(?: \d+)*", value.strip())
+    text = digits(found.group(0).replace(" ", "")) if found else ""
     return text if text.isdigit() else None
+
+
+def as_register_number(value: str, options: dict) -> str | None:
+    """Số of a civil-status paper as printed after "Số:": 198; 127/2021 (the Thông tư
+    04/2020 forms: number/year); 305/TLKS-BS (an extract or a copy: number/its symbol). A
+    slash followed by something else is unreadable, not a bare number."""
+    found = re.match(rf"\s*({_DIGITISH}{{1,7}})\s*/\s*(\S+)", value)
+    if not found:
+        return as_digits(value, options)
+    number, rest = digits(found.group(1)), found.group(2).rstrip(".,;:")
+    if not number.isdigit():
+        return None
+    if re.fullmatch(rf"{_DIGITISH}{{4}}", rest) and digits(rest).isdigit():
+        return f"{number}/{digits(rest)}"
+    if re.fullmatch(r"[A-ZĐa-zđ]{2,}(?:-[A-ZĐa-zđ]{2,})*", rest):
+        return f"{number}/{rest.upper()}"
+    return None
 
 
 def as_book(value: str, options: dict) -> str | None:
@@ -218,5 +263,6 @@ def snap(value: str, choices: list[str], score: float) -> str | None:
 
 
 KINDS = {"text": as_text, "name": as_name, "date": as_date, "year": as_year, "sex": as_sex,
-         "personal_id": as_personal_id, "digits": as_digits, "book": as_book, "code": as_code,
+         "personal_id": as_personal_id, "digits": as_digits,
+         "register_number": as_register_number, "book": as_book, "code": as_code,
          "symbol": as_symbol, "area": as_area, "ethnic": as_ethnic}
