@@ -217,9 +217,10 @@ def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
 def _register_commands() -> None:
     from cli.certify import certify, register
     from cli.find import find
+    from cli.serve import audit_trail, serve, token
     from cli.verify import verify
 
-    for command in (find, verify, certify, register):
+    for command in (find, verify, certify, register, serve, token, audit_trail):
         main.add_command(command)
 
 

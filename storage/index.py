@@ -115,23 +115,36 @@ class DocumentIndex(DatabaseStore):
         hits = self._hits(select(documents).where(documents.c.document_id == document_id))
         return hits[0] if hits else None
 
-    def find_owner(self, personal_id: str) -> list[Hit]:
-        """Everything held about one person (số định danh), oldest issue date first."""
-        return self._hits(_filtered(select(documents), None, None, personal_id).order_by(
+    def page_texts(self, document_id: str) -> list[str]:
+        """The OCR text of each page of a document, in page order."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(pages.c.text).where(
+                pages.c.document_id == document_id).order_by(pages.c.page_index)).scalars())
+
+    def find_owner(self, personal_id: str, *, within: str | None = None) -> list[Hit]:
+        """Everything held about one person (số định danh), oldest issue date first;
+        `within`: only dossiers whose mã hồ sơ starts `<within>-` (one agency's)."""
+        return self._hits(_filtered(select(documents), None, None, personal_id, within).order_by(
             documents.c.issued_date, documents.c.document_id))
+
+    def dossier_documents(self, dossier_id: str) -> list[Hit]:
+        return self._hits(select(documents).where(documents.c.dossier_id == dossier_id)
+                          .order_by(documents.c.document_id))
 
     def find_fields(self, *, document_type: str | None = None,
                     fields: dict[str, str] | None = None, owner: str | None = None,
-                    page: int = 1, per_page: int = 20) -> Page:
+                    page: int = 1, per_page: int = 20, within: str | None = None,
+                    status: str | None = None) -> Page:
         """Documents whose fields equal the given values, compared folded (no diacritics,
         no case, whitespace collapsed); optionally of one type and about one person."""
-        query = _filtered(select(documents), document_type, fields, owner)
+        query = _filtered(select(documents), document_type, fields, owner, within, status)
         return self._page(query.order_by(documents.c.dossier_id, documents.c.document_id),
                           page, per_page)
 
     def search(self, query: str, *, document_type: str | None = None,
                fields: dict[str, str] | None = None, owner: str | None = None,
-               page: int = 1, per_page: int = 20) -> Page:
+               page: int = 1, per_page: int = 20, within: str | None = None,
+               status: str | None = None) -> Page:
         """Full text over the pages, all words required ("quoted phrases" kept together),
         best document first; a document ranks by its best page."""
         _check_paging(page, per_page)
@@ -145,7 +158,8 @@ class DocumentIndex(DatabaseStore):
         best = (select(found.c.document_id, func.max(found.c.score).label("score"))
                 .group_by(found.c.document_id).subquery())
         ranked = _filtered(select(documents, best.c.score).join(
-            best, best.c.document_id == documents.c.document_id), document_type, fields, owner)
+            best, best.c.document_id == documents.c.document_id), document_type, fields, owner,
+            within, status)
         result = self._page(ranked.order_by(best.c.score.desc(), documents.c.document_id),
                             page, per_page)
         self._add_snippets(result.items, matching, groups)
@@ -225,8 +239,14 @@ class DocumentIndex(DatabaseStore):
 
 
 def _filtered(query: Select, document_type: str | None, fields: dict[str, str] | None,
-              owner: str | None) -> Select:
-    """`query` over index_documents narrowed to a type, field values and an owner."""
+              owner: str | None, within: str | None = None, status: str | None = None) -> Select:
+    """`query` over index_documents narrowed to a type, field values, an owner, the
+    dossiers of one agency (mã hồ sơ `<within>-…`; codes hold no '-', '%' or '_') and a
+    status."""
+    if within is not None:
+        query = query.where(documents.c.dossier_id.like(f"{within}-%"))
+    if status:
+        query = query.where(documents.c.status == status)
     if document_type:
         query = query.where(documents.c.document_type == document_type)
     for key, value in (fields or {}).items():

@@ -154,7 +154,7 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
 def assemble(job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentSummary:
     """Build the PDF/A, sign it, store both, publish them and write result.json."""
     ctx = context_for(job.out_root)
-    name = f"documents/{job.document_id}/{job.original_key}.{ctx.options_tag}.json"
+    name = result_name(ctx, job.document_id, job.original_key)
     stored = ctx.store.get_named(name)
     if stored is not None:
         result = DocumentResult.from_json(stored)
@@ -166,9 +166,13 @@ def assemble(job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentSummary:
     return DocumentSummary.of(result)
 
 
+def result_name(ctx: Context, document_id: str, original_key: str) -> str:
+    """Where assemble stores a finished (not failed) document's result in the object store:
+    what the archive service indexes, so it needs no file next to the worker."""
+    return f"documents/{document_id}/{original_key}.{ctx.options_tag}.json"
+
+
 def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentResult:
-    from pipeline.pdf import pdfa
-    from pipeline.signing.sign import STAMP_ROOM, sign_pdf
     from pipeline.understand.doctypes import load_types
     from pipeline.understand.document import understand
 
@@ -179,16 +183,8 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> Do
         stored = [json.loads(ctx.store.get_named(o.name or "")) for o in outcomes]
         pages = [PageResult.from_dict(s["page"]) for s in stored]
         known = understand(pages, load_types(ctx.settings.extra_schema_dirs()))
-        now = vietnam_now()
-        document = pdfa.build_pdfa(
-            [pdfa.PdfPage(ctx.store.get(s["jpeg"]), p.width, p.height, p.dpi, p.words, p.skew_deg)
-             for s, p in zip(stored, pages)],
-            pdfa.DocumentInfo(title=job.document_id, created=now, archive=known.archive,
-                              subject=f"Số hóa từ bản giấy: {Path(job.source).name}"),
-            stamp_room=STAMP_ROOM,  # a card or a cropped line gets a band above it for the stamp
-        )
-        signed = sign_pdf(document, ctx.identity, agency_name=ctx.settings.agency_name,
-                          signing_time=now)
+        document, signed = build_signed(ctx, stored, pages, job.document_id, known.archive,
+                                        Path(job.source).name)
     except SohoaError as exc:
         log.error("assembling %s failed [%s]: %s", job.source, exc.code, exc.detail)
         return fail(job, exc.message)
@@ -201,6 +197,26 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> Do
         artifacts={"pdfa": str(dossier_dir / f"{job.document_id}.unsigned.pdf"),
                    "signed": str(dossier_dir / f"{job.document_id}.pdf")},
     )
+
+
+def build_signed(ctx: Context, stored: list[dict], pages: list[PageResult], document_id: str,
+                 archive: dict, source_name: str) -> tuple[bytes, bytes]:
+    """(PDF/A, signed copy) of a document's stored pages (also how a clerk's correction
+    makes its new version: workers/corrections.py)."""
+    from pipeline.pdf import pdfa
+    from pipeline.signing.sign import STAMP_ROOM, sign_pdf
+
+    now = vietnam_now()
+    document = pdfa.build_pdfa(
+        [pdfa.PdfPage(ctx.store.get(s["jpeg"]), p.width, p.height, p.dpi, p.words, p.skew_deg)
+         for s, p in zip(stored, pages)],
+        pdfa.DocumentInfo(title=document_id, created=now, archive=archive,
+                          subject=f"Số hóa từ bản giấy: {source_name}"),
+        stamp_room=STAMP_ROOM,  # a card or a cropped line gets a band above it for the stamp
+    )
+    signed = sign_pdf(document, ctx.identity, agency_name=ctx.settings.agency_name,
+                      signing_time=now)
+    return document, signed
 
 
 def fail(job: DocumentJob, error: str) -> DocumentResult:

@@ -33,12 +33,18 @@ class IndexRecorder:
         known = self.index.get(result.document_id) if summary.skipped else None
         if known is not None and known.sha256 == result.sha256:
             return  # a re-run: already recorded, the database is left untouched
-        doc_type = self.types.get(result.document_type or "")
-        fields = result.fields
-        owners = doc_type.owners_of(fields) if doc_type else []
-        archive = doc_type.archive_metadata(fields, len(result.pages)) if doc_type else None
-        self.index.record(result.to_json_dict(), out_root=str(self.out), owners=owners,
-                          archive=archive)
+        index_result(self.index, self.types, result.to_json_dict(), self.out)
 
     def close(self) -> None:
         self.index.close()
+
+
+def index_result(index, types: dict, result: dict, out_root: Path) -> None:
+    """Index one result (result.json's content) with its owners and archive metadata,
+    from its type's rules (also the archive service's way: workers/archive_record.py)."""
+    doc_type = types.get(result.get("document_type") or "")
+    fields = result.get("fields") or {}
+    owners = doc_type.owners_of(fields) if doc_type else []
+    pages = len(result.get("pages") or [])
+    archive = doc_type.archive_metadata(fields, pages) if doc_type else None
+    index.record(result, out_root=str(out_root), owners=owners, archive=archive)

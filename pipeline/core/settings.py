@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     # Where citizens verify certified copies: <public_base_url>/verify/<copy id>.
     public_base_url: str = "http://localhost:8000"
 
+    # The archive service (`sohoa serve`): its data folder (default <home>/archive), the
+    # largest request body it reads (uploads are refused while streaming past it), and
+    # verification look-ups allowed per client address and minute.
+    data_dir: Path | None = None
+    api_max_upload_bytes: int = 256 * 2**20
+    api_verify_per_minute: int = 30
+
     # Extra document types: folders of <type>.schema.json + <type>.rules.json (os.pathsep-separated).
     schema_dirs: str = ""
 
@@ -96,6 +103,9 @@ class Settings(BaseSettings):
 
     def database_for(self, out_root: Path) -> str:
         return self.database_url or f"sqlite:///{Path(out_root) / '.sohoa' / 'sohoa.sqlite'}"
+
+    def archive_dir(self) -> Path:
+        return self.data_dir or self.home / "archive"
 
     def passphrase(self) -> bytes | None:
         return _secret(self.signing_passphrase, self.signing_passphrase_file)
