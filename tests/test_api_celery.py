@@ -7,6 +7,7 @@ import io
 import random
 import subprocess
 import time
+import uuid
 
 import httpx
 import pytest
@@ -26,10 +27,11 @@ AGENCY = "H03.00.00.00"
 def celery_service(tmp_path_factory, sohoa_env, run_sohoa):
     client = redis.Redis.from_url(BROKER)
     client.ping()
-    client.flushdb()
+    queue = f"sohoa-test-{uuid.uuid4().hex[:12]}"  # apart from other runs on this Redis
     data = tmp_path_factory.mktemp("archive-celery")
     with postgres_schema("sohoa_api_celery") as url:
-        env = {**sohoa_env, "SOHOA_BROKER_URL": BROKER, "SOHOA_DATABASE_URL": url}
+        env = {**sohoa_env, "SOHOA_BROKER_URL": BROKER, "SOHOA_DATABASE_URL": url,
+               "SOHOA_QUEUE": queue}
         token = make_token(run_sohoa, data, AGENCY, "dossiers:write,documents:read", env)
         log = (data.parent / "worker.log").open("w")
         worker = subprocess.Popen([SOHOA, "worker", "--concurrency", "2"], env=env,
@@ -45,7 +47,7 @@ def celery_service(tmp_path_factory, sohoa_env, run_sohoa):
             except subprocess.TimeoutExpired:
                 worker.kill()
             log.close()
-            client.flushdb()
+            client.delete(queue)
 
 
 def _verifies(pdf: bytes, path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 import subprocess
 import time
+import uuid
 
 import pytest
 import redis
@@ -34,8 +35,9 @@ def small_batch(tmp_path_factory):
 def celery_worker(sohoa_env, tmp_path_factory):
     client = redis.Redis.from_url(BROKER)
     client.ping()  # the machine's Redis must be up: this test uses it for real
-    client.flushdb()
-    env = {**sohoa_env, "SOHOA_BROKER_URL": BROKER}
+    # a queue of this run's own: another test run on the same Redis must not take its tasks
+    queue = f"sohoa-test-{uuid.uuid4().hex[:12]}"
+    env = {**sohoa_env, "SOHOA_BROKER_URL": BROKER, "SOHOA_QUEUE": queue}
     # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks the worker.
     log = (tmp_path_factory.mktemp("worker") / "worker.log").open("w+")
     proc = subprocess.Popen([SOHOA, "worker", "--concurrency", "2"], env=env,
@@ -43,7 +45,7 @@ def celery_worker(sohoa_env, tmp_path_factory):
     deadline = time.time() + 60
     from pipeline.core.settings import Settings
     from workers.celery_app import configure_app
-    app = configure_app(Settings(broker_url=BROKER))
+    app = configure_app(Settings(broker_url=BROKER, queue=queue))
     while time.time() < deadline:
         if proc.poll() is not None:
             log.seek(0)
@@ -59,7 +61,7 @@ def celery_worker(sohoa_env, tmp_path_factory):
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-    client.flushdb()
+    client.delete(queue)
 
 
 @pytest.mark.celery

@@ -35,7 +35,8 @@ def configure_app(settings: Settings) -> Celery:
     """Point the app at the configured broker (the entry point calls this: the CLI's
     `sohoa worker` and `sohoa process`); workers also get the graph's settings."""
     app.conf.update(broker_url=settings.broker_url,
-                    result_backend=settings.result_backend or settings.broker_url)
+                    result_backend=settings.result_backend or settings.broker_url,
+                    task_default_queue=settings.queue)
     graph.configure(settings)
     return app
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Celery is used when a broker is configured; otherwise pages run in this process.
     broker_url: str | None = None
     result_backend: str | None = None
+    # The broker queue clients send to and workers take from: deployments sharing one
+    # broker (or test runs sharing a Redis) keep apart by their queue.
+    queue: str = "celery"
     # Pages worked on at once: threads of the local executor, processes of a Celery worker.
     concurrency: int = max(1, os.cpu_count() or 1)
 
