@@ -49,7 +49,7 @@ def discover(batch: Path, out: Path) -> list[Source]:
     """Every entry of `batch` in a stable order, each with its own result path."""
     batch, out = batch.resolve(), out.resolve()
     try:
-        top = _listing(batch)
+        top = _listing(batch, top=True)
     except OSError as exc:
         raise ConfigurationError("Không đọc được thư mục lô cần số hóa.", "batch_unreadable",
                                  detail=f"{batch}: {exc}") from exc
@@ -58,9 +58,11 @@ def discover(batch: Path, out: Path) -> list[Source]:
     # A loose file is its own dossier, in a folder named after it (its stem, unless a
     # folder already has that name).
     wanted = [e.name for e in folders]
+    seen = set(wanted)
     for entry in loose:
         stem = Path(entry.name).stem
-        wanted.append(entry.name if stem in wanted else stem)
+        wanted.append(entry.name if stem in seen else stem)
+        seen.add(wanted[-1])
     names = Names(reserved=RESERVED).assign(wanted, dossier=True)
     sources: list[Source] = []
     for entry, dossier in zip(folders + loose, names):
@@ -118,9 +120,9 @@ def _walk(folder: Path, parts: tuple[str, ...]
             yield folder / entry.name, (*parts, entry.name), None
 
 
-def _listing(folder: Path) -> list[os.DirEntry]:
+def _listing(folder: Path, top: bool = False) -> list[os.DirEntry]:
     with os.scandir(folder) as listing:
-        return sorted((e for e in listing if not _skip(e)), key=lambda e: e.name)
+        return sorted((e for e in listing if not _skip(e, top)), key=lambda e: e.name)
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
@@ -131,14 +133,16 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
-def _skip(entry: os.DirEntry) -> bool:
+def _skip(entry: os.DirEntry, top: bool) -> bool:
+    """OS litter and sidecars; at the top, hidden folders (.git, .Trash-1000) too: they
+    are never dossiers. Inside a dossier a hidden folder's files are documents."""
     name = entry.name
     try:
         sidecar = Path(name).suffix.lower() in SIDECAR_SUFFIXES and entry.is_file()
     except OSError:  # a link that loops: an entry, refused with its own sentence
         sidecar = False
     return (name in SKIPPED_NAMES or name.startswith("._")  # macOS AppleDouble twins
-            or (name.startswith(".") and _is_dir(entry)) or sidecar)
+            or (top and name.startswith(".") and _is_dir(entry)) or sidecar)
 
 
 def _fits(out: Path, folder: tuple[str, ...]) -> bool:
