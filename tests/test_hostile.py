@@ -292,7 +292,8 @@ def _jpeg_declaring(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-def _pdf_drawing(path: Path, jpeg: bytes, width: int, height: int, page_pt: float = 72) -> None:
+def _pdf_drawing(path: Path, jpeg: bytes, width: int, height: int, page_pt: float = 72,
+                 dct: object = pikepdf.Name.DCTDecode) -> None:
     """A page of `page_pt` points drawing one JPEG XObject of /Width × /Height."""
     pdf = pikepdf.new()
     page = pdf.add_blank_page(page_size=(page_pt, page_pt))
@@ -300,7 +301,7 @@ def _pdf_drawing(path: Path, jpeg: bytes, width: int, height: int, page_pt: floa
     image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
     image.Width, image.Height = width, height
     image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceGray, 8
-    image.Filter = pikepdf.Name.DCTDecode
+    image.Filter = dct
     page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
     page.Contents = pdf.make_stream(b"q %g 0 0 %g 0 0 cm /Im0 Do Q" % (page_pt, page_pt))
     pdf.save(path)
@@ -317,9 +318,11 @@ def test_a_huge_image_on_a_small_pdf_page_is_refused(tmp_path):
         load_page(bomb, "pdf", 0, Limits())  # a page task checks again before decoding
 
 
-def test_a_jpeg_larger_than_its_pdf_says_is_refused_before_decoding(tmp_path):
+@pytest.mark.parametrize("dct", [pikepdf.Name.DCTDecode, pikepdf.Array([pikepdf.Name.DCTDecode])],
+                         ids=["name", "array"])
+def test_a_jpeg_larger_than_its_pdf_says_is_refused_before_decoding(tmp_path, dct):
     liar = tmp_path / "liar.pdf"
-    _pdf_drawing(liar, _jpeg_declaring(20000, 20000), 100, 100, page_pt=72)
+    _pdf_drawing(liar, _jpeg_declaring(20000, 20000), 100, 100, page_pt=72, dct=dct)
     inspect_source(liar, Limits())  # the dictionary says 100×100: nothing to see yet
     with pytest.raises(InputError) as refused:
         load_page(liar, "pdf", 0, Limits())

@@ -287,7 +287,7 @@ def _render_pdf_page(path: Path, index: int, limits: Limits) -> LoadedPage:
     try:
         with pikepdf.open(path) as pdf:
             _check_jpeg_headers(pdf.pages[index], limits, index)
-            pixels = _embedded_scan(pdf.pages[index])
+            pixels = _embedded_scan(pdf.pages[index], index)
     except pikepdf.PdfError:
         pixels = None  # poppler gets its chance and says what is wrong
     if pixels is not None:
@@ -300,8 +300,8 @@ def _check_jpeg_headers(page: pikepdf.Page, limits: Limits, index: int) -> None:
     """A JPEG is decoded at the size its own header says, whatever the PDF's /Width and
     /Height: check that size too (header only; Pillow's bomb guard stays on)."""
     for image in page.get_images().values():
-        if image.get("/Filter") != pikepdf.Name.DCTDecode:
-            continue
+        if _filters(image) != [pikepdf.Name.DCTDecode]:
+            continue  # a JPEG behind another filter is not unpacked here (that could be a bomb too)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -315,10 +315,15 @@ def _check_jpeg_headers(page: pikepdf.Page, limits: Limits, index: int) -> None:
             raise _image_too_large(index, width, height)
 
 
-def _embedded_scan(page: pikepdf.Page) -> np.ndarray | None:
+def _filters(image: pikepdf.Object) -> list:
+    found = image.get("/Filter")
+    return list(found) if isinstance(found, pikepdf.Array) else [found]
+
+
+def _embedded_scan(page: pikepdf.Page, index: int) -> np.ndarray | None:
     """The pixels of the one JPEG a page draws over its whole area and nothing else, or None
     when the page is anything else (then it is rendered)."""
-    if _rotation(page, 0) or "/CropBox" in page.obj and \
+    if _rotation(page, index) or "/CropBox" in page.obj and \
             [float(v) for v in page.obj.CropBox] != [float(v) for v in page.mediabox]:
         return None
     drawn = _single_image_placement(page)
