@@ -37,7 +37,7 @@ from pipeline.core.workdir import LOCK_NAME
 from pipeline.scan.load import inspect_source, load_page
 from samples.render import render_document
 from tests.conftest import SOHOA, read_results
-from workers.intake import NAME_MAX, PATH_MAX, RESERVED, discover, printable
+from workers.batch_entries import NAME_MAX, PATH_MAX, RESERVED, discover, printable
 
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
 PR_CAPBSET_DROP = 24

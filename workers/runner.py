@@ -1,5 +1,5 @@
-"""Batch intake: find the documents (workers.intake), skip what is done, plan jobs, hand
-them to an executor."""
+"""Batch intake: find the documents (workers.batch_entries), skip what is done, plan jobs,
+hand them to an executor."""
 from __future__ import annotations
 
 import logging
@@ -15,9 +15,9 @@ from pipeline.scan.load import inspect_source, unreadable
 from storage.objects import sha256_file
 from storage.registry import DossierRegistry
 from workers import graph
+from workers.batch_entries import Source, discover
 from workers.graph import INTERNAL_ERROR, Context, DocumentJob, context_for
 from workers.indexing import IndexRecorder
-from workers.intake import Source, discover
 from workers.progress import BatchProgress, SilentProgress
 
 log = logging.getLogger("sohoa.runner")

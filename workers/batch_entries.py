@@ -1,4 +1,4 @@
-"""Batch intake: every entry a batch holds, and where its results go under OUT.
+"""Batch entries: every entry a batch holds, and where its results go under OUT.
 
 A batch is a folder; each sub-folder is a dossier and each entry in it a document; an
 entry directly in the batch folder is a dossier of its own (../shared/spec/documents.md).
