@@ -15,6 +15,7 @@ from rich.table import Table
 
 from cli.database import database_url, not_made_yet
 from cli.errors import reports_errors
+from cli.terminal import inert
 from pipeline.core.settings import load_settings
 
 STATUS_VI = {"done": "xong", "needs_review": "cần kiểm tra"}
@@ -92,8 +93,9 @@ def _table(found, *, searched: bool) -> Table:
             (str(hit.fields[k]) for k in _SUMMARY_FIELDS if hit.fields.get(k)), "")
         if searched and hit.pages:
             summary = f"(trang {', '.join(str(p + 1) for p in hit.pages)}) {summary or ''}"
-        table.add_row(str(number), hit.document_id, reuse["TenGiayTo"] or "không xác định",
-                      reuse["so_ky_hieu"] or "", reuse["issued_date"] or "", summary,
-                      STATUS_VI.get(hit.status, hit.status),
-                      str(hit.path()) if "signed" in hit.artifacts else "")
+        cells = (str(number), hit.document_id, reuse["TenGiayTo"] or "không xác định",
+                 reuse["so_ky_hieu"] or "", reuse["issued_date"] or "", summary,
+                 STATUS_VI.get(hit.status, hit.status),
+                 str(hit.path()) if "signed" in hit.artifacts else "")
+        table.add_row(*map(inert, cells))  # OCR text and paths: never markup
     return table

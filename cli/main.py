@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, reports_errors
+from cli.terminal import inert
 from pipeline.core.result import DocumentSummary
 from pipeline.core.settings import Settings, load_settings
 
@@ -136,9 +137,9 @@ def _report(results: list[DocumentSummary], out: Path) -> None:
         table = Table("Tài liệu", "Trạng thái", "Lý do", show_lines=False)
         for r in sorted(attention, key=lambda r: (r.status, r.source)):
             reason = r.error or "; ".join(r.review)
-            table.add_row(r.source, STATUS_VI[r.status], reason)
+            table.add_row(inert(r.source), STATUS_VI[r.status], inert(reason))
         console.print(table)
-    console.print(f"Kết quả: {out}")
+    console.print(f"Kết quả: {inert(out)}")
 
 
 @main.command()
@@ -207,11 +208,11 @@ def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
         console.print("[bold yellow]Bộ kiểm tra độc lập (hold-out): chỉ dùng để đo; không tinh chỉnh "
                       "theo các lỗi dưới đây (xem samples/realistic/__init__.py).[/]")
     for source, key, expected, got in report.mistakes if mistakes else []:
-        console.print(f"{source}  {key}: cần {expected!r}, đọc được {got!r}")
+        console.print(inert(f"{source}  {key}: cần {expected!r}, đọc được {got!r}"))
     if mistakes and report.silent:
         console.print("[bold red]Lỗi im lặng (trong tài liệu đã xong):[/]")
         for source, key, expected, got in report.silent:
-            console.print(f"{source}  {key}: cần {expected!r}, đọc được {got!r}")
+            console.print(inert(f"{source}  {key}: cần {expected!r}, đọc được {got!r}"))
 
 
 def _register_commands() -> None:

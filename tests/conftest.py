@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 # Tests that read pages in this process tune it as `sohoa process` does (OpenMP off in
-# Tesseract, Pillow's guard at our page limit); the commands they start tune themselves.
+# Tesseract, Pillow's guard at our page limit), except for the private temporary folder:
+# pytest makes its own temporary folders there. The commands they start tune themselves.
 from pipeline.core.model import Limits
 from workers.tuning import tune_for_pages
 
-tune_for_pages(Limits())
+tune_for_pages(Limits(), private_tmp=False)
 
 SOHOA = str(Path(sys.executable).parent / "sohoa")
 POSTGRES = os.environ.get("SOHOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

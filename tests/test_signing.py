@@ -11,6 +11,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import threading
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -400,6 +402,31 @@ def test_ensure_test_identity_is_safe_under_concurrency(tmp_path):
     siblings = os.listdir(paths[0].parent.parent)
     assert siblings == [paths[0].parent.name]  # no temporary directory left behind
     load_test_identity(home, AGENCY)
+
+
+def test_one_identity_signs_many_documents_at_once(home, input_pdf, signing_time):
+    """Documents of a batch are signed from several threads with one identity. asn1crypto
+    parses a certificate lazily and not thread-safely; on a fresh identity, two first
+    signatures at once failed about 1 run in 4 here with a thread switch every microsecond
+    ("KeyError: No field numbered 1 ..."). Fresh identities, four threads let go together."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so a race shows in a few runs
+    try:
+        for _ in range(30):
+            fresh = load_test_identity(home, AGENCY)
+            start = threading.Barrier(4)
+
+            def sign(_: int, identity: SigningIdentity = fresh,
+                     start: threading.Barrier = start) -> bytes:
+                start.wait()
+                return sign_pdf(input_pdf, identity, agency_name=AGENCY,
+                                signing_time=signing_time)
+
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                signed = list(pool.map(sign, range(4)))
+            assert all(s.startswith(input_pdf) for s in signed)
+    finally:
+        sys.setswitchinterval(switch)
 
 
 def test_identity_home_inside_repository_is_refused():

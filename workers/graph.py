@@ -227,11 +227,16 @@ def fail(job: DocumentJob, error: str) -> DocumentResult:
 
 
 def record_failure(job: DocumentJob, error: str = INTERNAL_ERROR) -> DocumentSummary:
-    """A document an executor could not finish (a bug, retries exhausted): its failed
-    result.json is written from the client, and the batch goes on."""
+    """A document refused, or one an executor could not finish (a bug, retries exhausted):
+    its failed result.json is written from the client, and the batch goes on. Should even
+    that file not be written, the failure is still in the summary: reported, counted in the
+    exit code."""
     result = fail(job, error)
-    write_result(Path(job.out_root) / job.result_path, result)
-    return DocumentSummary.of(result)
+    try:
+        write_result(Path(job.out_root) / job.result_path, result)
+    except OSError:
+        log.exception("the failed result of %r cannot be written", job.source)
+    return DocumentSummary.of(result, result_path=job.result_path)
 
 
 def _publish(ctx: Context, job: DocumentJob, result: DocumentResult) -> None:
@@ -243,6 +248,16 @@ def _publish(ctx: Context, job: DocumentJob, result: DocumentResult) -> None:
 def write_result(path: Path, result: DocumentResult) -> None:
     """Atomically write result.json (checked against its schema); a finished result is
     never replaced."""
-    if path.exists() and json.loads(path.read_text("utf-8")).get("status") != "failed":
+    if _finished(path):
         return
     write_atomic(path, result.to_json().encode("utf-8"))
+
+
+def _finished(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text("utf-8")).get("status") != "failed"
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, AttributeError):  # damaged by hand or a dead disk: replace it
+        log.warning("%s is unreadable; it is written again", path)
+        return False

@@ -1,78 +1,32 @@
-"""Batch intake: find the documents, skip what is done, plan jobs, hand them to an executor.
-
-A batch is a folder; each sub-folder is a dossier and each file in it a document; a file
-directly in the batch folder is a dossier of its own (../shared/spec/documents.md).
-"""
+"""Batch intake: find the documents (workers.batch_entries), skip what is done, plan jobs,
+hand them to an executor."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+import os
+import stat
 from pathlib import Path
 
-from pipeline.core.errors import InputError
+from pipeline.core.errors import ConfigurationError, InputError, StorageError
 from pipeline.core.naming import document_name, vietnam_now
 from pipeline.core.result import DocumentResult, DocumentSummary
 from pipeline.core.settings import Settings
-from pipeline.scan.load import inspect_source
+from pipeline.scan.load import inspect_source, unreadable
 from storage.objects import sha256_file
 from storage.registry import DossierRegistry
 from workers import graph
-from workers.graph import Context, DocumentJob, context_for, fail, write_result
+from workers.batch_entries import Source, discover
+from workers.graph import INTERNAL_ERROR, Context, DocumentJob, context_for
 from workers.indexing import IndexRecorder
 from workers.progress import BatchProgress, SilentProgress
 
 log = logging.getLogger("sohoa.runner")
-# Operating-system litter, never scans. Anything else is looked at: a file silently
-# skipped could be a document lost.
-SKIPPED_NAMES = {"Thumbs.db", "desktop.ini", ".DS_Store"}
-SIDECAR_SUFFIXES = {".json"}  # metadata next to scans (e.g. a generator's truth.json)
-
-
-@dataclass(frozen=True)
-class Source:
-    path: Path
-    rel: str  # relative to the batch, with "/" separators
-    dossier: str  # output folder of its dossier, relative to OUT
-
-
-def discover(batch: Path) -> Iterator[Source]:
-    """Documents in a stable order; links leaving the batch are reported, never followed."""
-    batch = batch.resolve()
-    taken = {p.name for p in batch.iterdir() if p.is_dir()}
-    for entry in sorted(batch.iterdir()):
-        if _skip(entry):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            for path in sorted(entry.rglob("*")):
-                if not _skip(path) and (path.is_file() or path.is_symlink()):
-                    yield Source(path, path.relative_to(batch).as_posix(), entry.name)
-        else:
-            # A loose file is its own dossier, in a folder named after it.
-            dossier = entry.stem if entry.stem not in taken else entry.name
-            taken.add(dossier)
-            yield Source(entry, entry.name, dossier)
-
-
-def _skip(path: Path) -> bool:
-    name = path.name
-    return (name in SKIPPED_NAMES or name.startswith("._")  # macOS AppleDouble twins
-            or (name.startswith(".") and path.is_dir())
-            or (path.suffix.lower() in SIDECAR_SUFFIXES and path.is_file()))
-
-
-def result_path(source: Source) -> str:
-    inside = Path(source.rel).relative_to(Path(source.rel).parts[0]) if "/" in source.rel else Path(source.rel)
-    return str(Path(source.dossier) / f"{inside}.result.json")
 
 
 def is_finished(out: Path, rel_result: str, sha: str) -> DocumentResult | None:
-    path = out / rel_result
-    if not path.exists():
-        return None
     try:
-        result = DocumentResult.from_json(path.read_bytes())
-    except (OSError, ValueError):
+        result = DocumentResult.from_json((out / rel_result).read_bytes())
+    except (OSError, ValueError):  # absent, unreadable or damaged: do the document again
         return None
     if result.status != "failed" and result.sha256.get("original") == sha:
         return result
@@ -87,38 +41,61 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
         today = vietnam_now().date()
         jobs: list[DocumentJob] = []
         settled: list[DocumentSummary] = []
-        for source in discover(batch):
+        for source in discover(batch, out):
             # Keyed by output folder too: a shared (PostgreSQL) registry serves many batches.
             dossier_key, ma = registry.dossier(f"{out}/{source.dossier}", settings.agency_code, today)
-            order = registry.document_order(dossier_key, f"{out}/{source.rel}")
-            rel_result = result_path(source)
+            order = registry.document_order(dossier_key, f"{out}/{source.key}")
             job = DocumentJob(out_root=str(out), source=source.rel, dossier_id=ma,
                               document_id=document_name(ma, order), original_key="", kind="",
-                              page_count=0, result_path=rel_result)
-            try:
-                job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx)
-            except InputError as exc:
-                result = fail(job, exc.message)
-                write_result(out / rel_result, result)
-                settled.append(DocumentSummary.of(result, result_path=rel_result))
+                              page_count=0, result_path=source.result_path)
+            refusal = _admitted(job, source, batch, settings, ctx)
+            if refusal is not None:
+                settled.append(graph.record_failure(job, refusal))
                 continue
-            done = is_finished(out, rel_result, job.original_key)
+            done = is_finished(out, job.result_path, job.original_key)
             if done:
-                settled.append(DocumentSummary.of(done, skipped=True, result_path=rel_result))
+                settled.append(DocumentSummary.of(done, skipped=True, result_path=job.result_path))
             else:
                 jobs.append(job)
     return jobs, settled
 
 
+def _admitted(job: DocumentJob, source: Source, batch: Path, settings: Settings,
+              ctx: Context) -> str | None:
+    """Fill in the job from its file; None, or the sentence it is refused with. Whatever
+    is wrong with one entry, even a bug it shows, is that entry's failure alone."""
+    try:
+        job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx)
+    except InputError as exc:
+        log.info("%r refused [%s]: %s", source.rel, exc.code, exc.detail)
+        return exc.message
+    except (ConfigurationError, StorageError):
+        raise  # the installation or the object store, not this entry: stop loudly
+    except Exception:
+        log.exception("admitting %r failed", source.rel)
+        return INTERNAL_ERROR
+    return None
+
+
 def _admit(source: Source, batch: Path, settings: Settings, ctx: Context) -> tuple[str, str, int]:
     """Check the file and copy it into the object store; the store's copy is what we read."""
+    if source.problem is not None:
+        raise source.problem
     path = source.path
-    if path.is_symlink() and not path.resolve().is_relative_to(batch.resolve()):
-        raise InputError("Tệp là liên kết trỏ ra ngoài thư mục lô nên không được xử lý.", "link_outside")
-    if not path.is_file():
+    try:
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(batch.resolve()):
+            raise InputError("Tệp là liên kết trỏ ra ngoài thư mục lô nên không được xử lý.",
+                             "link_outside")
+        regular = stat.S_ISREG(path.stat().st_mode)  # follows a link: a loop raises ELOOP
+    except OSError as exc:
+        raise unreadable(exc) from exc
+    if not regular:  # a folder behind a link, a FIFO (opening it would wait forever), a device
         raise InputError("Không phải là tệp thông thường nên không thể số hóa.", "not_a_file")
     info = inspect_source(path, settings.limits())
-    sha = sha256_file(path)
+    try:
+        sha = sha256_file(path)
+    except OSError as exc:
+        raise unreadable(exc) from exc
     if not ctx.store.exists(sha):
         ctx.store.put_file(path)
     return sha, info.kind, info.page_count

@@ -6,7 +6,9 @@ worker`, the benchmark), made by one call, :func:`tune_for_pages`, never at impo
 - Pillow's decompression-bomb guard: kept on, at our own page limit (Settings.max_page_pixels)
   rather than Pillow's default, so every page we accept opens and anything bigger is refused
   before it is decoded;
-- glibc's allocator, so a long batch's memory stays flat (below).
+- glibc's allocator, so a long batch's memory stays flat (below);
+- a private work folder for temporary files (pipeline.core.workdir): page images and OCR
+  outputs never lie readable in the shared /tmp, nor stay there after a crash.
 
 Keeping a long batch's memory flat: page-sized buffers go back to the OS when freed.
 
@@ -26,6 +28,7 @@ import ctypes
 import os
 
 from pipeline.core.model import Limits
+from pipeline.core.workdir import use_private_workdir
 
 _M_ARENA_MAX = -8  # mallopt parameters (malloc.h)
 _M_MMAP_THRESHOLD = -3
@@ -39,10 +42,13 @@ def _libc():
         return None
 
 
-def tune_for_pages(limits: Limits) -> None:
-    """Call once, early, before the first page is decoded or read."""
+def tune_for_pages(limits: Limits, *, private_tmp: bool = True) -> None:
+    """Call once, early, before the first page is decoded or read. `private_tmp=False`
+    leaves the temporary folder alone (a test process: pytest keeps its own there)."""
     from PIL import Image
 
+    if private_tmp:
+        use_private_workdir()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # read when libtesseract loads, and by OSD runs
     Image.MAX_IMAGE_PIXELS = limits.max_page_pixels
     _map_page_buffers()

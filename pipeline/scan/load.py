@@ -10,6 +10,7 @@ are the scan's own. Any other page is rendered by poppler.
 """
 from __future__ import annotations
 
+import errno
 import io
 import warnings
 from dataclasses import dataclass
@@ -52,8 +53,33 @@ def sniff_kind(head: bytes) -> str | None:
     return None
 
 
+def unreadable(exc: OSError, *, folder: bool = False) -> InputError:
+    """The clerk's sentence for a file or folder the operating system would not open."""
+    what = "thư mục" if folder else "tệp"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        message, code = (f"Không có quyền đọc {what} này nên "
+                         + ("các tệp trong đó chưa được số hóa." if folder else "không thể số hóa."),
+                         "permission_denied")
+    elif exc.errno == errno.ENAMETOOLONG:
+        message, code = (f"Đường dẫn của {what} dài quá giới hạn của hệ điều hành nên không mở "
+                         "được.", "path_too_long")
+    elif exc.errno == errno.ELOOP:
+        message, code = (f"{what.capitalize()} là liên kết vòng (trỏ về chính nó) nên không mở "
+                         "được.", "link_loop")
+    else:
+        message, code = f"Hệ thống tệp báo lỗi khi đọc {what} này nên không số hóa được.", "unreadable"
+    return InputError(message, code, detail=f"{exc.filename}: {exc.strerror or exc}")
+
+
 def inspect_source(path: Path, limits: Limits) -> SourceInfo:
     """Check that `path` is a scan we can read; count its pages. Raises InputError."""
+    try:
+        return _inspect(path, limits)
+    except OSError as exc:  # no permission, a name too long, a disk error
+        raise unreadable(exc) from exc
+
+
+def _inspect(path: Path, limits: Limits) -> SourceInfo:
     size = path.stat().st_size
     if size == 0:
         raise InputError("Tệp rỗng (0 byte), không có trang nào để số hóa.", "empty_file")
@@ -177,15 +203,18 @@ def _to_array(im: Image.Image) -> np.ndarray:
 
 def _pdf_page_dpis(path: Path, limits: Limits, only: int | None = None) -> list[float]:
     """Open the PDF safely and return each page's own resolution (from its largest image),
-    checking its size; with `only`, just that page's (a page task needs no other)."""
+    checking its size and its images' sizes; with `only`, just that page's (a page task
+    needs no other)."""
     try:
         with pikepdf.open(path) as pdf:
             pages = list(pdf.pages)
             _check_count(len(pages), limits)
             dpis = []
             for i in range(len(pages)) if only is None else [only]:
-                width_in, height_in = _page_inches(pages[i])
-                dpi = _largest_image_dpi(pages[i], max(width_in, height_in)) or 300.0
+                width_in, height_in = _page_inches(pages[i], i)
+                sizes = _image_sizes(pages[i])
+                _check_images(sizes, limits, i)
+                dpi = _page_dpi(sizes, max(width_in, height_in)) or 300.0
                 _check_pixels(int(width_in * dpi), int(height_in * dpi), limits, i)
                 dpis.append(dpi)
             return dpis
@@ -197,21 +226,57 @@ def _pdf_page_dpis(path: Path, limits: Limits, only: int | None = None) -> list[
         raise InputError("Tệp PDF bị hỏng nên không đọc được.", "corrupt_pdf") from exc
 
 
-def _page_inches(page: pikepdf.Page) -> tuple[float, float]:
-    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+def _page_inches(page: pikepdf.Page, index: int) -> tuple[float, float]:
+    try:
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    except (TypeError, ValueError) as exc:  # a name or a string where numbers belong
+        raise InputError(f"Trang {index + 1} của tệp PDF có khung trang không hợp lệ nên không "
+                         "đọc được.", "corrupt_pdf", detail=f"/MediaBox: {exc}") from exc
     width, height = abs(x1 - x0) / 72.0, abs(y1 - y0) / 72.0
-    if int(page.obj.get("/Rotate", 0)) % 180:
+    if _rotation(page, index) % 180:
         width, height = height, width
     return width, height
 
 
-def _largest_image_dpi(page: pikepdf.Page, long_side_in: float) -> float | None:
-    best = 0
-    for image in page.get_images().values():  # images inside form XObjects too
+def _rotation(page: pikepdf.Page, index: int) -> int:
+    """The page's /Rotate: a whole multiple of 90 (ISO 32000 7.7.3.3); anything else (a
+    name, a fraction) is a damaged page, refused rather than guessed."""
+    value = page.obj.get("/Rotate", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value % 90:
+        raise InputError(f"Trang {index + 1} của tệp PDF có góc xoay (/Rotate) không hợp lệ nên "
+                         "không đọc được.", "corrupt_pdf", detail=f"/Rotate {value!r}")
+    return value % 360
+
+
+def _image_sizes(page: pikepdf.Page) -> list[tuple[int, int]]:
+    """(width, height) each image of the page declares (inside form XObjects too)."""
+    sizes = []
+    for image in page.get_images().values():
         try:
-            best = max(best, int(image.Width), int(image.Height))
+            sizes.append((int(image.Width), int(image.Height)))
         except (AttributeError, ValueError, TypeError):
             continue
+    return sizes
+
+
+def _check_images(sizes: list[tuple[int, int]], limits: Limits, index: int) -> None:
+    """Refuse a page drawing an image larger than a page may be: whatever the page's own
+    size, drawing it decodes the whole image (a 20000×20000 JPEG on a 1-inch page is 400
+    million pixels, not the 1200×1200 the page renders to)."""
+    for width, height in sizes:
+        if width * height > limits.max_page_pixels:
+            raise _image_too_large(index, width, height)
+
+
+def _image_too_large(index: int, width: int | None = None, height: int | None = None,
+                     detail: str | None = None) -> InputError:
+    image = f"ảnh {width}×{height} điểm ảnh," if width else "một ảnh"
+    return InputError(f"Trang {index + 1} của tệp PDF chứa {image} quá lớn để là một trang quét "
+                      "(có thể là tệp độc hại).", "page_too_large", detail=detail)
+
+
+def _page_dpi(sizes: list[tuple[int, int]], long_side_in: float) -> float | None:
+    best = max((max(w, h) for w, h in sizes), default=0)
     if not best or long_side_in <= 0:
         return None
     return float(min(1200, max(100, round(best / long_side_in))))
@@ -221,7 +286,8 @@ def _render_pdf_page(path: Path, index: int, limits: Limits) -> LoadedPage:
     dpi = _pdf_page_dpis(path, limits, only=index)[0]
     try:
         with pikepdf.open(path) as pdf:
-            pixels = _embedded_scan(pdf.pages[index])
+            _check_jpeg_headers(pdf.pages[index], limits, index)
+            pixels = _embedded_scan(pdf.pages[index], index)
     except pikepdf.PdfError:
         pixels = None  # poppler gets its chance and says what is wrong
     if pixels is not None:
@@ -230,10 +296,34 @@ def _render_pdf_page(path: Path, index: int, limits: Limits) -> LoadedPage:
         return LoadedPage(_to_array(im), dpi)
 
 
-def _embedded_scan(page: pikepdf.Page) -> np.ndarray | None:
+def _check_jpeg_headers(page: pikepdf.Page, limits: Limits, index: int) -> None:
+    """A JPEG is decoded at the size its own header says, whatever the PDF's /Width and
+    /Height: check that size too (header only; Pillow's bomb guard stays on)."""
+    for image in page.get_images().values():
+        if _filters(image) != [pikepdf.Name.DCTDecode]:
+            continue  # a JPEG behind another filter is not unpacked here (that could be a bomb too)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(image.read_raw_bytes())) as im:
+                    width, height = im.size
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            raise _image_too_large(index, detail=str(exc)) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            continue  # not a JPEG after all: poppler says what is wrong with it
+        if width * height > limits.max_page_pixels:
+            raise _image_too_large(index, width, height)
+
+
+def _filters(image: pikepdf.Object) -> list:
+    found = image.get("/Filter")
+    return list(found) if isinstance(found, pikepdf.Array) else [found]
+
+
+def _embedded_scan(page: pikepdf.Page, index: int) -> np.ndarray | None:
     """The pixels of the one JPEG a page draws over its whole area and nothing else, or None
     when the page is anything else (then it is rendered)."""
-    if int(page.obj.get("/Rotate", 0)) % 360 or "/CropBox" in page.obj and \
+    if _rotation(page, index) or "/CropBox" in page.obj and \
             [float(v) for v in page.obj.CropBox] != [float(v) for v in page.mediabox]:
         return None
     drawn = _single_image_placement(page)

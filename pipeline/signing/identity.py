@@ -83,6 +83,9 @@ class SigningIdentity:
     is_test: bool
     closer: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        _parse_certificates(self.signer)
+
     def close(self) -> None:
         """Release what the identity holds open (a PKCS#11 session); idempotent."""
         if self.closer is not None:
@@ -111,6 +114,20 @@ class SigningIdentity:
         )
 
     __str__ = __repr__
+
+
+def _parse_certificates(signer: Signer) -> None:
+    """Parse the signer's certificates all the way down, once, before any thread signs.
+
+    asn1crypto parses a certificate lazily, field by field, the first time each is read,
+    and that parse is not thread-safe: two documents signed at once by the same identity
+    read the same half-parsed certificate and one fails with a KeyError ("No field
+    numbered 1 is present"). ``.native`` walks every field, so afterwards the shared
+    certificates are only read, never changed.
+    """
+    for cert in (signer.signing_cert, *(signer.cert_registry or ())):
+        if cert is not None:
+            cert.native  # noqa: B018 - parses every field now, in one thread
 
 
 def load_pkcs12(
