@@ -25,13 +25,13 @@ from datetime import UTC, date, datetime
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+from signed_fixtures import AGENCY, make_document
 from test_certify import make_original
-from test_verify import AGENCY, _one, _update, make_document
+from test_verify import _one, _update
 
 from cli.verify import verify as verify_command
 from pipeline.certification import issue
@@ -39,7 +39,7 @@ from pipeline.certification.original import Original
 from pipeline.certification.statement import ConversionInfo
 from pipeline.core.errors import CertificationError
 from pipeline.core.settings import Settings
-from pipeline.signing.identity import identity_ca_cert_path, load_test_identity
+from pipeline.signing.identity import identity_ca_cert_path
 from pipeline.signing.report import report_text
 from pipeline.signing.sign import SignatureBox, sign_pdf
 from pipeline.signing.validation import (
@@ -49,28 +49,7 @@ from pipeline.signing.validation import (
     verify_pdf,
 )
 
-pytest_plugins = ["pki_fixtures"]
-
-
-@pytest.fixture(scope="module")
-def test_home(tmp_path_factory):
-    return tmp_path_factory.mktemp("sohoa-home")
-
-
-@pytest.fixture(scope="module")
-def identity(test_home):
-    return load_test_identity(test_home, AGENCY)
-
-
-@pytest.fixture(scope="module")
-def test_ca(test_home, identity):
-    return load_cert_from_pemder(identity_ca_cert_path(test_home, AGENCY))
-
-
-@pytest.fixture(scope="module")
-def signed(identity) -> bytes:
-    """A pipeline PDF/A signed by the test identity, as `sohoa process` signs it."""
-    return sign_pdf(make_document("H15.50.05.13-261008-0975.1"), identity, agency_name=AGENCY)
+pytest_plugins = ["pki_fixtures", "signed_fixtures"]
 
 
 def _verify(data: bytes, roots) -> VerificationReport:
