@@ -155,6 +155,7 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("ethnic", "E De", "Ê Đê"),  # diacritics lost: the group meant
     ("ethnic", "Ê-đê", "Ê-đê"),  # a known printed spelling is kept
     ("symbol", "511/ QĐ - UBND", "511/QĐ-UBND"),
+    ("symbol", "1878 /!SYT-KT", "1878/SYT-KT"),  # a speck of the handwritten number after /
     ("name", "NGUYÊN  VĂN   AN....", "NGUYỄN VĂN AN"),
     ("name", "NGUYẼỄN TRƯNG THẲNG", "NGUYỄN TRUNG THẮNG"),  # doubled tone; marks of known names
     ("name", "LÊ KIM DƯNG", "LÊ KIM DƯNG"),  # Dung or Dũng? a tie is left as read

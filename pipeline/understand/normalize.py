@@ -216,7 +216,8 @@ def as_code(value: str, options: dict) -> str | None:
 
 def as_symbol(value: str, options: dict) -> str | None:
     """Số, ký hiệu of an administrative document: 511/QĐ-UBND (no spaces inside)."""
-    found = re.search(rf"({_DIGITISH}+)\s*/\s*([\wĐđ][\wĐđ\s\-]*)", value)
+    # a speck after the slash ("1878 /!SYT-KT": ink of the handwritten number) is no letter
+    found = re.search(rf"({_DIGITISH}+)\s*/\s*[^\w\s]?\s*([\wĐđ][\wĐđ\s\-]*)", value)
     if not found:
         return None
     number = digits(found.group(1))
