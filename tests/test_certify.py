@@ -26,6 +26,7 @@ from pyhanko.sign.fields import SigFieldSpec
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from pipeline.certification.original import original_from_file
 from pipeline.certification.qr import new_copy_id, parse_code, verification_code
 from pipeline.certification.statement import (
     AGENCY_FIELD,
@@ -279,6 +280,18 @@ def test_text_too_long_for_the_page_is_refused(original):
 def test_bad_statement_is_refused(original, changes):
     with pytest.raises(CertificationError):
         make_certified_copy(original, statement(**changes))
+
+
+def test_an_original_claiming_pdfa_that_breaks_it_is_refused_with_the_checkers_findings(
+        tmp_path, caplog):
+    with pikepdf.open(io.BytesIO(make_original(1))) as pdf:  # JavaScript: no PDF/A allows it
+        pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS="app.alert(1)")
+        pdf.save(tmp_path / "scripted.pdf")
+    with pytest.raises(CertificationError) as refused:
+        original_from_file(tmp_path / "scripted.pdf", "UBND", None)
+    assert "không đạt chuẩn PDF/A" in refused.value.message  # the clerk's sentence
+    assert "/OpenAction" in refused.value.detail  # the checker's finding, for the log
+    assert "gave" not in caplog.text  # the two checks agreed
 
 
 def test_unreadable_original_is_refused():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,8 @@ from pipeline.certification.statement import ConversionInfo
 from pipeline.core.errors import CertificationError, InternalError
 from pipeline.core.naming import VIETNAM
 from pipeline.pdf.revisions import revision_end
+
+log = logging.getLogger("sohoa.certification")
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,11 @@ def _pdfa_facts(data: bytes, name: str) -> tuple[int, str | None, str | None, st
         pages = len(pdf.pages)
     if not claim or claim[0] not in "123":
         raise CertificationError(f"Tệp {name} không phải PDF/A nên không dùng làm bản chính.")
-    report = pikepdf.pdfa.validate_written(io.BytesIO(data), f"{claim[0]}b")
-    # signed in its first revision: the checker leaves only the signature form unchecked
-    findings = [f for f in report.findings if f.kind == "violation" or "/AcroForm" not in f.where]
+    findings = _pdfa_findings(data, claim[0])
+    if findings:  # twice: see _pdfa_findings
+        first, findings = findings, _pdfa_findings(data, claim[0])
+        if findings != first:
+            log.warning("PDF/A check of %s gave %s, then %s", name, first, findings)
     if any(f.rule == "pikepdf:internal" for f in findings):  # the checker broke, not the file
         raise InternalError(detail=f"PDF/A check of {name} raised: {findings}")
     if findings:
@@ -93,6 +98,16 @@ def _pdfa_facts(data: bytes, name: str) -> tuple[int, str | None, str | None, st
             f"Tệp {name} không đạt chuẩn PDF/A-{claim}, không chứng thực được.",
             detail=f"{name} fails PDF/A-{claim}: " + "; ".join(map(str, findings[:5])))
     return pages, title, kind, created
+
+
+def _pdfa_findings(data: bytes, part: str) -> list:
+    """What pikepdf's PDF/A checker holds against the file, less the signature form it
+    leaves unchecked (a file signed in its first revision). Twice on the same bytes (in CI,
+    under load) it refused a file it passed a moment later in the same test run; the cause
+    is not found, so a refusal is only given when a second check agrees, and a
+    disagreement is logged."""
+    report = pikepdf.pdfa.validate_written(io.BytesIO(data), f"{part}b")
+    return [f for f in report.findings if f.kind == "violation" or "/AcroForm" not in f.where]
 
 
 def _digitization(data: bytes) -> tuple[bytes, ConversionInfo | None]:
