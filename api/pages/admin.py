@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.pages.session import ROLE_NAMES, SCOPE_NAMES, Staff, actor_names, needs, role_of
-from api.pages.web import HEADERS, PageError, check_csrf, render
+from api.pages.web import HEADERS, PageError, csrf_form, render
 from api.service import Service, request_id, service
 from storage.tokens import ROLES, SCOPES
 
@@ -48,10 +48,8 @@ def tokens_page(request: Request, staff: Staff = Depends(admin), svc: Service = 
 
 
 @router.post("/quan-tri/ma-truy-cap")
-async def create_token(request: Request, staff: Staff = Depends(admin),
-                       svc: Service = Depends(service)):
-    form = await request.form()
-    check_csrf(request, form)
+def create_token(request: Request, form=Depends(csrf_form), staff: Staff = Depends(admin),
+                 svc: Service = Depends(service)):
     label = " ".join(str(form.get("ten") or "").split())[:200]
     role = str(form.get("vai_tro") or "")
     scopes = list(ROLES[role]) if role in ROLES else [s for s in form.getlist("quyen")
@@ -76,9 +74,8 @@ async def create_token(request: Request, staff: Staff = Depends(admin),
 
 
 @router.post("/quan-tri/ma-truy-cap/{token_id}/thu-hoi")
-async def revoke_token(token_id: str, request: Request, staff: Staff = Depends(admin),
-                       svc: Service = Depends(service)):
-    check_csrf(request, await request.form())
+def revoke_token(token_id: str, request: Request, _form=Depends(csrf_form),
+                 staff: Staff = Depends(admin), svc: Service = Depends(service)):
     if not svc.db.tokens.revoke(token_id, staff.agency_code):
         raise PageError(404, "Không có mã truy cập này, hoặc mã đã bị thu hồi.")
     _audit(request, svc, staff, "token.revoked", "token", token_id)

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.pages import review_data as data
 from api.pages.session import Staff, needs
-from api.pages.web import PageError, check_csrf, render, vn_time
+from api.pages.web import PageError, csrf_form, render, vn_time
 from api.service import Service, request_id, service
 from pipeline.core.errors import SohoaError
 from storage.archive import owned_by
@@ -53,9 +53,8 @@ def review_queue(request: Request, thong_bao: str | None = None, staff: Staff = 
 
 
 @router.post("/xu-ly/{document_id}/nhan")
-async def claim(document_id: str, request: Request, staff: Staff = Depends(clerk),
-                svc: Service = Depends(service)):
-    check_csrf(request, await request.form())
+def claim(document_id: str, request: Request, _form=Depends(csrf_form),
+          staff: Staff = Depends(clerk), svc: Service = Depends(service)):
     _held(svc, staff, document_id)
     standing = data.claims(svc).claim(document_id, staff.agency_code, staff.actor, staff.name)
     if standing.actor != staff.actor:
@@ -142,10 +141,8 @@ def _typed(old, new: str):
 
 
 @router.post("/xu-ly/{document_id}")
-async def act(document_id: str, request: Request, staff: Staff = Depends(clerk),
-              svc: Service = Depends(service)):
-    form = await request.form()
-    check_csrf(request, form)
+def act(document_id: str, request: Request, form=Depends(csrf_form),
+        staff: Staff = Depends(clerk), svc: Service = Depends(service)):
     hit, version = _held(svc, staff, document_id)
     action = str(form.get("hanh_dong") or "")
     reason = " ".join(str(form.get("ly_do") or "").split())

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from api.pages.session import SESSION_COOKIE, current_staff, staff_of
-from api.pages.web import check_csrf, render, secure_cookie
+from api.pages.web import csrf_form, render, secure_cookie
 from api.service import Service, request_id, service
 
 router = APIRouter(include_in_schema=False)
@@ -25,9 +25,7 @@ def signin_form(request: Request, next: str | None = None,
 
 
 @router.post("/dang-nhap")
-async def signin(request: Request, svc: Service = Depends(service)):
-    form = await request.form()
-    check_csrf(request, form)
+def signin(request: Request, form=Depends(csrf_form), svc: Service = Depends(service)):
     token = str(form.get("ma_truy_cap") or "").strip()
     target = _safe_next(str(form.get("next") or ""))
     record = svc.db.tokens.authenticate(token)
@@ -47,10 +45,8 @@ async def signin(request: Request, svc: Service = Depends(service)):
 
 
 @router.post("/dang-xuat")
-async def signout(request: Request, staff=Depends(current_staff),
-                  svc: Service = Depends(service)):
-    form = await request.form()
-    check_csrf(request, form)
+def signout(request: Request, _form=Depends(csrf_form), staff=Depends(current_staff),
+            svc: Service = Depends(service)):
     if staff is not None:
         svc.db.audit.append(actor=staff.actor, action="session.signed_out",
                             object_type="session", object_id=staff.actor.split(":", 1)[-1],

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.pages.verify_view import Lookup, by_code, by_file, report_lines
-from api.pages.web import HEADERS, PageError, check_csrf, render
+from api.pages.web import HEADERS, PageError, csrf_form, render
 from api.service import Service, request_id, service
 from pipeline.certification.qr import parse_code
 from storage.archive import agency_of
@@ -101,11 +101,9 @@ def verify_code_page(code: str, request: Request, svc: Service):
 
 
 @router.post("/verify", dependencies=[Depends(limited)])
-async def verify_upload(request: Request, svc: Service = Depends(service)):
-    form = await request.form()
-    check_csrf(request, form)
+def verify_upload(request: Request, form=Depends(csrf_form), svc: Service = Depends(service)):
     upload = form.get("tep")
-    data = await upload.read() if hasattr(upload, "read") else b""
+    data = upload.file.read() if hasattr(upload, "file") else b""
     if not data:
         return render(request, "verify_form.html", {"error": "Xin chọn tệp PDF của bản sao."},
                       status=422)

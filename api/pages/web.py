@@ -64,6 +64,14 @@ def check_csrf(request: Request, form) -> None:
                         "xin tải lại trang rồi thử lại.")
 
 
+async def csrf_form(request: Request):
+    """A dependency: the posted form, once its CSRF value is checked (the handlers that use
+    it are plain functions, run in the thread pool: signing and verifying block)."""
+    form = await request.form()
+    check_csrf(request, form)
+    return form
+
+
 def secure_cookie(request: Request) -> bool:
     return request.url.scheme == "https"
 
