@@ -126,6 +126,8 @@ def _submit(driver, element, keyboard: bool = False) -> None:
     page = driver.find_element("tag name", "html")
     element.send_keys(Keys.ENTER) if keyboard else element.click()
     WebDriverWait(driver, 120).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 60).until(  # and its deferred scripts ran
+        lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _a11y(driver, seen: list) -> None:
