@@ -12,6 +12,7 @@ from fastapi.params import File
 
 from api import problems
 from api.middleware import BodyLimit, RequestId
+from api.pages.install import install_pages
 from api.problems import ApiProblem
 from api.ratelimit import RateLimiter
 from api.routes import admin, documents, dossiers, jobs, search, verify
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     app.add_middleware(RequestId)  # outermost: every answer has its request id
     for module in (dossiers, jobs, documents, search, verify, admin):
         app.include_router(module.router)
+    install_pages(app)  # the pages for people: /verify, /xu-ly, /quan-tri (api/pages)
     return app
 
 

@@ -21,10 +21,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(data: Path | None, env: dict, log: Path) -> Iterator[str]:
+def running_server(data: Path | None, env: dict, log: Path,
+                   port: int | None = None) -> Iterator[str]:
     """The base URL of `sohoa serve --data DATA` (no --data: the default archive), up and
     answering; stopped afterwards."""
-    port = free_port()
+    port = port or free_port()
     where = ["--data", str(data)] if data is not None else []
     with log.open("w") as out:
         proc = subprocess.Popen([SOHOA, "serve", *where, "--port", str(port)],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from api.models import VerificationOut
+from api.pages.verify import verify_code_page
+from api.pages.web import PageError, wants_html
 from api.problems import ApiProblem, not_found
 from api.service import Service, service
 from api.verification import (
@@ -25,6 +27,9 @@ router = APIRouter(tags=["verification"])
 def rate_limited(request: Request, svc: Service = Depends(service)) -> None:
     address = request.client.host if request.client else "unknown"
     wait = svc.verify_limiter.allow(address)
+    if wait and wants_html(request):
+        raise PageError(429, "Quý vị đã tra cứu quá nhiều lần trong ít phút; xin thử lại sau "
+                        f"khoảng {int(wait) + 1} giây.", {"Retry-After": str(int(wait) + 1)})
     if wait:
         raise ApiProblem(429, "rate_limited", "Quá nhiều lượt tra cứu; xin thử lại sau ít phút.",
                          headers={"Retry-After": str(int(wait) + 1)}, title="Too many requests")
@@ -64,8 +69,11 @@ def verify_code(code: str, request: Request, svc: Service = Depends(service)) ->
 
 
 @router.get("/verify/{code}", dependencies=[Depends(rate_limited)],
-            response_model_by_alias=True, summary="The QR code's address (JSON for now)")
+            response_model_by_alias=True,
+            summary="The QR code's address: the verification page for browsers, else JSON")
 def verify_qr(code: str, request: Request, svc: Service = Depends(service)) -> VerificationOut:
+    if wants_html(request):
+        return verify_code_page(code, request, svc)  # type: ignore[return-value]
     return _by_code(code, request, svc)
 
 

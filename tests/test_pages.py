@@ -1,0 +1,431 @@
+"""The pages, as people use them, against a real `sohoa serve`: fast HTML checks with httpx,
+and a few real browser runs in Debian's headless chromium: the QR code of a certified copy
+opened to a green verdict, a tampered copy uploaded to a red one, two clerks on one
+document (one claims, corrects and approves; the other is refused), the new signed copy
+verifying, an admin creating and revoking a token, the review form by keyboard alone, and
+a contrast and label check of every page visited."""
+from __future__ import annotations
+
+import io
+import json
+import random
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from samples.render import render_document
+from tests.api_server import bearer, free_port, make_token, running_server
+from tests.pages_support import (
+    accessibility_problems,
+    browser,
+    post_form,
+    qr_urls,
+    screenshot,
+)
+
+AGENCY = "H00.00.00.00"  # the default SOHOA_AGENCY_CODE: `sohoa process` numbers with it
+REQUESTER, CERTIFIER = "Nguyễn Văn Công Dân", "Trần Thị Bình"
+CLERK_1, CLERK_2, ADMIN = "Nguyễn Thị Lan", "Trần Văn Minh", "Quản trị viên Hà"
+
+
+def _token(run_sohoa, out, role: str, label: str) -> str:
+    made = run_sohoa("token", "create", "--data", out, "--agency", AGENCY, "--role", role,
+                     "--label", label)
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, sohoa_env, run_sohoa):
+    """An output folder of `sohoa process` (one ID card) with a certified copy whose QR code
+    points at the server started for it; tokens for two clerks and an admin."""
+    root = tmp_path_factory.mktemp("pages")
+    batch, out = root / "batch", root / "out"
+    (batch / "HS-1").mkdir(parents=True)
+    buffer = io.BytesIO()
+    card = render_document("can_cuoc", random.Random(5), dpi=200)
+    card.pages[0].save(buffer, "PNG", dpi=(200, 200))
+    (batch / "HS-1" / "card.png").write_bytes(buffer.getvalue())
+    port = free_port()
+    env = {**sohoa_env, "SOHOA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "SOHOA_API_VERIFY_PER_MINUTE": "600"}
+    processed = run_sohoa("process", batch, "--out", out, env=env)
+    assert processed.returncode == 0, processed.stderr
+    document_id = json.loads(next(out.rglob("*.result.json")).read_text())["document_id"]
+    certified = run_sohoa("certify", document_id, "--out", out, "--requester", REQUESTER,
+                          "--certifier", CERTIFIER, "--certifier-title", "Phó Chủ tịch",
+                          "--json", env=env)
+    assert certified.returncode == 0, certified.stderr
+    tokens = {"clerk1": _token(run_sohoa, out, "clerk", CLERK_1),
+              "clerk2": _token(run_sohoa, out, "clerk", CLERK_2),
+              "admin": _token(run_sohoa, out, "agency_admin", ADMIN),
+              "reader": make_token(run_sohoa, out, AGENCY, "documents:read")}
+    with running_server(out, env, root / "server.log", port=port) as base:
+        yield {"base": base, "out": out, "document_id": document_id, "tokens": tokens,
+               "copy": json.loads(certified.stdout)["copies"][0], "root": root,
+               "truth": card.fields}
+
+
+@pytest.fixture(scope="module")
+def needs_review(site):
+    """The card's true ID number; the card needs review (OCR misread that number on this
+    scan; were it read right, a wrong number is put in through the API)."""
+    truth = site["truth"]["so"]
+    auth = bearer(site["tokens"]["admin"])
+    url = f"{site['base']}/api/v1/documents/{site['document_id']}"
+    with httpx.Client(timeout=120) as api:
+        document = api.get(url, headers=auth)
+        if document.json()["status"] != "needs_review":
+            broken = api.patch(url + "/fields", json={"fields": {"so": "12345"}, "reason": "Thử"},
+                               headers={**auth, "If-Match": document.headers["etag"]})
+            assert broken.json()["status"] == "needs_review", broken.text
+    return truth
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    driver = browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _client(site) -> httpx.Client:
+    return httpx.Client(base_url=site["base"], timeout=120, headers={"Accept": "text/html"})
+
+
+@contextmanager
+def _signed_in(site, who: str) -> Iterator[httpx.Client]:
+    with _client(site) as client:
+        answer = post_form(client, "/dang-nhap", "/dang-nhap",
+                           {"ma_truy_cap": site["tokens"][who], "next": "/xu-ly"})
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+def _sign_in(driver, site, who: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.delete_all_cookies()
+    driver.get(site["base"] + "/dang-nhap")
+    driver.find_element(By.ID, "ma_truy_cap").send_keys(site["tokens"][who])
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]"))
+
+
+def _submit(driver, element, keyboard: bool = False) -> None:
+    """Click (or press Enter on) a button and wait for the next page to load."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element("tag name", "html")
+    element.send_keys(Keys.ENTER) if keyboard else element.click()
+    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 60).until(  # and its deferred scripts ran
+        lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _a11y(driver, seen: list) -> None:
+    problems = accessibility_problems(driver)
+    assert not problems, (driver.current_url, problems)
+    seen.append(driver.current_url)
+
+
+# ----------------------------------------------------------------- fast HTML checks
+
+def test_the_code_page_accepts_any_form_of_the_code_and_shows_no_personal_data(site):
+    copy = site["copy"]
+    with _client(site) as client:
+        typed = copy["code"].lower().replace("-", " ")
+        answer = client.get("/verify", params={"ma": typed}, follow_redirects=True)
+        assert answer.status_code == 200 and str(answer.url).endswith(f"/verify/{copy['copy_id']}")
+        html = answer.text
+        assert "Bản sao hợp lệ" in html and 'data-verdict="VALID"' in html
+        assert "Số chứng thực" in html and "Chữ ký bao trùm toàn bộ tệp" in html
+        for personal in (REQUESTER, CERTIFIER):
+            assert personal not in html
+        assert client.get("/verify/ZZZZ-ZZZZ-ZZZZ").status_code == 404
+        bad = client.get("/verify", params={"ma": "abc"})
+        assert bad.status_code == 422 and "12 ký tự" in bad.text
+        # the API's answer at the same address, for programs
+        assert httpx.get(f"{site['base']}/verify/{copy['copy_id']}").json()["verdict"] == "VALID"
+
+
+def test_reports_download_as_json_and_pdf_and_lookups_are_audited(site):
+    copy = site["copy"]
+    with _client(site) as client:
+        report = client.get(f"/verify/{copy['copy_id']}/bao-cao.json")
+        assert report.status_code == 200 and report.json()["verdict"] == "VALID"
+        assert REQUESTER not in report.text
+        pdf = client.get(f"/verify/{copy['copy_id']}/bao-cao.pdf")
+        assert pdf.content.startswith(b"%PDF-")
+        path = site["root"] / "report.pdf"
+        path.write_bytes(pdf.content)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                              text=True).stdout
+        assert "BẢN SAO HỢP LỆ" in text and "Chữ ký" in text
+    events = httpx.get(f"{site['base']}/api/v1/audit",
+                       headers=bearer(site["tokens"]["admin"])).text
+    actions = [json.loads(line)["action"] for line in events.splitlines()]
+    assert "verification.looked_up" in actions and "verification.report_downloaded" in actions
+
+
+def test_forms_without_the_csrf_value_are_refused(site):
+    with _client(site) as client:
+        client.get("/dang-nhap")
+        forged = client.post("/dang-nhap", data={"ma_truy_cap": site["tokens"]["admin"]})
+        assert forged.status_code == 403 and "Biểu mẫu" in forged.text
+        assert "sohoa_session" not in forged.cookies
+
+
+def test_staff_pages_need_sign_in_and_the_right_role(site):
+    with _client(site) as client:
+        assert client.get("/xu-ly").headers["location"].startswith("/dang-nhap")
+        wrong = post_form(client, "/dang-nhap", "/dang-nhap",
+                          {"ma_truy_cap": "sohoa_000000000000_" + "x" * 43})
+        assert wrong.status_code == 401 and "không đúng" in wrong.text
+    with _signed_in(site, "clerk1") as clerk:
+        assert clerk.get("/quan-tri/ma-truy-cap").status_code == 403
+        page = clerk.get("/xu-ly")
+        assert page.status_code == 200 and site["tokens"]["clerk1"] not in page.text
+    with _signed_in(site, "reader") as reader:
+        assert reader.get("/xu-ly").status_code == 403
+
+
+def test_the_admin_audit_trail_filters_and_exports(site):
+    with _signed_in(site, "admin") as admin:
+        page = admin.get("/quan-tri/nhat-ky", params={"hanh_dong": "session.signed_in"})
+        assert page.status_code == 200 and "session.signed_in" in page.text
+        assert "verification.looked_up" not in page.text
+        exported = admin.get("/quan-tri/nhat-ky.csv", params={"hanh_dong": "signed_in"})
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert "session.signed_in" in exported.text and ADMIN in exported.text
+        ndjson = admin.get("/quan-tri/nhat-ky.ndjson", params={"nguoi": ADMIN})
+        assert ndjson.text and all(json.loads(line)["agency_code"] == AGENCY
+                                   for line in ndjson.text.splitlines())
+        users = admin.get("/quan-tri/nguoi-dung").text
+        assert CLERK_1 in users and "Cán bộ nhập liệu" in users
+        for token in site["tokens"].values():
+            assert token not in users and token not in ndjson.text
+
+
+# ------------------------------------------------------------------- in the browser
+
+def test_browser_the_qr_code_of_a_certified_copy_opens_to_a_green_verdict(site, chrome, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    pdf = site["out"] / site["copy"]["file"]
+    urls = [u for u in qr_urls(pdf, tmp_path) if "/verify/" in u]
+    assert urls == [f"{site['base']}/verify/{site['copy']['copy_id']}"], urls
+    chrome.get(urls[0])
+    banner = chrome.find_element(By.ID, "ket-luan")
+    assert banner.get_attribute("data-verdict") == "VALID" and "ok" in banner.get_attribute("class")
+    assert "Bản sao hợp lệ" in banner.text
+    register = chrome.find_element(By.ID, "so-chung-thuc").text
+    assert "Số chứng thực" in register and REQUESTER not in chrome.page_source
+    assert chrome.find_elements(By.CSS_SELECTOR, "article.sig")
+    _a11y(chrome, [])
+    screenshot(chrome, "verify-result")
+
+
+def test_browser_a_tampered_copy_uploaded_gets_a_red_verdict(site, chrome, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    pdf = (site["out"] / site["copy"]["file"]).read_bytes()
+    assert b"/Producer" in pdf
+    tampered = tmp_path / "ban-sao-da-sua.pdf"
+    tampered.write_bytes(pdf.replace(b"/Producer", b"/Producex", 1))
+    chrome.get(site["base"] + "/verify")
+    _a11y(chrome, [])
+    screenshot(chrome, "verify-form")
+    chrome.find_element(By.ID, "tep").send_keys(str(tampered))
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    banner = chrome.find_element(By.ID, "ket-luan")
+    assert banner.get_attribute("data-verdict") == "INVALID", banner.text
+    assert "Không hợp lệ" in banner.text and "bad" in banner.get_attribute("class")
+    assert "không trùng" in chrome.find_element(By.ID, "doi-chieu").text
+    _a11y(chrome, [])
+    screenshot(chrome, "verify-tampered")
+
+
+def test_browser_two_clerks_one_claims_corrects_approves_and_the_new_copy_verifies(
+        site, needs_review, chrome, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    document_id = site["document_id"]
+    _sign_in(chrome, site, "clerk1")
+    assert chrome.current_url.endswith("/xu-ly")
+    row = chrome.find_element(By.CSS_SELECTOR, f'tr[data-document="{document_id}"]')
+    _a11y(chrome, [])
+    screenshot(chrome, "review-queue")
+    _submit(chrome, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert chrome.current_url.endswith(f"/xu-ly/{document_id}")
+    opened_with = chrome.find_element(By.ID, "f_so").get_attribute("value")
+    assert opened_with and opened_with != needs_review
+    assert chrome.find_element(By.ID, "khong-co-vung")  # no field boxes from the API yet
+    _a11y(chrome, [])
+    screenshot(chrome, "review-document")
+
+    # a second clerk: refused, and told who holds it
+    with _signed_in(site, "clerk2") as other:
+        queue = other.get("/xu-ly").text
+        assert f"Đang được xử lý bởi {CLERK_1}" in queue
+        refused = post_form(other, "/xu-ly", f"/xu-ly/{document_id}/nhan", {})
+        assert refused.status_code == 409 and f"đang được xử lý bởi {CLERK_1}" in refused.text
+        screen = other.get(f"/xu-ly/{document_id}").text
+        assert "Tài liệu đang được xử lý bởi" in screen and "<fieldset disabled" in screen
+        stolen = post_form(other, f"/xu-ly/{document_id}", f"/xu-ly/{document_id}",
+                           {"hanh_dong": "duyet", "phien_ban": "1", "f_so": "1",
+                            "ly_do": "không được phép"})
+        assert stolen.status_code == 409
+
+    # someone saves a newer version meanwhile: the clerk's save is refused, naming them
+    auth = bearer(site["tokens"]["admin"])
+    url = f"{site['base']}/api/v1/documents/{document_id}"
+    etag = httpx.get(url, headers=auth).headers["etag"]
+    newer = httpx.patch(url + "/fields", headers={**auth, "If-Match": etag}, timeout=120,
+                        json={"fields": {"so": "123456"}, "reason": "Sửa song song"})
+    assert newer.status_code == 200, newer.text
+    field = chrome.find_element(By.ID, "f_so")
+    field.clear()
+    field.send_keys(needs_review)
+    chrome.find_element(By.ID, "ly_do").send_keys("Đối chiếu bản giấy")
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, "button[value=luu-tiep]"))
+    error = chrome.find_element(By.ID, "loi").text
+    newer_version = newer.json()["version"]
+    assert f"{ADMIN} đã sửa" in error and f"phiên bản {newer_version}" in error, error
+    assert chrome.find_element(By.ID, "f_so").get_attribute("value") == "123456"
+
+    # correct and approve: validated, signed again, done
+    field = chrome.find_element(By.ID, "f_so")
+    field.clear()
+    field.send_keys(needs_review)
+    reason = chrome.find_element(By.ID, "ly_do")
+    reason.clear()
+    reason.send_keys("Đối chiếu bản giấy: số căn cước đúng")
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, "button[value=duyet]"))
+    assert "thong_bao=da-duyet" in chrome.current_url, chrome.page_source[:3000]
+    assert "Đã duyệt tài liệu" in chrome.page_source
+    document = httpx.get(url, headers=auth).json()
+    assert document["status"] == "done" and document["version"] == newer_version + 1
+    versions = httpx.get(url + "/versions", headers=auth).json()
+    assert versions[-1]["reason"] == "Đối chiếu bản giấy: số căn cước đúng"
+
+    chrome.get(f"{site['base']}/xu-ly/{document_id}?tab=lich-su")
+    history = chrome.find_element(By.ID, "lich-su").find_element(By.XPATH, "..").text
+    assert CLERK_1 in history and ADMIN in history and "Đối chiếu bản giấy" in history
+    _a11y(chrome, [])
+    screenshot(chrome, "review-history")
+
+    # the new signed copy verifies
+    signed = httpx.get(url + "/files/signed", headers=auth, timeout=120).content
+    path = tmp_path / "ban-ky-moi.pdf"
+    path.write_bytes(signed)
+    chrome.get(site["base"] + "/verify")
+    chrome.find_element(By.ID, "tep").send_keys(str(path))
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    banner = chrome.find_element(By.ID, "ket-luan")
+    assert banner.get_attribute("data-verdict") == "VALID", banner.text
+
+
+def test_browser_the_review_form_works_by_keyboard_alone(site, needs_review, chrome):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _sign_in(chrome, site, "clerk2")
+    chrome.get(site["base"] + "/xu-ly")
+    active = lambda: chrome.switch_to.active_element  # noqa: E731
+    # the first Tab reaches the skip link, which leads to the content
+    ActionChains(chrome).send_keys(Keys.TAB).perform()
+    assert active().text == "Chuyển tới nội dung chính"
+    # a document to work on: put one back in the queue through the API
+    document_id = site["document_id"]
+    auth = bearer(site["tokens"]["admin"])
+    url = f"{site['base']}/api/v1/documents/{document_id}"
+    etag = httpx.get(url, headers=auth).headers["etag"]
+    assert httpx.patch(url + "/fields", headers={**auth, "If-Match": etag}, timeout=120,
+                       json={"fields": {"so": "9"}, "reason": "Thử bàn phím"}).status_code == 200
+    chrome.get(site["base"] + "/xu-ly")
+    claim = chrome.find_element(By.CSS_SELECTOR, f'tr[data-document="{document_id}"] button')
+    _submit(chrome, claim, keyboard=True)  # a button pressed from the keyboard
+    assert chrome.current_url.endswith(f"/xu-ly/{document_id}")
+    inputs = [e.get_attribute("id") for e in chrome.find_elements(By.CSS_SELECTOR, ".field-input")]
+    assert len(inputs) >= 3
+    chrome.find_element(By.ID, inputs[0]).click()
+    assert active().get_attribute("id") == inputs[0]
+    for expected in inputs[1:]:  # Enter moves to the next field
+        active().send_keys(Keys.ENTER)
+        assert active().get_attribute("id") == expected
+    active().send_keys(Keys.SHIFT, Keys.ENTER)  # and Shift+Enter back
+    assert active().get_attribute("id") == inputs[-2]
+    assert "selected" in chrome.find_element(
+        By.CSS_SELECTOR, f'.field[data-field="{inputs[-2][2:]}"]').get_attribute("class")
+    chrome.find_element(By.ID, inputs[-1]).click()
+    active().send_keys(Keys.ENTER)
+    assert active().get_attribute("id") == "ly_do"
+    order = []
+    for _ in range(4):  # Tab from the reason reaches the actions in order
+        active().send_keys(Keys.TAB)
+        order.append(active().text)
+    assert order == ["Lưu & tiếp", "Duyệt", "Yêu cầu quét lại", "Trả về hàng chờ"], order
+    _submit(chrome, active(), keyboard=True)  # hand it back, from the keyboard
+    assert "thong_bao=da-tra" in chrome.current_url
+
+
+def test_browser_an_admin_creates_and_revokes_a_token(site, chrome):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _sign_in(chrome, site, "admin")
+    chrome.get(site["base"] + "/quan-tri/ma-truy-cap")
+    chrome.find_element(By.ID, "ten").send_keys("Máy quét tầng 2")
+    Select(chrome.find_element(By.ID, "vai_tro")).select_by_value("clerk")
+    days = chrome.find_element(By.ID, "han_ngay")
+    days.clear()
+    days.send_keys("30")
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, "form[action='/quan-tri/ma-truy-cap'] button"))
+    token = chrome.find_element(By.ID, "ma-bi-mat").text.strip()
+    assert token.startswith("sohoa_")
+    _a11y(chrome, [])
+    api = f"{site['base']}/api/v1/documents"
+    assert httpx.get(api, headers=bearer(token)).status_code == 200
+    token_id = token.split("_")[1]
+    chrome.get(site["base"] + "/quan-tri/ma-truy-cap")
+    assert token not in chrome.page_source  # shown once
+    row = chrome.find_element(By.CSS_SELECTOR, f'tr[data-token="{token_id}"]')
+    assert "Máy quét tầng 2" in row.text and "Cán bộ nhập liệu" in row.text
+    assert "Chưa dùng" not in row.text  # it was used just now
+    screenshot(chrome, "admin-tokens")
+    _submit(chrome, row.find_element(By.CSS_SELECTOR, "button"))
+    row = chrome.find_element(By.CSS_SELECTOR, f'tr[data-token="{token_id}"]')
+    assert "Đã thu hồi" in row.text
+    assert httpx.get(api, headers=bearer(token)).status_code == 401
+    chrome.get(site["base"] + "/quan-tri/nhat-ky?hanh_dong=token.")
+    trail = chrome.find_element(By.ID, "nhat-ky").text
+    assert "token.created" in trail and "token.revoked" in trail and token_id in trail
+    assert token not in chrome.page_source
+    _a11y(chrome, [])
+    screenshot(chrome, "admin-audit")
+    chrome.get(site["base"] + "/quan-tri/nguoi-dung")
+    _a11y(chrome, [])
+
+
+def test_browser_pages_fit_a_phone(site, chrome):
+    """No page scrolls sideways at phone width (the tables scroll inside their box)."""
+    chrome.set_window_size(390, 844)
+    try:
+        for path in ("/verify", f"/verify/{site['copy']['copy_id']}", "/dang-nhap"):
+            chrome.get(site["base"] + path)
+            time.sleep(0.2)
+            wide = chrome.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth")
+            assert wide <= 1, (path, wide)
+            _a11y(chrome, [])
+    finally:
+        chrome.set_window_size(1280, 900)
