@@ -146,6 +146,8 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("date", "31/02/2021", None),  # no such day: omitted, never guessed
     ("personal_id", "O62 221 OO1234", "062221001234"),
     ("personal_id", "06222100123", None),  # 11 digits
+    ("personal_id", "D 062190647942", "062190647942"),  # a letter before is no leading 0
+    ("personal_id", "0621906479421", None),  # 13 digits: no 12 of them are the number
     ("area", "1.234,5 m²", 1234.5),
     ("area", "267,1 m2, (bằng chữ: ...)", 267.1),
     ("code", "AB l23456", "AB 123456"),

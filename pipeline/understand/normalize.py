@@ -153,7 +153,10 @@ def as_sex(value: str, options: dict) -> str | None:
 
 
 def as_personal_id(value: str, options: dict) -> str | None:
-    found = re.search(rf"{_DIGITISH}(?:[\s.]?{_DIGITISH}){{11}}", value)
+    # twelve printed digits first: a letter before them ("D 0621…") is not taken for a
+    # 0 at the cost of their last digit; never a window inside a longer number
+    found = re.search(r"(?<!\d)\d(?:[\s.]?\d){11}(?![\s.]?\d)", value) or re.search(
+        rf"(?<!\d){_DIGITISH}(?:[\s.]?{_DIGITISH}){{11}}(?![\s.]?\d)", value)
     if not found:
         return None
     text = re.sub(r"[\s.]", "", digits(found.group(0)))
