@@ -14,23 +14,37 @@ from api import problems
 from api.middleware import BodyLimit, RequestId
 from api.problems import ApiProblem
 from api.ratelimit import RateLimiter
-from api.routes import admin, documents, dossiers, jobs, search, verify
+from api.routes import (
+    admin,
+    copies,
+    documents,
+    dossiers,
+    jobs,
+    pages,
+    search,
+    verify,
+    webhooks,
+)
 from api.service import Service
 from pipeline.core.settings import Settings, load_settings
 from workers.archive import Archive
 from workers.archive_jobs import JobRunner
+from workers.webhooks import Dispatcher
 
 
 def create_app(settings: Settings | None = None, *, archive: Archive | None = None) -> FastAPI:
     settings = settings or load_settings()
     archive = archive or Archive(settings.archive_dir(), settings)
-    svc = Service(archive, JobRunner(archive), RateLimiter(settings.api_verify_per_minute))
+    svc = Service(archive, JobRunner(archive), RateLimiter(settings.api_verify_per_minute),
+                  Dispatcher(archive))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         svc.runner.resume_unfinished()
+        svc.webhooks.start()
         yield
         svc.runner.shutdown()
+        svc.webhooks.stop()
         archive.close()
 
     app = FastAPI(title="sohoa archive service", version=version("sohoa"),
@@ -44,7 +58,7 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     _refuse_wrong_media_type(app)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_bytes)
     app.add_middleware(RequestId)  # outermost: every answer has its request id
-    for module in (dossiers, jobs, documents, search, verify, admin):
+    for module in (dossiers, jobs, documents, pages, copies, webhooks, search, verify, admin):
         app.include_router(module.router)
     return app
 

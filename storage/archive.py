@@ -15,8 +15,10 @@ from storage.index import DocumentIndex
 from storage.index_db import make_engine, upgrade
 from storage.jobs import JobStore
 from storage.registry import DossierRegistry
+from storage.revocations import RevocationStore
 from storage.tokens import TokenStore
 from storage.versions import VersionStore
+from storage.webhooks import WebhookStore
 
 
 def agency_of(dossier_or_document_id: str) -> str:
@@ -40,6 +42,8 @@ class ArchiveDatabase:
         self.versions = VersionStore(self.engine)
         self.idempotency = IdempotencyStore(self.engine)
         self.audit = AuditTrail(self.engine, self._appending)
+        self.revocations = RevocationStore(self.engine)
+        self.webhooks = WebhookStore(self.engine)
         self.index = DocumentIndex(url)
         # numbering reads then writes: on SQLite it takes the write lock at BEGIN, so request
         # threads and the job thread wait for each other instead of failing

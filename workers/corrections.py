@@ -49,6 +49,19 @@ def corrected_fields(doc_type, current: Version, changes: dict) -> tuple[dict, d
     return fields, sources
 
 
+def corrected_evidence(current: Version, fields: dict, sources: dict) -> dict:
+    """Where each field was read stays where it was on the paper; a value a clerk typed has
+    no OCR confidence."""
+    out = {}
+    for key in fields:
+        seen = dict(current.field_evidence.get(key) or {})
+        if sources.get(key) == "clerk":
+            seen["confidence"] = None
+        if seen:
+            out[key] = seen
+    return out
+
+
 def revalidate(doc_type, current: Version, fields: dict, sources: dict) -> list[dict]:
     """The type's rules on the new values, plus the OCR's doubts about fields no clerk
     has entered yet."""
@@ -93,6 +106,7 @@ def correct(archive: Archive, hit: Hit, current: Version, changes: dict, reason:
         document_id=current.document_id, version=current.version + 1,
         document_type=current.document_type, status="needs_review" if errors else "done",
         fields=fields, field_sources=sources, errors=errors,
+        field_evidence=corrected_evidence(current, fields, sources),
         sha256_original=current.sha256_original, sha256_pdfa=store.put(pdfa),
         sha256_signed=store.put(signed), reason=reason, actor=actor)
     _reindex(archive, hit, version)

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, File, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import Principal, audit, scoped
-from api.problems import ApiProblem, not_found
+from api.idempotency import replay as _replay
+from api.problems import not_found
 from api.service import Service, service
 from api.uploads import spooled
 from api.views import API, hit_summary, job_out
 from storage.archive import owned_by
-from storage.idempotency import IN_PROGRESS
 from workers.intake import Upload, admit_dossier
 
 router = APIRouter(prefix=API, tags=["dossiers"])
@@ -23,17 +23,6 @@ router = APIRouter(prefix=API, tags=["dossiers"])
 def _fingerprint(uploads: list[Upload]) -> str:
     """What makes a retry the same request: the files' names and contents, in order."""
     return hashlib.sha256(json.dumps([[u.name, u.sha256] for u in uploads]).encode()).hexdigest()
-
-
-def _replay(answer, fingerprint: str) -> JSONResponse:
-    if answer.fingerprint != fingerprint:
-        raise ApiProblem(422, "idempotency_key_reused", "Idempotency-Key này đã được dùng cho "
-                         "một yêu cầu khác; hãy dùng khóa mới.")
-    if answer.status == IN_PROGRESS:
-        raise ApiProblem(409, "request_in_progress", "Yêu cầu cùng Idempotency-Key đang được "
-                         "xử lý; hãy thử lại sau.", headers={"Retry-After": "5"})
-    return JSONResponse(json.loads(answer.body), status_code=answer.status,
-                        headers={"Idempotent-Replayed": "true"})
 
 
 @router.post("/dossiers", status_code=202, summary="Send a dossier (its files) to digitize")
