@@ -12,6 +12,7 @@ from fastapi.params import File
 
 from api import problems
 from api.middleware import BodyLimit, RequestId
+from api.models import ObjectsIn
 from api.problems import ApiProblem
 from api.ratelimit import RateLimiter
 from api.routes import (
@@ -60,7 +61,28 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     app.add_middleware(RequestId)  # outermost: every answer has its request id
     for module in (dossiers, jobs, documents, pages, copies, webhooks, search, verify, admin):
         app.include_router(module.router)
+    _document_models(app, [ObjectsIn])
     return app
+
+
+def _document_models(app: FastAPI, models: list) -> None:
+    """Models a route reads by hand (POST /dossiers takes multipart or JSON) in the
+    OpenAPI components, where its request body refers to them."""
+    made = app.openapi
+
+    def openapi() -> dict:
+        first = app.openapi_schema is None
+        spec = made()
+        if first:
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, definition in schema.pop("$defs", {}).items():
+                    schemas.setdefault(name, definition)
+                schemas.setdefault(model.__name__, schema)
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _refuse_wrong_media_type(app: FastAPI) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 JobState = Literal["queued", "running", "succeeded", "partially_succeeded", "failed", "canceled"]
 Verdict = Literal["VALID", "INDETERMINATE", "INVALID"]
@@ -254,3 +254,24 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     delivered_at: datetime | None
     payload: dict[str, Any]
+
+
+class StoredObjectIn(BaseModel):
+    """A scan already in the archive's object store: by content (`sha256`: the object
+    `sha256/<hex>` of the bucket) or by name (`object`: the object `named/<name>`, carrying
+    its SHA-256 as metadata `x-amz-meta-sha256`)."""
+    model_config = ConfigDict(extra="forbid")
+    sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$")
+    object: str | None = Field(None, min_length=1, max_length=1000)
+    name: str | None = Field(None, max_length=255, description="file name in the dossier")
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.sha256 is None) == (self.object is None):
+            raise ValueError("give exactly one of sha256 or object")
+        return self
+
+
+class ObjectsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    objects: list[StoredObjectIn] = Field(min_length=1, max_length=1000)
