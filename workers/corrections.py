@@ -12,12 +12,14 @@ from pathlib import Path
 
 from pipeline.core.errors import InputError
 from pipeline.core.model import PageResult
+from storage.archive import agency_of
 from storage.index import Hit
 from storage.objects import publish
 from storage.versions import Version
 from workers import graph
 from workers.archive import Archive
 from workers.indexing import index_result
+from workers.webhooks import notify
 
 
 class UnknownField(InputError):
@@ -110,6 +112,10 @@ def correct(archive: Archive, hit: Hit, current: Version, changes: dict, reason:
         sha256_original=current.sha256_original, sha256_pdfa=store.put(pdfa),
         sha256_signed=store.put(signed), reason=reason, actor=actor)
     _reindex(archive, hit, version)
+    if version.status == "needs_review":
+        notify(archive, agency_of(hit.document_id), "document.needs_review", {
+            "document_id": hit.document_id, "version": version.version,
+            "url": f"/api/v1/documents/{hit.document_id}"})
     return version
 
 

@@ -137,15 +137,13 @@ def revoke_copy(copy_id: str, body: RevokeIn, request: Request,
     return _detail(svc, copy_id, svc.db.register.find_copy(copy_id))
 
 
-@router.get("/register/{year}", summary="The agency's certification register of a year",
+@router.get("/register", summary="The agency's certification register of a year (CSV or PDF/A)",
             responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}})
-def export_register(year: int, request: Request,
+def export_register(request: Request, year: int = Query(..., ge=2000, le=9999),
                     format: str = Query("csv", pattern="^(csv|pdf)$"),
                     month: int | None = Query(None, ge=1, le=12),
                     who: Principal = Depends(scoped("copies:issue")),
                     svc: Service = Depends(service)) -> Response:
-    if not 2000 <= year <= 9999:
-        raise not_found()
     audit(request, who, "register.exported", "register", str(year),
           {"format": format, "month": month})
     stem = f"so-chung-thuc-{year}" + (f"-{month:02d}" if month else "")
