@@ -110,7 +110,7 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
 )
 revocations = Table(
-    "cert_revocations", metadata,
+    "copy_revocations", metadata,
     Column("copy_id", String(16), primary_key=True),
     Column("agency_code", String(32), nullable=False),
     Column("reason", Text, nullable=False),

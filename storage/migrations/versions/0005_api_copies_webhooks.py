@@ -20,16 +20,16 @@ depends_on = None
 
 _MESSAGE = "a revocation of a certified copy is permanent"
 _SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER cert_revocations_no_update BEFORE UPDATE ON cert_revocations "
+    f"CREATE TRIGGER copy_revocations_no_update BEFORE UPDATE ON copy_revocations "
     f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END",
-    f"CREATE TRIGGER cert_revocations_no_delete BEFORE DELETE ON cert_revocations "
+    f"CREATE TRIGGER copy_revocations_no_delete BEFORE DELETE ON copy_revocations "
     f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END",
 ]
 _POSTGRES_TRIGGERS = [
-    "CREATE FUNCTION cert_revocations_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+    "CREATE FUNCTION copy_revocations_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
     f"$$ BEGIN RAISE EXCEPTION '{_MESSAGE}'; END $$",
-    "CREATE TRIGGER cert_revocations_no_change BEFORE UPDATE OR DELETE ON cert_revocations "
-    "FOR EACH ROW EXECUTE FUNCTION cert_revocations_refuse_change()",
+    "CREATE TRIGGER copy_revocations_no_change BEFORE UPDATE OR DELETE ON copy_revocations "
+    "FOR EACH ROW EXECUTE FUNCTION copy_revocations_refuse_change()",
 ]
 
 
@@ -41,7 +41,7 @@ def upgrade() -> None:
     # key -> {"confidence", "page", "box"}: where and how surely OCR read each field
     op.add_column("document_versions", sa.Column("field_evidence", sa.JSON, nullable=True))
     op.create_table(
-        "cert_revocations",
+        "copy_revocations",
         sa.Column("copy_id", sa.String(16), sa.ForeignKey("cert_copies.copy_id"),
                   primary_key=True),
         sa.Column("agency_code", sa.String(32), nullable=False),
@@ -87,8 +87,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("webhook_deliveries")
     op.drop_table("webhooks")
-    op.drop_table("cert_revocations")
+    op.drop_table("copy_revocations")
     if op.get_context().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS cert_revocations_refuse_change() CASCADE")
+        op.execute("DROP FUNCTION IF EXISTS copy_revocations_refuse_change() CASCADE")
     with op.batch_alter_table("document_versions") as batch:
         batch.drop_column("field_evidence")
