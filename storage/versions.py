@@ -82,3 +82,10 @@ class VersionStore:
         except IntegrityError:
             raise VersionConflict(record.document_id) from None
         return record
+
+    def add_many(self, rows: list[dict]) -> None:
+        """Store many first versions at once (an import, a benchmark's archive)."""
+        now = datetime.now(UTC)
+        records = [asdict(Version(**{"created_at": now, **values})) for values in rows]
+        with self.engine.begin() as conn:
+            conn.execute(insert(versions), records)
