@@ -63,22 +63,26 @@ class DocumentIndex(DatabaseStore):
                     if r["status"] != "failed"]
         if not prepared:
             return
+        prepared = list({p[0]["document_id"]: p for p in prepared}.values())  # the last wins
+        rows = [p[0] for p in prepared]
+        ids = [row["document_id"] for row in rows]
+        children = [(pages, [r for p in prepared for r in p[1]]),
+                    (fields_table, [r for p in prepared for r in p[2]]),
+                    (owners_table, [r for p in prepared for r in p[3]])]
         with self.engine.begin() as conn:
-            for row, page_rows, field_rows, owner_rows in prepared:
-                document_id = row["document_id"]
-                conn.execute(self.insert(dossiers).values(dossier_id=row["dossier_id"])
-                             .on_conflict_do_nothing(index_elements=["dossier_id"]))
-                # The upsert locks the document's row first, so concurrent re-records of the
-                # same document run one after the other instead of colliding on inserts.
-                upsert = self.insert(documents).values(row)
-                conn.execute(upsert.on_conflict_do_update(
-                    index_elements=["document_id"],
-                    set_={k: upsert.excluded[k] for k in row if k != "document_id"}))
-                for child, child_rows in ((pages, page_rows), (fields_table, field_rows),
-                                          (owners_table, owner_rows)):
-                    conn.execute(delete(child).where(child.c.document_id == document_id))
-                    if child_rows:
-                        conn.execute(insert(child), child_rows)
+            conn.execute(self.insert(dossiers).on_conflict_do_nothing(
+                index_elements=["dossier_id"]), [{"dossier_id": d} for d in
+                                                 dict.fromkeys(r["dossier_id"] for r in rows)])
+            # The upsert locks the documents' rows first, so concurrent re-records of the
+            # same document run one after the other instead of colliding on inserts.
+            upsert = self.insert(documents)
+            conn.execute(upsert.on_conflict_do_update(
+                index_elements=["document_id"],
+                set_={k: upsert.excluded[k] for k in rows[0] if k != "document_id"}), rows)
+            for child, child_rows in children:
+                conn.execute(delete(child).where(child.c.document_id.in_(ids)))
+                if child_rows:
+                    conn.execute(insert(child), child_rows)
 
     def set_dossier(self, dossier_id: str, *, title: str | None = None,
                     maintenance: str | None = None, language: str | None = None) -> None:
