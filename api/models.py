@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 JobState = Literal["queued", "running", "succeeded", "partially_succeeded", "failed", "canceled"]
 Verdict = Literal["VALID", "INDETERMINATE", "INVALID"]
@@ -63,8 +63,10 @@ class FieldOut(BaseModel):
     name: str  # as printed on the form
     value: Any
     source: Literal["ocr", "clerk"]
-    # Where and how surely OCR read it: the pipeline does not keep these per field yet
-    # (pipeline/understand drops them after its checks), so they are null for now.
+    # How surely and where OCR read it: the weakest word's confidence (0..100; null for a
+    # value a clerk typed), the page (1-based, as in /pages/{n}) and the box [x0, y0, x1, y1]
+    # as fractions of that page's width and height. Null for a document digitized before
+    # they were kept, or a field no word on the paper gave.
     confidence: float | None = None
     page: int | None = None
     box: list[float] | None = None
@@ -145,6 +147,7 @@ class CopyOut(BaseModel):
     agency: str
     copies: int
     revoked: bool = False
+    revoked_on: str | None = None  # the day it was revoked (no reason: it may name people)
 
 
 class VerificationOut(BaseModel):
@@ -158,3 +161,117 @@ class VerificationOut(BaseModel):
     file_matches_register: bool | None = None
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class CopyRequestIn(BaseModel):
+    """A request for certified copies of a document's current version (`sohoa certify`)."""
+    model_config = ConfigDict(extra="forbid")
+    document_id: str = Field(min_length=1, max_length=80)
+    requester: str = Field(min_length=1, max_length=200, description="người yêu cầu chứng thực")
+    certifier_name: str = Field(min_length=1, max_length=200)
+    certifier_title: str = Field(min_length=1, max_length=200, description="e.g. Phó Chủ tịch")
+    copies: int = Field(1, ge=1, le=100, description="made at once, under one number")
+    book: str | None = Field(None, pattern=r"^\d{2,3}/\d{4}$", description="quyển số, 01/2026")
+    document_name: str | None = Field(None, max_length=300)
+    notes: str = Field("", max_length=1000)
+
+
+class IssuedCopyOut(BaseModel):
+    copy_id: str
+    code: str
+    verify_url: str
+    sha256: str
+    pades_level: str
+    pades_fallback: str | None = None
+    url: str
+    file_url: str
+
+
+class CertificationOut(BaseModel):
+    number: int
+    year: int
+    book: str
+    book_label: str
+    date: str
+    document_id: str
+    document_name: str
+    requester: str
+    certifier: str
+    fee: int
+    test_signatures: bool
+    copies: list[IssuedCopyOut]
+
+
+class CopyDetailOut(BaseModel):
+    copy_id: str
+    code: str
+    entry: dict[str, Any]  # the whole register entry
+    sha256: str | None
+    file_url: str | None
+    revoked: bool
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+WebhookEvent = Literal["job.finished", "document.needs_review", "copy.issued", "copy.revoked"]
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: HttpUrl = Field(description="where events are POSTed (http or https)")
+    events: list[WebhookEvent] = Field(min_length=1)
+    label: str = Field("", max_length=200)
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    label: str
+    created_at: datetime
+    disabled_at: datetime | None
+    deliveries_url: str
+    # Only in the answer that made it: the HMAC-SHA256 key that signs every delivery
+    # (header Sohoa-Signature: t=<unix time>,v1=<hex HMAC of "<t>." + body>).
+    secret: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    webhook_id: str
+    event: str
+    event_id: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]
+
+
+class StoredObjectIn(BaseModel):
+    """A scan already in the archive's object store: by content (`sha256`: the object
+    `sha256/<hex>` of the bucket) or by name (`object`: the object `named/<name>`, carrying
+    its SHA-256 as metadata `x-amz-meta-sha256`)."""
+    model_config = ConfigDict(extra="forbid")
+    sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$")
+    object: str | None = Field(None, min_length=1, max_length=1000)
+    name: str | None = Field(None, max_length=255, description="file name in the dossier")
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.sha256 is None) == (self.object is None):
+            raise ValueError("give exactly one of sha256 or object")
+        return self
+
+
+class ObjectsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    objects: list[StoredObjectIn] = Field(min_length=1, max_length=1000)

@@ -11,6 +11,7 @@ from pipeline.core.settings import Settings
 from storage.archive import ArchiveDatabase
 from workers.archive import Archive
 from workers.archive_jobs import JobRunner
+from workers.webhooks import Dispatcher
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Service:
     archive: Archive
     runner: JobRunner
     verify_limiter: RateLimiter
+    webhooks: Dispatcher
 
     @property
     def db(self) -> ArchiveDatabase:

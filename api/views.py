@@ -59,8 +59,15 @@ def fields_out(version: Version, doc_type) -> FieldsOut:
         fields=[FieldOut(key=k, name=doc_type.display_name(k) if doc_type else k,
                          value=version.fields[k],
                          source=version.field_sources.get(k, "ocr"),
+                         **_evidence(version.field_evidence.get(k)),
                          messages=by_field.get(k, [])) for k in keys],
         messages=[m for f, ms in by_field.items() if f not in version.fields for m in ms])
+
+
+def _evidence(seen: dict | None) -> dict:
+    seen = seen or {}
+    return {"confidence": seen.get("confidence"), "page": seen.get("page"),
+            "box": seen.get("box")}
 
 
 def version_out(version: Version, previous: Version | None) -> VersionOut:

@@ -1,5 +1,6 @@
-"""The archive service's tables as the queries see them; they mirror alembic revision
-0004_archive_service, which makes them (and must change with them)."""
+"""The archive service's tables as the queries see them; they mirror alembic revisions
+0004_archive_service and 0005_api_copies_webhooks, which make them (and must change with
+them)."""
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
@@ -86,6 +87,7 @@ versions = Table(
     Column("reason", Text),
     Column("actor", Text, nullable=False),
     _when("created_at", nullable=False),
+    Column("field_evidence", JSON),  # 0005: key -> {confidence, page, box}
 )
 audit_events = Table(
     "audit_events", metadata,
@@ -106,4 +108,39 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+revocations = Table(
+    "copy_revocations", metadata,
+    Column("copy_id", String(16), primary_key=True),
+    Column("agency_code", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    _when("revoked_at", nullable=False),
+)
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("agency_code", String(32), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("events", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    _when("created_at", nullable=False),
+    _when("disabled_at"),
+)
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webhook_id", String(24), nullable=False),
+    Column("agency_code", String(32), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _when("next_attempt_at"),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    _when("created_at", nullable=False),
+    _when("delivered_at"),
 )

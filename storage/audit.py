@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -77,11 +78,15 @@ class AuditTrail:
         BEGIN (storage.index_db.make_engine(url, immediate=True))."""
         self.engine = engine
         self.appending = appending_engine or engine
+        # Appends take turns in this process before they reach the database: SQLite's
+        # busy handler would otherwise make concurrent requests sleep and retry (seconds of
+        # tail latency under load); the database lock still orders other processes.
+        self._turn = threading.Lock()
 
     def append(self, *, actor: str, action: str, object_type: str, object_id: str,
                agency_code: str | None = None, changes: dict | None = None,
                request_id: str | None = None) -> AuditEvent:
-        with self.appending.begin() as conn:
+        with self._turn, self.appending.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
             head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)

@@ -170,9 +170,13 @@ class CertRegister(DatabaseStore):
             conn.execute(update(entries_table).where(key).values(notes=notes))
             return self._load(conn, key)[0]
 
-    def entries(self, year: int, month: int | None = None) -> list[RegisterEntry]:
-        """The year's entries (or one month's), by number."""
+    def entries(self, year: int, month: int | None = None, *,
+                within: str | None = None) -> list[RegisterEntry]:
+        """The year's entries (or one month's), by number; `within`: only those whose
+        original belongs to that agency (an id `<within>-…`; codes hold no '-', '%', '_')."""
         where = entries_table.c.year == year
+        if within is not None:
+            where &= entries_table.c.original_id.like(f"{within}-%")
         if month is not None:
             if not 1 <= month <= 12:
                 raise RegisterError(f"Tháng {month} không hợp lệ.")
@@ -203,12 +207,13 @@ class CertRegister(DatabaseStore):
             copies=r.copies, copy_ids=tuple(ids[r.id]), certifier=r.certifier, pages=r.pages,
             fee=r.fee, notes=r.notes) for r in rows]
 
-    def export_csv(self, year: int, month: int | None = None) -> str:
+    def export_csv(self, year: int, month: int | None = None, *,
+                   within: str | None = None) -> str:
         """The entries as CSV (comma separated, Vietnamese header, dates dd/mm/yyyy)."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(CSV_HEADER)
-        for e in self.entries(year, month):
+        for e in self.entries(year, month, within=within):
             writer.writerow([e.number, e.book_label, vn_date(e.certified_on), e.requester,
                              e.document_name, e.original_id, e.pages, e.copies,
                              " ".join(e.copy_ids), e.certifier, e.fee, e.notes])

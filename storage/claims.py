@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
-claims = Table(  # mirrors migration 0005_review_claims
+claims = Table(  # mirrors migration 0006_review_claims
     "review_claims", metadata,
     Column("document_id", String(80), primary_key=True),
     Column("agency_code", String(32), nullable=False),

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Select,
     column,
     delete,
-    exists,
     func,
     insert,
     literal_column,
@@ -55,46 +54,33 @@ class DocumentIndex(DatabaseStore):
     def record(self, result: dict, *, out_root: str, owners: list[str],
                archive: dict | None = None) -> None:
         """Index one result.json; re-recording a document_id replaces its rows atomically."""
-        if result["status"] == "failed":
+        self.record_many([(result, owners, archive)], out_root=out_root)
+
+    def record_many(self, results: list[tuple[dict, list[str], dict | None]], *,
+                    out_root: str) -> None:
+        """Index (result, owners, archive) triples in one transaction (as `record` each)."""
+        prepared = [_rows(r, str(out_root), o, a) for r, o, a in results
+                    if r["status"] != "failed"]
+        if not prepared:
             return
-        document_id = result["document_id"]
-        meta = document_archive(result, archive)
-        sha256, artifacts = result.get("sha256") or {}, result.get("artifacts") or {}
-        row = {
-            "document_id": document_id, "dossier_id": result["dossier_id"],
-            "source": result["source"], "status": result["status"],
-            "document_type": result.get("document_type"), "fields": result.get("fields") or {},
-            "valid": bool((result.get("validation") or {}).get("valid")),
-            "out_root": str(out_root), "sha256_original": sha256.get("original"),
-            "sha256_pdfa": sha256.get("pdfa"), "sha256_signed": sha256.get("signed"),
-            "artifact_pdfa": artifacts.get("pdfa"), "artifact_signed": artifacts.get("signed"),
-            "page_count": len(result.get("pages") or []), "archive": meta,
-            "type_name": meta.get("TypeName"), "code_number": meta.get("CodeNumber"),
-            "code_notation": meta.get("CodeNotation"), "issued_date": meta.get("IssuedDate"),
-            "organ_name": meta.get("OrganName"), "subject": meta.get("Subject"),
-            "valid_until": meta.get("ValidUntil"), "procedure_code": meta.get("ProcedureCode"),
-            "recorded_at": datetime.now(UTC),
-        }
-        texts = result["text"].split("\f") if result.get("text") else []
-        page_rows = [{"document_id": document_id, "page_index": i, "text": t,
-                      "search_text": search_text(t)} for i, t in enumerate(texts)]
-        field_rows = [{"document_id": document_id, "key": key, "value": _text(value),
-                       "value_folded": fold(_text(value))[:FIELD_MATCH_CHARS]}
-                      for key, value in row["fields"].items() if value not in (None, "")]
-        owner_rows = [{"document_id": document_id, "personal_id": pid}
-                      for pid in sorted({str(p).strip() for p in owners} - {""})]
+        prepared = list({p[0]["document_id"]: p for p in prepared}.values())  # the last wins
+        rows = [p[0] for p in prepared]
+        ids = [row["document_id"] for row in rows]
+        children = [(pages, [r for p in prepared for r in p[1]]),
+                    (fields_table, [r for p in prepared for r in p[2]]),
+                    (owners_table, [r for p in prepared for r in p[3]])]
         with self.engine.begin() as conn:
-            conn.execute(self.insert(dossiers).values(dossier_id=row["dossier_id"])
-                         .on_conflict_do_nothing(index_elements=["dossier_id"]))
-            # The upsert locks the document's row first, so concurrent re-records of the
+            conn.execute(self.insert(dossiers).on_conflict_do_nothing(
+                index_elements=["dossier_id"]), [{"dossier_id": d} for d in
+                                                 dict.fromkeys(r["dossier_id"] for r in rows)])
+            # The upsert locks the documents' rows first, so concurrent re-records of the
             # same document run one after the other instead of colliding on inserts.
-            upsert = self.insert(documents).values(row)
+            upsert = self.insert(documents)
             conn.execute(upsert.on_conflict_do_update(
                 index_elements=["document_id"],
-                set_={k: upsert.excluded[k] for k in row if k != "document_id"}))
-            for child, child_rows in ((pages, page_rows), (fields_table, field_rows),
-                                      (owners_table, owner_rows)):
-                conn.execute(delete(child).where(child.c.document_id == document_id))
+                set_={k: upsert.excluded[k] for k in rows[0] if k != "document_id"}), rows)
+            for child, child_rows in children:
+                conn.execute(delete(child).where(child.c.document_id.in_(ids)))
                 if child_rows:
                     conn.execute(insert(child), child_rows)
 
@@ -238,6 +224,37 @@ class DocumentIndex(DatabaseStore):
         return [hit_from_row(row, held.get(row.document_id, [])) for row in rows]
 
 
+def _rows(result: dict, out_root: str, owners: list[str], archive: dict | None) -> tuple:
+    """(document row, page rows, field rows, owner rows) of one result."""
+    document_id = result["document_id"]
+    meta = document_archive(result, archive)
+    sha256, artifacts = result.get("sha256") or {}, result.get("artifacts") or {}
+    row = {
+        "document_id": document_id, "dossier_id": result["dossier_id"],
+        "source": result["source"], "status": result["status"],
+        "document_type": result.get("document_type"), "fields": result.get("fields") or {},
+        "valid": bool((result.get("validation") or {}).get("valid")),
+        "out_root": out_root, "sha256_original": sha256.get("original"),
+        "sha256_pdfa": sha256.get("pdfa"), "sha256_signed": sha256.get("signed"),
+        "artifact_pdfa": artifacts.get("pdfa"), "artifact_signed": artifacts.get("signed"),
+        "page_count": len(result.get("pages") or []), "archive": meta,
+        "type_name": meta.get("TypeName"), "code_number": meta.get("CodeNumber"),
+        "code_notation": meta.get("CodeNotation"), "issued_date": meta.get("IssuedDate"),
+        "organ_name": meta.get("OrganName"), "subject": meta.get("Subject"),
+        "valid_until": meta.get("ValidUntil"), "procedure_code": meta.get("ProcedureCode"),
+        "recorded_at": datetime.now(UTC),
+    }
+    texts = result["text"].split("\f") if result.get("text") else []
+    page_rows = [{"document_id": document_id, "page_index": i, "text": t,
+                  "search_text": search_text(t)} for i, t in enumerate(texts)]
+    field_rows = [{"document_id": document_id, "key": key, "value": _text(value),
+                   "value_folded": fold(_text(value))[:FIELD_MATCH_CHARS]}
+                  for key, value in row["fields"].items() if value not in (None, "")]
+    owner_rows = [{"document_id": document_id, "personal_id": pid}
+                  for pid in sorted({str(p).strip() for p in owners} - {""})]
+    return row, page_rows, field_rows, owner_rows
+
+
 def _filtered(query: Select, document_type: str | None, fields: dict[str, str] | None,
               owner: str | None, within: str | None = None, status: str | None = None) -> Select:
     """`query` over index_documents narrowed to a type, field values, an owner, the
@@ -249,15 +266,15 @@ def _filtered(query: Select, document_type: str | None, fields: dict[str, str] |
         query = query.where(documents.c.status == status)
     if document_type:
         query = query.where(documents.c.document_type == document_type)
+    # IN (subquery), not a correlated EXISTS: both planners then start from the
+    # (key, value_folded) and personal_id indexes instead of scanning every document.
     for key, value in (fields or {}).items():
-        query = query.where(exists().where(
-            fields_table.c.document_id == documents.c.document_id,
+        query = query.where(documents.c.document_id.in_(select(fields_table.c.document_id).where(
             fields_table.c.key == key.strip(),
-            fields_table.c.value_folded == fold(_text(value))[:FIELD_MATCH_CHARS]))
+            fields_table.c.value_folded == fold(_text(value))[:FIELD_MATCH_CHARS])))
     if owner is not None:
-        query = query.where(exists().where(
-            owners_table.c.document_id == documents.c.document_id,
-            owners_table.c.personal_id == owner.strip()))
+        query = query.where(documents.c.document_id.in_(select(owners_table.c.document_id).where(
+            owners_table.c.personal_id == owner.strip())))
     return query
 
 

@@ -6,7 +6,7 @@ from the same version cannot both land: (document_id, version) is the primary ke
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select
@@ -34,6 +34,8 @@ class Version:
     reason: str | None
     actor: str
     created_at: datetime
+    #: key -> {"confidence", "page", "box"} where OCR read the field (None when unknown)
+    field_evidence: dict = field(default_factory=dict)
 
     @property
     def etag(self) -> str:
@@ -44,6 +46,7 @@ def _version(row) -> Version:
     values = dict(row._mapping)
     if values["created_at"].tzinfo is None:  # SQLite: stored as UTC
         values["created_at"] = values["created_at"].replace(tzinfo=UTC)
+    values["field_evidence"] = values.get("field_evidence") or {}
     return Version(**values)
 
 
@@ -79,3 +82,10 @@ class VersionStore:
         except IntegrityError:
             raise VersionConflict(record.document_id) from None
         return record
+
+    def add_many(self, rows: list[dict]) -> None:
+        """Store many first versions at once (an import, a benchmark's archive)."""
+        now = datetime.now(UTC)
+        records = [asdict(Version(**{"created_at": now, **values})) for values in rows]
+        with self.engine.begin() as conn:
+            conn.execute(insert(versions), records)

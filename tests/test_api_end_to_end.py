@@ -160,7 +160,8 @@ def test_search_finds_the_corrected_value_and_persons_their_documents(service, u
 
 
 BODIES = {("patch", "/api/v1/documents/{document_id}/fields"):
-          {"fields": {"ho_ten": "KẺ LẠ"}, "reason": "thử truy cập chéo"}}
+          {"fields": {"ho_ten": "KẺ LẠ"}, "reason": "thử truy cập chéo"},
+          ("post", "/api/v1/copies/{copy_id}/revoke"): {"reason": "thử truy cập chéo"}}
 
 
 def _fill(path: str, ids: dict[str, str]) -> str:
@@ -177,7 +178,7 @@ def test_a_foreign_token_gets_nothing_on_any_route(service, uploaded):
     ids = {"document_id": card, "dossier_id": job["dossier_id"], "job_id": job["id"],
            "kind": "signed", "personal_id": client.get(
                f"/api/v1/documents/{card}", headers=bearer(tokens["a"])).json()["owners"][0],
-           "token_id": a_tokens[0]["id"]}
+           "token_id": a_tokens[0]["id"], "n": "1"}
     secrets_of_a = [card, job["dossier_id"], job["id"], ids["personal_id"], ids["token_id"],
                     job["documents"][0]["sha256"]]
     spec = client.get("/api/v1/openapi.json").json()

@@ -104,8 +104,12 @@ def test_bad_requests_get_problem_documents(service, archive):
     client, tokens, _ = service
     _, document_id, _ = archive
     auth = bearer(tokens["writer"])
-    assert_problem(client.post("/api/v1/dossiers", json={"files": []}, headers=auth), 415,
-                   "unsupported_media_type")
+    assert_problem(client.post("/api/v1/dossiers", content=b"files", headers={
+        **auth, "Content-Type": "text/plain"}), 415, "unsupported_media_type")
+    assert_problem(client.post("/api/v1/dossiers", json={"files": []}, headers=auth), 422,
+                   "invalid_request")  # JSON names objects of the store
+    assert_problem(client.post("/api/v1/dossiers", json={"objects": [{"sha256": "ab" * 32}]},
+                               headers=auth), 422, "object_not_found")
     malformed = client.post("/api/v1/dossiers", headers=auth, files=[
         ("files", ("broken.pdf", b"%PDF-1.7\n1 0 obj <<garbage", "application/pdf"))])
     assert "broken.pdf" in assert_problem(malformed, 422)["detail"]

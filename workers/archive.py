@@ -7,6 +7,7 @@ client.
 """
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class Archive:
         self.settings = settings
         (self.root / ".sohoa").mkdir(parents=True, exist_ok=True)
         self.db = ArchiveDatabase(settings.database_for(self.root))
+        self.webhooks_due = threading.Event()  # set when an event awaits delivery
 
     @cached_property
     def context(self) -> Context:

@@ -11,10 +11,12 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pipeline.core.result import DocumentSummary
+from storage.archive import agency_of
 from storage.jobs import PENDING, JobRecord
 from workers.archive import Archive
 from workers.archive_record import record_document
 from workers.graph import INTERNAL_ERROR, DocumentJob
+from workers.webhooks import notify
 
 log = logging.getLogger("sohoa.jobs")
 
@@ -66,6 +68,10 @@ class _JobProgress:
                 log.exception("recording %s failed", summary.document_id)
                 outcome, error = "failed", INTERNAL_ERROR
         self.archive.db.jobs.document_outcome(self.job_id, summary.document_id, outcome, error)
+        if outcome == "needs_review":
+            notify(self.archive, agency_of(summary.document_id), "document.needs_review",
+                   {"document_id": summary.document_id, "job_id": self.job_id,
+                    "url": f"/api/v1/documents/{summary.document_id}"})
 
 
 def run_job(archive: Archive, job_id: str) -> None:
@@ -114,6 +120,14 @@ class JobRunner:
         except Exception:  # a bug or an outage: the job fails, the service goes on
             log.exception("job %s failed", job_id)
             self.archive.db.jobs.finish(job_id, "failed", INTERNAL_ERROR)
+        job = self.archive.db.jobs.get(job_id)
+        if job is not None and job.state not in ("queued", "running"):
+            notify(self.archive, job.agency_code, "job.finished", {
+                "job_id": job.id, "dossier_id": job.dossier_id, "state": job.state,
+                "pages_done": job.pages_done, "pages_total": job.pages_total,
+                "documents": [{"document_id": d.document_id, "outcome": d.outcome}
+                              for d in job.documents],
+                "url": f"/api/v1/jobs/{job.id}"})
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -3,6 +3,7 @@ the result the stage graph stored in the object store (never from a file beside 
 or the client)."""
 from __future__ import annotations
 
+import json
 import logging
 
 from pipeline.core.errors import StorageError
@@ -33,11 +34,26 @@ def record_document(archive: Archive, job: DocumentJob) -> DocumentResult:
     return result
 
 
+def stored_evidence(archive: Archive, document_id: str, original_key: str | None) -> dict:
+    """Each field's OCR confidence, page and box, as assemble stored them ({} if it did not:
+    a document digitized before they were kept)."""
+    if not original_key:
+        return {}
+    data = archive.store.get_named(graph.evidence_name(archive.context, document_id, original_key))
+    try:
+        return json.loads(data) if data else {}
+    except ValueError:
+        log.warning("unreadable field evidence of %s", document_id)
+        return {}
+
+
 def first_version(archive: Archive, result: dict) -> Version:
     """Version 1: the document as digitized, every field from OCR."""
     sha256 = result.get("sha256") or {}
     fields = result.get("fields") or {}
+    evidence = stored_evidence(archive, result["document_id"], sha256.get("original"))
     return archive.db.versions.add(
+        field_evidence={k: v for k, v in evidence.items() if k in fields},
         document_id=result["document_id"], version=1,
         document_type=result.get("document_type"), status=result["status"], fields=fields,
         field_sources={k: "ocr" for k in fields},

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from pipeline.core.errors import InputError
 from pipeline.core.model import PageResult
+from storage.archive import agency_of
 from storage.index import Hit
 from storage.objects import publish
 from storage.versions import Version
 from workers import graph
 from workers.archive import Archive
 from workers.indexing import index_result
+from workers.webhooks import notify
 
 
 class UnknownField(InputError):
@@ -47,6 +49,19 @@ def corrected_fields(doc_type, current: Version, changes: dict) -> tuple[dict, d
             fields[key] = value.strip() if isinstance(value, str) else value
         sources[key] = "clerk"
     return fields, sources
+
+
+def corrected_evidence(current: Version, fields: dict, sources: dict) -> dict:
+    """Where each field was read stays where it was on the paper; a value a clerk typed has
+    no OCR confidence."""
+    out = {}
+    for key in fields:
+        seen = dict(current.field_evidence.get(key) or {})
+        if sources.get(key) == "clerk":
+            seen["confidence"] = None
+        if seen:
+            out[key] = seen
+    return out
 
 
 def revalidate(doc_type, current: Version, fields: dict, sources: dict) -> list[dict]:
@@ -93,9 +108,14 @@ def correct(archive: Archive, hit: Hit, current: Version, changes: dict, reason:
         document_id=current.document_id, version=current.version + 1,
         document_type=current.document_type, status="needs_review" if errors else "done",
         fields=fields, field_sources=sources, errors=errors,
+        field_evidence=corrected_evidence(current, fields, sources),
         sha256_original=current.sha256_original, sha256_pdfa=store.put(pdfa),
         sha256_signed=store.put(signed), reason=reason, actor=actor)
     _reindex(archive, hit, version)
+    if version.status == "needs_review":
+        notify(archive, agency_of(hit.document_id), "document.needs_review", {
+            "document_id": hit.document_id, "version": version.version,
+            "url": f"/api/v1/documents/{hit.document_id}"})
     return version
 
 

@@ -172,6 +172,12 @@ def result_name(ctx: Context, document_id: str, original_key: str) -> str:
     return f"documents/{document_id}/{original_key}.{ctx.options_tag}.json"
 
 
+def evidence_name(ctx: Context, document_id: str, original_key: str) -> str:
+    """Where assemble stores each field's OCR confidence, page and box (not in result.json,
+    whose contract they are not part of): what the archive service keeps per version."""
+    return f"documents/{document_id}/{original_key}.{ctx.options_tag}.evidence.json"
+
+
 def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentResult:
     from pipeline.understand.doctypes import load_types
     from pipeline.understand.document import understand
@@ -183,6 +189,8 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> Do
         stored = [json.loads(ctx.store.get_named(o.name or "")) for o in outcomes]
         pages = [PageResult.from_dict(s["page"]) for s in stored]
         known = understand(pages, load_types(ctx.settings.extra_schema_dirs()))
+        ctx.store.put_named(evidence_name(ctx, job.document_id, job.original_key),
+                            json.dumps(known.evidence, sort_keys=True).encode())
         document, signed = build_signed(ctx, stored, pages, job.document_id, known.archive,
                                         Path(job.source).name)
     except SohoaError as exc:

@@ -2,10 +2,12 @@
 planned for the documents the agency does not have yet.
 
 The same scan twice (same SHA-256), in one request or in two, is one document: the job
-lists it as a duplicate of the document the agency already has.
+lists it as a duplicate of the document the agency already has. Scans come uploaded, or
+as references to objects already in the archive's object store (`stored_uploads`).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -85,3 +87,39 @@ def _document_for(archive: Archive, agency_code: str, upload: Upload, dossier_ke
             return known, PENDING
     in_archive = db.index.get(known) is not None
     return known, DUPLICATE if in_archive else PENDING
+
+
+@dataclass(frozen=True)
+class StoredRef:
+    """A scan already in the archive's object store: by content (`sha256`, the object
+    `sha256/<hex>` of the bucket) or by name (`object`, the object `named/<name>`)."""
+    sha256: str | None
+    object: str | None
+    name: str | None  # the file name in the dossier; default the object's
+
+
+def stored_uploads(archive: Archive, refs: list[StoredRef], folder: Path) -> list[Upload]:
+    """The referenced objects as uploads (read and checked against their hash by the store;
+    a named one copied into `folder`); InputError naming the first one missing."""
+    store, out = archive.store, []
+    for ref in refs:
+        label = ref.object or ref.sha256 or ""
+        try:
+            if ref.sha256:
+                path = store.local_path(ref.sha256) if store.exists(ref.sha256) else None
+                key = ref.sha256
+            else:
+                data = store.get_named(ref.object or "")
+                path, key = None, None
+                if data is not None:
+                    key = hashlib.sha256(data).hexdigest()
+                    path = folder / f"object-{len(out)}"
+                    path.write_bytes(data)
+        except ValueError:  # not a sha256, not a plain object name
+            path = None
+        if path is None:
+            raise InputError(f"Không có đối tượng “{label[:200]}” trong kho lưu trữ.",
+                             "object_not_found")
+        default = (ref.object or "").rsplit("/", 1)[-1] or f"{key[:12]}"  # type: ignore[index]
+        out.append(Upload(name=ref.name or default, path=path, sha256=key))  # type: ignore[arg-type]
+    return out

@@ -22,7 +22,7 @@ MEDIA_SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".
                 "image/tiff": ".tif"}
 
 
-def _held(svc: Service, who: Principal, document_id: str) -> tuple[Hit, Version]:
+def held_document(svc: Service, who: Principal, document_id: str) -> tuple[Hit, Version]:
     """The document and its current version, if it is this agency's; else 404."""
     hit = svc.db.index.get(document_id)
     if hit is None or not owned_by(who.agency_code, hit.dossier_id):
@@ -30,7 +30,7 @@ def _held(svc: Service, who: Principal, document_id: str) -> tuple[Hit, Version]
     return hit, current_version(svc.archive, hit)
 
 
-def _matches(header: str | None, etag: str) -> bool:
+def matches_etag(header: str | None, etag: str) -> bool:
     tags = [t.strip().removeprefix("W/") for t in (header or "").split(",")]
     return "*" in tags or etag in tags
 
@@ -40,9 +40,9 @@ def get_document(document_id: str, request: Request, response: Response,
                  if_none_match: str | None = Header(None),
                  who: Principal = Depends(scoped("documents:read")),
                  svc: Service = Depends(service)) -> DocumentOut:
-    hit, version = _held(svc, who, document_id)
+    hit, version = held_document(svc, who, document_id)
     audit(request, who, "document.viewed", "document", document_id, {"version": version.version})
-    if _matches(if_none_match, version.etag):
+    if matches_etag(if_none_match, version.etag):
         return Response(status_code=304, headers={"ETag": version.etag})  # type: ignore[return-value]
     response.headers["ETag"] = version.etag
     return document_out(hit, version)
@@ -52,7 +52,7 @@ def get_document(document_id: str, request: Request, response: Response,
 def get_fields(document_id: str, request: Request, response: Response,
                who: Principal = Depends(scoped("documents:read")),
                svc: Service = Depends(service)) -> FieldsOut:
-    hit, version = _held(svc, who, document_id)
+    hit, version = held_document(svc, who, document_id)
     audit(request, who, "document.fields_viewed", "document", document_id,
           {"version": version.version})
     response.headers["ETag"] = version.etag
@@ -66,11 +66,11 @@ def correct_fields(document_id: str, correction: CorrectionIn, request: Request,
                    if_match: str | None = Header(None, description="the document's ETag"),
                    who: Principal = Depends(scoped("dossiers:write")),
                    svc: Service = Depends(service)) -> FieldsOut:
-    hit, version = _held(svc, who, document_id)
+    hit, version = held_document(svc, who, document_id)
     if not if_match:
         raise ApiProblem(428, "precondition_required", "Cần gửi If-Match với ETag hiện tại của "
                          "tài liệu để tránh ghi đè sửa đổi của người khác.")
-    if not _matches(if_match, version.etag):
+    if not matches_etag(if_match, version.etag):
         raise _stale(version)
     try:
         new = correct(svc.archive, hit, version, correction.fields, correction.reason, who.actor)
@@ -94,7 +94,7 @@ def _stale(version: Version) -> ApiProblem:
 def list_versions(document_id: str, request: Request,
                   who: Principal = Depends(scoped("documents:read")),
                   svc: Service = Depends(service)) -> list[VersionOut]:
-    _held(svc, who, document_id)
+    held_document(svc, who, document_id)
     history = svc.db.versions.history(document_id)
     audit(request, who, "document.history_viewed", "document", document_id)
     return [version_out(v, history[i - 1] if i else None) for i, v in enumerate(history)]
@@ -108,7 +108,7 @@ def download(document_id: str, kind: str, request: Request,
              if_none_match: str | None = Header(None),
              who: Principal = Depends(scoped("documents:read")),
              svc: Service = Depends(service)) -> Response:
-    _, current = _held(svc, who, document_id)
+    _, current = held_document(svc, who, document_id)
     chosen = current if version is None else svc.db.versions.get(document_id, version)
     if kind not in FILE_KINDS or chosen is None:
         raise not_found()
@@ -119,7 +119,7 @@ def download(document_id: str, kind: str, request: Request,
     etag = f'"{key}"'
     audit(request, who, "file.downloaded", "document", document_id,
           {"kind": kind, "version": chosen.version, "sha256": key})
-    if _matches(if_none_match, etag):
+    if matches_etag(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     path = svc.archive.store.local_path(key)  # S3: a verified copy in the local cache
     with path.open("rb") as fh:
@@ -127,3 +127,4 @@ def download(document_id: str, kind: str, request: Request,
     name = f"{document_id}{DOWNLOAD_SUFFIX[kind]}{MEDIA_SUFFIX.get(kind_type, '')}"
     return FileResponse(path, media_type=kind_type, filename=name,
                         headers={"ETag": etag, "Cache-Control": "private, max-age=0"})
+

@@ -19,7 +19,9 @@ from api.verification import (
 )
 from api.views import API
 from pipeline.certification.qr import parse_code
+from pipeline.certification.register_entry import vn_date
 from storage.archive import agency_of
+from workers.copies import revoked_on
 
 router = APIRouter(tags=["verification"])
 
@@ -52,6 +54,18 @@ def _by_code(code: str, request: Request, svc: Service) -> VerificationOut:
         report = verify_bytes(path.read_bytes(), svc.settings)
         answer.verdict = verdict(report)  # type: ignore[assignment]
         answer.sha256 = report.sha256
+    return _revocation(svc, answer, copy_id)
+
+
+def _revocation(svc: Service, answer: VerificationOut, copy_id: str) -> VerificationOut:
+    """A revoked copy is INVALID whatever its signatures say: the agency withdrew it."""
+    record = svc.db.revocations.get(copy_id)
+    if record is not None and answer.copy_ is not None:
+        day = revoked_on(record)
+        answer.copy_.revoked, answer.copy_.revoked_on = True, day.isoformat() if day else None
+        answer.verdict = "INVALID"
+        answer.problems = [*answer.problems, f"Bản sao đã bị cơ quan cấp thu hồi ngày "
+                           f"{vn_date(day) if day else ''}."]
     return answer
 
 
@@ -96,6 +110,7 @@ def verify_file(request: Request, file: UploadFile = File(..., description="a si
             answer.copy_ = copy_out(entry, match[0], svc.settings.agency_name)
             answer.register_entry = full_entry(entry)
             answer.file_matches_register = True
+            _revocation(svc, answer, match[0])
     audit_public(request, svc, "verification.file_checked", report.sha256,
                  agency_of(answer.register_entry["original_id"]) if answer.register_entry else None)
     return answer

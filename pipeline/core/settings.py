@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     data_dir: Path | None = None
     api_max_upload_bytes: int = 256 * 2**20
     api_verify_per_minute: int = 30
+    # Webhooks: a failed delivery is tried again after backoff × 2^(attempt-1) seconds, up
+    # to this many attempts in all; each attempt waits this long for the receiver.
+    webhook_backoff_s: float = 30.0
+    webhook_max_attempts: int = 8
+    webhook_timeout_s: float = 10.0
 
     # Extra document types: folders of <type>.schema.json + <type>.rules.json (os.pathsep-separated).
     schema_dirs: str = ""

@@ -15,7 +15,7 @@ from pipeline.core.model import PageResult
 from pipeline.core.text import fold
 from pipeline.understand.classify import Classification, classify
 from pipeline.understand.doctypes import DocumentType
-from pipeline.understand.extract import extract
+from pipeline.understand.extract import Extracted, extract
 from pipeline.understand.layout import Layout
 from pipeline.understand.validate import validate
 
@@ -49,6 +49,10 @@ class Understanding:
     errors: list[dict] = field(default_factory=list)  # {"field", "message"} in Vietnamese
     owners: list[str] = field(default_factory=list)  # personal IDs the document is about
     archive: dict = field(default_factory=dict)  # document-level archive metadata
+    #: key -> {"confidence" (0..100, the weakest word), "page" (1-based), "box" ([x0, y0,
+    #: x1, y1] as fractions of that page's width and height)}: where each value was read.
+    #: Not part of result.json; the archive service keeps it (workers/graph.py).
+    evidence: dict = field(default_factory=dict)
 
 
 def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Understanding:
@@ -81,7 +85,23 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
                        f"giá trị (trên giấy in “{problem.raw[:60]}”), cần nhập tay."})
     owners = doc_type.owners_of(fields)
     return Understanding(doc_type.key, kind.confidence, fields, errors, owners,
-                         doc_type.archive_metadata(fields, len(pages)))
+                         doc_type.archive_metadata(fields, len(pages)),
+                         {key: _evidence(got, pages) for key, got in found.items()
+                          if key in fields})
+
+
+def _evidence(got: Extracted, pages: list[PageResult]) -> dict:
+    """How surely and where a value was read: its weakest word's confidence, and the box
+    around its words on the page most of them are on."""
+    if not got.tokens:
+        return {"confidence": round(got.confidence, 2), "page": None, "box": None}
+    on = max({t.page for t in got.tokens}, key=[t.page for t in got.tokens].count)
+    words = [t for t in got.tokens if t.page == on]
+    width, height = float(pages[on].width or 1), float(pages[on].height or 1)
+    box = [min(t.x0 for t in words) / width, min(t.y0 for t in words) / height,
+           max(t.x1 for t in words) / width, max(t.y1 for t in words) / height]
+    return {"confidence": round(got.confidence, 2), "page": on + 1,
+            "box": [round(min(max(v, 0.0), 1.0), 4) for v in box]}
 
 
 

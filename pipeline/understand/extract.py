@@ -10,7 +10,7 @@ finders (pipeline.understand.finders). Each value is normalised; an unreadable v
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, FieldRule
@@ -27,6 +27,7 @@ class Extracted:
     value: object
     raw: str
     confidence: float  # lowest OCR confidence of the words read
+    tokens: list[Token] = field(default_factory=list, repr=False)  # the words read, where they are
 
 
 @dataclass
@@ -60,7 +61,7 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
             raw = _without_label_tail(raw)
             value = normalise(rule.kind, raw, rule.options)
             if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
-                found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens))
+                found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens), tokens)
                 break
             raw_seen = raw_seen or raw
         if rule.key not in found and rule.finders:
@@ -260,5 +261,5 @@ def _by_finders(layout: Layout, rule: FieldRule) -> Extracted | None:
         value = normalise(rule.kind, raw, {**rule.options, **finder.get("options", {})})
         if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
             conf = min((t.conf for t in tokens), default=0.0)
-            return Extracted(value, raw, conf)
+            return Extracted(value, raw, conf, list(tokens))
     return None

@@ -1,16 +1,16 @@
 """Review claims: which clerk holds a document that needs review, or that a rescan was
 asked for (the review screen, api/pages/review.py).
 
-Revision ID: 0005_review_claims
-Revises: 0004_archive_service
+Revision ID: 0006_review_claims
+Revises: 0005_api_copies_webhooks
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_review_claims"
-down_revision = "0004_archive_service"
+revision = "0006_review_claims"
+down_revision = "0005_api_copies_webhooks"
 branch_labels = None
 depends_on = None
 
