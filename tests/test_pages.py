@@ -119,14 +119,18 @@ def _sign_in(driver, site, who: str) -> None:
 
 def _submit(driver, element, keyboard: bool = False) -> None:
     """Click (or press Enter on) a button and wait for the next page to load."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element("tag name", "html")
     element.send_keys(Keys.ENTER) if keyboard else element.click()
-    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 60).until(  # and its deferred scripts ran
+    # while the old page goes, chromedriver may answer "node does not belong to the
+    # document" instead of "stale": both mean the old page has gone
+    WebDriverWait(driver, 120, ignored_exceptions=[WebDriverException]).until(
+        expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 60, ignored_exceptions=[WebDriverException]).until(
         lambda d: d.execute_script("return document.readyState") == "complete")
 
 
