@@ -21,7 +21,7 @@ import io
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from minio import Minio
@@ -126,6 +126,11 @@ class S3ObjectStore:
             response.close()
             response.release_conn()
         return path
+
+    def keys(self) -> Iterator[str]:
+        """Every content key in the bucket (its current versions), from the bucket's listing."""
+        for obj in self.client.list_objects(self.bucket, prefix="sha256/", recursive=True):
+            yield obj.object_name.removeprefix("sha256/")
 
     # named results
 

@@ -70,10 +70,17 @@ class Context:
     @cached_property
     def store(self) -> ObjectStore:
         if self.settings.s3_endpoint:
+            from storage.retrying import RetryingStore
             from storage.s3 import S3ObjectStore
+            from storage.transient import retry_transient
 
-            # The cache sits under OUT so published files can be hard links into it.
-            return S3ObjectStore.from_settings(self.settings, self.out_root / ".sohoa" / "cache")
+            # The cache sits under OUT so published files can be hard links into it. A
+            # network store has outages: they are waited out (storage.transient).
+            budget = self.settings.retry_budget_s
+            s3 = retry_transient(lambda: S3ObjectStore.from_settings(
+                self.settings, self.out_root / ".sohoa" / "cache"), budget_s=budget,
+                what="object store bucket")
+            return RetryingStore(s3, budget)
         return LocalObjectStore(self.out_root / ".sohoa" / "objects")
 
     @cached_property
@@ -160,8 +167,11 @@ def assemble(job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentSummary:
         result = DocumentResult.from_json(stored)
     else:
         result = _assemble(ctx, job, outcomes)
-        if result.status != "failed":  # failures are retried on the next run
-            ctx.store.put_named(name, result.to_json().encode())
+        # Failures are retried on the next run. Two workers may assemble the same document
+        # at once (two clients, a redelivery): the first stored result is THE result, and
+        # the other publishes that one, so OUT never mixes the files of two signings.
+        if result.status != "failed" and not ctx.store.put_named(name, result.to_json().encode()):
+            result = DocumentResult.from_json(ctx.store.get_named(name) or b"")
     _publish(ctx, job, result)
     return DocumentSummary.of(result)
 

@@ -18,7 +18,7 @@ from workers import graph
 from workers.batch_entries import Source, discover
 from workers.graph import INTERNAL_ERROR, Context, DocumentJob, context_for
 from workers.indexing import IndexRecorder
-from workers.progress import BatchProgress, SilentProgress
+from workers.progress import BatchProgress, SilentProgress, Waiting
 
 log = logging.getLogger("sohoa.runner")
 
@@ -140,3 +140,6 @@ class _Recording:
     def document_done(self, summary: DocumentSummary) -> None:
         self.recorder.record(summary)
         self.progress.document_done(summary)
+
+    def waiting(self, status: Waiting) -> None:
+        self.progress.waiting(status)
