@@ -235,12 +235,13 @@ def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
 
 
 def _register_commands() -> None:
+    from cli.audit import audit
     from cli.certify import certify, register
     from cli.find import find
     from cli.serve import audit_trail, serve, token
     from cli.verify import verify
 
-    for command in (find, verify, certify, register, serve, token, audit_trail):
+    for command in (find, verify, certify, register, serve, token, audit_trail, audit):
         main.add_command(command)
 
 

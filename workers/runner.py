@@ -37,7 +37,8 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
     """Jobs to run, and summaries of documents already finished or refused up front."""
     ctx = context_for(str(out))
     (out / ".sohoa").mkdir(parents=True, exist_ok=True)
-    with DossierRegistry(settings.database_for(out)) as registry:
+    with DossierRegistry(settings.database_for(out),
+                         retry_budget_s=settings.retry_budget_s) as registry:
         today = vietnam_now().date()
         jobs: list[DocumentJob] = []
         settled: list[DocumentSummary] = []
