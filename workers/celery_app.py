@@ -79,8 +79,12 @@ def _transport_options(queue: str, visibility: int) -> dict:
     return {"visibility_timeout": visibility,
             "unacked_key": f"unacked.{queue}", "unacked_index_key": f"unacked_index.{queue}",
             "unacked_mutex_key": f"unacked_mutex.{queue}",
-            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_interval": restore_interval_s(visibility),
             "unacked_restore_throttle": 1}
+
+
+def restore_interval_s(visibility: int) -> int:
+    return max(1, min(10, visibility // 4))
 
 
 def _limits(hard_s: int) -> dict:

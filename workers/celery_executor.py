@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from celery.canvas import Signature
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.result import AsyncResult
 
@@ -21,6 +22,15 @@ from pipeline.core.result import DocumentSummary, PageOutcome
 from pipeline.core.settings import Settings
 from storage.transient import is_transient, retry_transient
 from workers import graph
+from workers.celery_app import (
+    WORK_CLASSES,
+    app,
+    assemble,
+    configure_app,
+    process_page,
+    queue_for,
+    restore_interval_s,
+)
 from workers.graph import INTERNAL_ERROR, DocumentJob
 from workers.progress import BatchProgress, Waiting
 
@@ -37,8 +47,6 @@ def gave_up_message(deadline_s: float) -> str:
 
 def run_jobs(jobs: list[DocumentJob], settings: Settings,
              progress: BatchProgress) -> list[DocumentSummary]:
-    from workers.celery_app import configure_app
-
     configure_app(settings)
     return _Dispatch(jobs, settings, progress).run()
 
@@ -49,6 +57,13 @@ class _Task:
     page: int | None = None  # None: assembling the document
 
 
+@dataclass
+class _Sent:
+    task: _Task
+    signature: Signature  # to send it again under the same id
+    at: float  # monotonic time it was (last) sent
+
+
 class _Dispatch:
     def __init__(self, jobs: list[DocumentJob], settings: Settings, progress: BatchProgress):
         self.jobs, self.settings, self.progress = jobs, settings, progress
@@ -56,9 +71,14 @@ class _Dispatch:
         self.waiting.reverse()  # pop() from the end keeps document order
         self.outcomes: dict[int, list[PageOutcome | None]] = {
             i: [None] * job.page_count for i, job in enumerate(jobs)}
-        self.running: dict[AsyncResult, _Task] = {}
+        self.running: dict[AsyncResult, _Sent] = {}
         self.results: list[DocumentSummary] = []
-        self.last_progress = self.last_report = time.monotonic()
+        self.last_progress = self.last_report = self.last_lost_check = time.monotonic()
+        # A message in flight to a worker killed at that moment is lost to the Redis
+        # transport (BRPOP took it off the list, the unacked entry was not written yet):
+        # after this long with our queues empty, a task not back is sent again.
+        visibility = settings.visibility_timeout_s()
+        self.lost_after_s = visibility + 2 * restore_interval_s(visibility)
 
     def run(self) -> list[DocumentSummary]:
         for i, job in enumerate(self.jobs):
@@ -71,37 +91,35 @@ class _Dispatch:
                     self._give_up()
                     break
                 self._maybe_report()
+                self._resend_lost()
                 time.sleep(POLL_S)
         return self.results
 
     # sending
 
     def _send_pages(self) -> None:
-        from workers.celery_app import process_page
-
-        in_flight = sum(t.page is not None for t in self.running.values())
+        in_flight = sum(s.task.page is not None for s in self.running.values())
         while self.waiting and in_flight < self.settings.celery_window:
             task = self.waiting[-1]
-            args = (self.jobs[task.job].to_dict(), task.page)
-            self.running[self._send(lambda a=args: process_page.delay(*a))] = self.waiting.pop()
+            self._send(task, process_page.s(self.jobs[task.job].to_dict(), task.page))
+            self.waiting.pop()
             in_flight += 1
 
     def _send_assembly(self, index: int) -> None:
-        from workers.celery_app import assemble
-
         pages = [o.model_dump() for o in self.outcomes.pop(index) if o is not None]
-        job = self.jobs[index]
-        self.running[self._send(lambda: assemble.delay(pages, job.to_dict()))] = _Task(index)
+        self._send(_Task(index), assemble.s(pages, self.jobs[index].to_dict()))
 
-    def _send(self, call) -> AsyncResult:
-        return retry_transient(call, budget_s=self.settings.retry_budget_s, what="broker send")
+    def _send(self, task: _Task, signature: Signature, task_id: str | None = None) -> None:
+        result = retry_transient(lambda: signature.apply_async(task_id=task_id),
+                                 budget_s=self.settings.retry_budget_s, what="broker send")
+        self.running[result] = _Sent(task, signature, time.monotonic())
 
     # collecting
 
     def _collect(self) -> bool:
         """Take in whatever finished; True if anything did."""
         progressed = False
-        for result, task in list(self.running.items()):
+        for result, sent in list(self.running.items()):
             try:
                 if not result.ready():
                     continue
@@ -112,10 +130,10 @@ class _Dispatch:
                 return progressed  # the backend is down: try again on the next round
             del self.running[result]
             progressed = True
-            if task.page is None:
-                self._document_done(result, task)
+            if sent.task.page is None:
+                self._document_done(result, sent.task)
             else:
-                self._page_done(result, task)
+                self._page_done(result, sent.task)
         if progressed:
             self.last_progress = self.last_report = time.monotonic()
         return progressed
@@ -144,8 +162,8 @@ class _Dispatch:
             return
         self.last_report = time.monotonic()
         status = Waiting(
-            pages=len(self.waiting) + sum(t.page is not None for t in self.running.values()),
-            documents=len({t.job for t in self.running.values()} | {t.job for t in self.waiting}),
+            pages=len(self.waiting) + sum(s.task.page is not None for s in self.running.values()),
+            documents=len(self._jobs_out()),
             idle_s=self._idle_s(), deadline_s=self.settings.wait_deadline_s,
             queue=self.settings.queue, workers=_workers_listening(self.settings))
         log.warning("waiting on queue %s: %d pages, %d documents out, %d workers listening, "
@@ -154,8 +172,27 @@ class _Dispatch:
                     status.deadline_s)
         self.progress.waiting(status)
 
+    def _jobs_out(self) -> set[int]:
+        return {s.task.job for s in self.running.values()} | {t.job for t in self.waiting}
+
+    def _resend_lost(self) -> None:
+        now = time.monotonic()
+        if now - self.last_lost_check < self.settings.wait_report_s:
+            return
+        self.last_lost_check = now
+        overdue = [(r, s) for r, s in self.running.items() if now - s.at > self.lost_after_s]
+        if not overdue or not _queues_empty(self.settings):
+            return  # still queued behind other work: nothing is lost
+        for result, sent in overdue:
+            # Same task id: whichever copy answers first is the answer; the steps are
+            # idempotent, so a copy that was not lost after all redoes nothing.
+            log.warning("task %s not back after %.0f s with the queues empty: sending it again",
+                        result.id, now - sent.at)
+            del self.running[result]
+            self._send(sent.task, sent.signature, task_id=result.id)
+
     def _give_up(self) -> None:
-        left = sorted({t.job for t in self.running.values()} | {t.job for t in self.waiting})
+        left = sorted(self._jobs_out())
         log.error("no progress for %.0f s: giving up on %d documents", self._idle_s(), len(left))
         message = gave_up_message(self.settings.wait_deadline_s)
         for index in left:
@@ -168,8 +205,6 @@ class _Dispatch:
 
 def _workers_listening(settings: Settings) -> int | None:
     """How many workers take our queues (None: the broker did not answer)."""
-    from workers.celery_app import WORK_CLASSES, app, queue_for
-
     ours = {queue_for(settings, w) for w in WORK_CLASSES}
     try:
         answers = app.control.inspect(timeout=1.0).active_queues() or {}
@@ -177,6 +212,25 @@ def _workers_listening(settings: Settings) -> int | None:
         log.warning("cannot ask the workers: %s", exc)
         return None
     return sum(1 for queues in answers.values() if ours & {q.get("name") for q in queues})
+
+
+def _queues_empty(settings: Settings) -> bool:
+    """Whether our queues hold no message (False when the broker does not answer)."""
+    from kombu.exceptions import ChannelError
+
+    try:
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            for work in WORK_CLASSES:
+                try:
+                    if channel.queue_declare(queue_for(settings, work), passive=True).message_count:
+                        return False
+                except ChannelError:  # Redis: an empty queue is no key at all
+                    channel = conn.channel()
+    except Exception as exc:
+        log.warning("cannot look at the queues: %s", exc)
+        return False
+    return True
 
 
 def _page_outcome(result: AsyncResult, job: DocumentJob, page: int) -> PageOutcome:
