@@ -238,10 +238,11 @@ def _register_commands() -> None:
     from cli.audit import audit
     from cli.certify import certify, register
     from cli.find import find
+    from cli.health import health
     from cli.serve import audit_trail, serve, token
     from cli.verify import verify
 
-    for command in (find, verify, certify, register, serve, token, audit_trail, audit):
+    for command in (find, verify, certify, register, serve, token, audit_trail, audit, health):
         main.add_command(command)
 
 
