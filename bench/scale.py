@@ -40,6 +40,8 @@ class Run:
     label: str
     wall_s: list[float] = field(default_factory=list)  # the whole `sohoa process` command
     busy_s: list[float] = field(default_factory=list)  # first task received to last task done
+    in_flight: list[float] = field(default_factory=list)  # tasks running at once, on average
+    server_cpu_s: list[float] = field(default_factory=list)  # the S3 server's, during the run
     worker_cpu_s: list[float] = field(default_factory=list)
     pages: int = 0
     documents: int = 0
@@ -84,8 +86,10 @@ def main() -> None:
         for i in range(args.repeat):  # interleaved, so a burst of load hits every setup alike
             _measure(runs[0], batch, work / f"out-1-{i}", env, processes=1)
             _measure(runs[1], batch, work / f"out-2-{i}", env, processes=2)
+            before = s3.cpu_s()
             _measure(runs[2], batch, work / f"out-s3-{i}", {**env, **s3_env, "SOHOA_S3_BUCKET":
                      f"bench-{uuid.uuid4().hex[:8]}"}, processes=2)
+            runs[2].server_cpu_s.append(s3.cpu_s() - before)
     finally:
         s3.stop()
     _report(runs)
@@ -102,6 +106,7 @@ def _measure(run: Run, batch: Path, out: Path, env: dict, processes: int) -> Non
         run.wall_s.append(time.monotonic() - started)
         run.worker_cpu_s.append(_tree_cpu(worker.pid))
         run.busy_s.append(_busy_span(log))
+        run.in_flight.append(_task_seconds(log) / run.busy_s[-1])
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=120)
@@ -130,6 +135,13 @@ def _busy_span(log: Path) -> float:
               for line in log.read_text().splitlines()
               if "] received" in line or "] succeeded" in line]
     return (max(stamps) - min(stamps)).total_seconds() if stamps else float("nan")
+
+
+def _task_seconds(log: Path) -> float:
+    """The tasks' own durations summed (Celery logs each: "succeeded in 1.23s")."""
+    import re
+
+    return sum(float(m) for m in re.findall(r"\] succeeded in ([0-9.]+)s", log.read_text()))
 
 
 def _start_worker(env: dict, log: Path, processes: int) -> subprocess.Popen:
@@ -199,6 +211,17 @@ class _S3:
         return {"SOHOA_S3_ENDPOINT": endpoint, "SOHOA_S3_ACCESS_KEY": keys[0] or "",
                 "SOHOA_S3_SECRET_KEY": keys[1] or "", "SOHOA_S3_SECURE": "false"}
 
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by the Ceph processes this benchmark started."""
+        total = 0.0
+        for pidfile in (self.dir / "run").glob("*.pid") if self.port else ():
+            try:
+                t = psutil.Process(int(pidfile.read_text())).cpu_times()
+                total += t.user + t.system
+            except (psutil.Error, ValueError, OSError):
+                pass
+        return total
+
     def stop(self) -> None:
         if self.port is not None:
             subprocess.run(["bash", str(ROOT / "scripts" / "radosgw.sh"), "stop", str(self.dir)],
@@ -209,9 +232,15 @@ def _report(runs: list[Run]) -> None:
     one, two, s3 = runs
     print(f"\nBatch: {one.documents} documents, {one.pages} pages; {os.cpu_count()} CPUs; "
           f"load average now {os.getloadavg()[0]:.2f} (shared machine)")
-    print(f"{'':32}{'command s':>10}{'workers busy s':>15}{'pages/s':>9}{'worker CPU s/page':>19}")
+    print(f"{'':32}{'command s':>10}{'workers busy s':>15}{'pages/s':>9}{'worker CPU s/page':>19}"
+          f"{'tasks at once':>14}{'cores obtained':>15}")
     for r in runs:
-        print(f"{r.label:32}{r.wall:10.1f}{r.busy:15.1f}{r.pages_per_s:9.2f}{r.cpu_per_page:19.2f}")
+        cores = statistics.median(r.worker_cpu_s) / r.busy
+        print(f"{r.label:32}{r.wall:10.1f}{r.busy:15.1f}{r.pages_per_s:9.2f}{r.cpu_per_page:19.2f}"
+              f"{statistics.median(r.in_flight):14.2f}{cores:15.2f}")
+    if s3.server_cpu_s:
+        print(f"S3 server (Ceph on this machine) CPU during its run: {statistics.median(s3.server_cpu_s):.1f} s "
+              f"({statistics.median(s3.server_cpu_s) / s3.pages:.2f} s/page)")
     speedup, speedup_wall = one.busy / two.busy, one.wall / two.wall
     overhead, overhead_wall = s3.busy / two.busy - 1, s3.wall / two.wall - 1
     print(f"\n2 processes / 1 process: {speedup:.2f}x workers busy, {speedup_wall:.2f}x whole command "
