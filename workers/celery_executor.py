@@ -75,10 +75,13 @@ class _Dispatch:
         self.results: list[DocumentSummary] = []
         self.last_progress = self.last_report = self.last_lost_check = time.monotonic()
         # A message in flight to a worker killed at that moment is lost to the Redis
-        # transport (BRPOP took it off the list, the unacked entry was not written yet):
-        # after this long with our queues empty, a task not back is sent again.
+        # transport (BRPOP took it off the list, the unacked entry was not written yet).
+        # Once our queues are empty, every task out is running (done within its time limit)
+        # or unacknowledged (back in the queue within the visibility timeout): queues empty
+        # and no progress for longer than that, and what is still out was lost.
         visibility = settings.visibility_timeout_s()
         self.lost_after_s = visibility + 2 * restore_interval_s(visibility)
+        self.empty_since: float | None = None
 
     def run(self) -> list[DocumentSummary]:
         for i, job in enumerate(self.jobs):
@@ -136,6 +139,7 @@ class _Dispatch:
                 self._page_done(result, sent.task)
         if progressed:
             self.last_progress = self.last_report = time.monotonic()
+            self.empty_since = None
         return progressed
 
     def _page_done(self, result: AsyncResult, task: _Task) -> None:
@@ -180,16 +184,22 @@ class _Dispatch:
         if now - self.last_lost_check < self.settings.wait_report_s:
             return
         self.last_lost_check = now
-        overdue = [(r, s) for r, s in self.running.items() if now - s.at > self.lost_after_s]
-        if not overdue or not _queues_empty(self.settings):
-            return  # still queued behind other work: nothing is lost
-        for result, sent in overdue:
+        if not _queues_empty(self.settings):
+            self.empty_since = None  # still queued behind other work, or given back
+            return
+        if self.empty_since is None:
+            self.empty_since = now
+            return
+        if now - self.empty_since < self.lost_after_s:
+            return
+        for result, sent in list(self.running.items()):
             # Same task id: whichever copy answers first is the answer; the steps are
             # idempotent, so a copy that was not lost after all redoes nothing.
-            log.warning("task %s not back after %.0f s with the queues empty: sending it again",
-                        result.id, now - sent.at)
+            log.warning("task %s not back, queues empty for %.0f s: sending it again",
+                        result.id, now - self.empty_since)
             del self.running[result]
             self._send(sent.task, sent.signature, task_id=result.id)
+        self.empty_since = None
 
     def _give_up(self) -> None:
         left = sorted(self._jobs_out())
