@@ -3,6 +3,7 @@
 result.json from one and the same signing, in OUT, the registry and the index."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -31,6 +32,18 @@ def test_two_clients_overlapping_batches(database, sohoa_env, tmp_path):
         _both(first, second, out, {**sohoa_env, "SOHOA_CONCURRENCY": "1"}, tmp_path)
         results = assert_exactly_once(out, sources)
     assert len({r["dossier_id"] for r in results.values()}) == 6
+    assert _stored(out) == _referenced(out, results), "a document was signed and stored twice"
+
+
+def _stored(out) -> set[str]:
+    return {p.parent.name + p.name for p in (out / ".sohoa" / "objects" / "sha256").glob("??/*")}
+
+
+def _referenced(out, results: dict) -> set[str]:
+    """Originals, PDF/As and signed copies of the results, and the pages' JPEGs."""
+    pages = (out / ".sohoa" / "objects" / "named" / "pages").rglob("*.json")
+    return ({r["sha256"][k] for r in results.values() for k in ("original", "pdfa", "signed")}
+            | {json.loads(p.read_text())["jpeg"] for p in pages})
 
 
 def _both(first, second, out, env, tmp_path) -> None:

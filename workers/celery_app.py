@@ -130,4 +130,4 @@ def process_page(self, job: dict, index: int) -> dict:
 def assemble(self, outcomes: list[dict], job: dict) -> dict:
     """A DocumentSummary, as JSON."""
     pages = [PageOutcome.model_validate(o) for o in outcomes]
-    return _retrying(self, graph.assemble, DocumentJob(**job), pages).model_dump()
+    return _retrying(self, graph.assemble, DocumentJob(**job), pages, self.request.id).model_dump()

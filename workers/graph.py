@@ -31,6 +31,7 @@ from pipeline.core.result import (
 from pipeline.core.settings import Settings
 from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
+from workers.claims import claim_or_wait, mark_failed, owner
 from workers.tuning import release_memory
 
 # The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
@@ -158,19 +159,28 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     return {"page": record.to_dict(), "jpeg": ctx.store.put(jpeg)}
 
 
-def assemble(job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentSummary:
+def assemble(job: DocumentJob, outcomes: list[PageOutcome],
+             task_id: str | None = None) -> DocumentSummary:
     """Build the PDF/A, sign it, store both, publish them and write result.json."""
     ctx = context_for(job.out_root)
     name = result_name(ctx, job.document_id, job.original_key)
     stored = ctx.store.get_named(name)
+    me = owner(task_id)
+    if stored is None:
+        # A twin assembling this document right now (another client): wait for its result
+        # rather than sign a second copy (workers/claims.py).
+        claim_or_wait(ctx.store, name, me, ctx.settings.document_time_limit_s)
+        stored = ctx.store.get_named(name)
     if stored is not None:
         result = DocumentResult.from_json(stored)
     else:
         result = _assemble(ctx, job, outcomes)
-        # Failures are retried on the next run. Two workers may assemble the same document
-        # at once (two clients, a redelivery): the first stored result is THE result, and
-        # the other publishes that one, so OUT never mixes the files of two signings.
-        if result.status != "failed" and not ctx.store.put_named(name, result.to_json().encode()):
+        # Failures are retried on the next run. Should two still assemble the same document
+        # (a twin past its lease), the first stored result is THE result and the other
+        # publishes that one, so OUT never mixes the files of two signings.
+        if result.status == "failed":
+            mark_failed(ctx.store, name, me)
+        elif not ctx.store.put_named(name, result.to_json().encode()):
             result = DocumentResult.from_json(ctx.store.get_named(name) or b"")
     _publish(ctx, job, result)
     return DocumentSummary.of(result)
