@@ -243,7 +243,7 @@ def _report(runs: list[Run]) -> None:
               f"({statistics.median(s3.server_cpu_s) / s3.pages:.2f} s/page)")
     speedup, speedup_wall = one.busy / two.busy, one.wall / two.wall
     overhead, overhead_wall = s3.busy / two.busy - 1, s3.wall / two.wall - 1
-    print(f"\n2 processes / 1 process: {speedup:.2f}x workers busy, {speedup_wall:.2f}x whole command "
+    print(f"\n2 processes / 1 process: {speedup:.3f}x workers busy, {speedup_wall:.3f}x whole command "
           f"(target >= {TARGET_SPEEDUP}x) {'MET' if speedup >= TARGET_SPEEDUP else 'NOT MET'}")
     print(f"S3 store vs local store: {overhead:+.1%} workers busy, {overhead_wall:+.1%} whole command "
           f"(target <= {TARGET_S3_OVERHEAD:.0%}) {'MET' if overhead <= TARGET_S3_OVERHEAD else 'NOT MET'}"

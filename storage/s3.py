@@ -88,6 +88,10 @@ class S3ObjectStore:
         key = hashlib.sha256(data).hexdigest()
         if not self.exists(key):
             self._upload(_content(key), data)
+        if not self._cache_path(key).exists():
+            # What was just stored is published next (a hard link into the cache): keeping
+            # it spares downloading it again.
+            self._cache_write([data], expected=key)
         return key
 
     def put_file(self, path: Path) -> str:

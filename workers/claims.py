@@ -43,19 +43,21 @@ def _failed_name(result_name: str, who: dict) -> str:
     return f"claims/{result_name}.failed.{re.sub(r'[^A-Za-z0-9._-]', '_', str(token))}"
 
 
-def claim_or_wait(store: ObjectStore, result_name: str, me: dict, lease_s: float) -> None:
-    """Return when this owner may go on: its claim is taken, or the other owner's claim is
-    settled (its result stored, or its failure marked), dead or past its lease."""
+def claim_or_wait(store: ObjectStore, result_name: str, me: dict, lease_s: float) -> bool:
+    """Return when this owner may go on: True when it took the claim (so nobody else has
+    stored the result), False when the other owner's claim is settled (its result stored,
+    or its failure marked), dead or past its lease."""
     name = claim_name(result_name)
     if store.put_named(name, json.dumps(me).encode()):
-        return
+        return True
     other = json.loads(store.get_named(name) or b"{}")
     while _live(other, me, lease_s):
         if (store.get_named(result_name) is not None
                 or store.get_named(_failed_name(result_name, other)) is not None):
-            return
+            return False
         time.sleep(POLL_S)
     log.info("claim on %s by %s is over; going on", result_name, other)
+    return False
 
 
 def _live(other: dict, me: dict, lease_s: float) -> bool:

@@ -166,10 +166,10 @@ def assemble(job: DocumentJob, outcomes: list[PageOutcome],
     name = result_name(ctx, job.document_id, job.original_key)
     stored = ctx.store.get_named(name)
     me = owner(task_id)
-    if stored is None:
-        # A twin assembling this document right now (another client): wait for its result
-        # rather than sign a second copy (workers/claims.py).
-        claim_or_wait(ctx.store, name, me, ctx.settings.document_time_limit_s)
+    # A twin assembling this document right now (another client): wait for its result
+    # rather than sign a second copy (workers/claims.py).
+    if stored is None and not claim_or_wait(ctx.store, name, me,
+                                            ctx.settings.document_time_limit_s):
         stored = ctx.store.get_named(name)
     if stored is not None:
         result = DocumentResult.from_json(stored)
