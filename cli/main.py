@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -108,6 +109,18 @@ class _ProgressBar:
     def document_done(self, summary: DocumentSummary) -> None:
         pass
 
+    def waiting(self, status) -> None:  # workers.progress.Waiting
+        console.print(waiting_line(status))
+
+
+def waiting_line(status) -> str:
+    """One line for the operator: what the run waits for, and until when."""
+    workers = ("không rõ số worker (hàng đợi không trả lời)" if status.workers is None
+               else f"{status.workers} worker đang nhận việc")
+    return (f"Đang chờ máy xử lý trên hàng đợi {inert(status.queue)}: còn {status.pages} trang, "
+            f"{status.documents} tài liệu; {workers}; {status.idle_s:.0f} giây chưa có tiến triển "
+            f"(dừng chờ sau {status.deadline_s:.0f} giây).")
+
 
 def _check_signing_identity(settings: Settings) -> None:
     """A wrong key or passphrase is the operator's mistake: say so before any work starts."""
@@ -179,15 +192,21 @@ def samples(out: Path, per_type: int, seed: int, family: str, clean: bool, degra
 
 @main.command()
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--work", type=click.Choice(["all", "pages", "documents"]), default="all",
+              show_default=True, help="Work class taken: page work, document assembly, or both.")
 @reports_errors
-def worker(concurrency: int | None) -> None:
-    """Run a Celery worker (needs SOHOA_BROKER_URL)."""
+def worker(concurrency: int | None, work: str) -> None:
+    """Run a Celery worker (needs SOHOA_BROKER_URL). SIGTERM: finish the current tasks, stop."""
     settings = _page_settings(concurrency)
     if not settings.broker_url:
         raise click.UsageError("set SOHOA_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker.")
-    from workers.celery_app import configure_app
+    from workers.celery_app import WORK_CLASSES, configure_app, queue_for
 
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={settings.concurrency}"]
+    queues = [queue_for(settings, w) for w in (WORK_CLASSES if work == "all" else (work,))]
+    # SIGTERM is Celery's warm shutdown: no new task is taken, the running ones finish and
+    # are acknowledged; what the worker had reserved goes back to the queue.
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={settings.concurrency}",
+            f"--queues={','.join(queues)}", f"--hostname=sohoa-{work}-{os.getpid()}@%h"]
     configure_app(settings).worker_main(argv)
 
 
@@ -216,12 +235,14 @@ def evaluate(batch: Path, out: Path, mistakes: bool) -> None:
 
 
 def _register_commands() -> None:
+    from cli.audit import audit
     from cli.certify import certify, register
     from cli.find import find
+    from cli.health import health
     from cli.serve import audit_trail, serve, token
     from cli.verify import verify
 
-    for command in (find, verify, certify, register, serve, token, audit_trail):
+    for command in (find, verify, certify, register, serve, token, audit_trail, audit, health):
         main.add_command(command)
 
 

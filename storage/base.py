@@ -4,10 +4,12 @@ Contract: `put`/`put_file` return the SHA-256 hex digest of the content, which i
 storing the same content again is a no-op. `put_named` stores a derived result under a
 caller-chosen name once and never replaces it (True only for the write that counts).
 `local_path` gives a read-only file with the object's content, for tools that need a path.
+`keys` lists every content key, read from the store itself (what `sohoa audit` walks).
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -24,6 +26,7 @@ class ObjectStore(Protocol):
     def put_named(self, name: str, data: bytes) -> bool: ...
     def get_named(self, name: str) -> bytes | None: ...
     def local_path(self, key: str) -> Path: ...
+    def keys(self) -> Iterator[str]: ...  # every content key stored (fixity audits)
 
 
 def check_key(key: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.core.files import write_once
@@ -55,6 +56,13 @@ class LocalObjectStore:
 
     def exists(self, key: str) -> bool:
         return self.local_path(key).exists()
+
+    def keys(self) -> Iterator[str]:
+        # The file name is the key: a file someone renamed or dropped in is listed as
+        # found, and the audit's re-hash names it.
+        for path in sorted((self.root / "sha256").glob("??/*")):
+            if not path.name.startswith("."):
+                yield path.parent.name + path.name
 
     def _named_path(self, name: str) -> Path:
         return self.root / "named" / check_name(name)

@@ -8,7 +8,9 @@ mirror it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import (
     Column,
@@ -21,9 +23,13 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.core.naming import ma_ho_so
 from storage.index_db import DatabaseStore
+from storage.transient import retry_transient
+
+T = TypeVar("T")
 
 metadata = MetaData()
 dossiers = Table(
@@ -46,11 +52,37 @@ documents = Table(
 )
 
 
+CONFLICT_RETRIES = 20
+
+
 class DossierRegistry(DatabaseStore):
-    """Opening migrates the database to alembic head (storage.index_db.upgrade)."""
+    """Opening migrates the database to alembic head (storage.index_db.upgrade).
+
+    Two clients may register the same dossier, or new dossiers of the same day, at once:
+    the loser of such a race hits a unique constraint and simply asks again (it then finds
+    the winner's row, or the next free number). A database outage is waited out."""
+
+    def __init__(self, url: str, *, retry_budget_s: float = 120.0, immediate: bool = False):
+        super().__init__(url, immediate=immediate)
+        self.retry_budget_s = retry_budget_s
 
     def dossier(self, source: str, agency_code: str, day: date) -> tuple[int, str]:
         """(id, mã hồ sơ) of the dossier at `source`, allocating the next number if new."""
+        return self._settled(lambda: self._dossier(source, agency_code, day))
+
+    def document_order(self, dossier_id: int, source: str) -> int:
+        return self._settled(lambda: self._document_order(dossier_id, source))
+
+    def _settled(self, transaction: Callable[[], T]) -> T:
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                return retry_transient(transaction, budget_s=self.retry_budget_s,
+                                       what="dossier registry")
+            except IntegrityError:
+                continue  # another client was first: its row is there now
+        return retry_transient(transaction, budget_s=self.retry_budget_s, what="dossier registry")
+
+    def _dossier(self, source: str, agency_code: str, day: date) -> tuple[int, str]:
         with self.engine.begin() as conn:
             row = conn.execute(select(dossiers.c.id, dossiers.c.ma_ho_so)
                                .where(dossiers.c.source == source)).first()
@@ -66,7 +98,7 @@ class DossierRegistry(DatabaseStore):
                 sequence=sequence)).inserted_primary_key[0]
             return new_id, ma
 
-    def document_order(self, dossier_id: int, source: str) -> int:
+    def _document_order(self, dossier_id: int, source: str) -> int:
         with self.engine.begin() as conn:
             row = conn.execute(select(documents.c.position)
                                .where(documents.c.source == source)).first()

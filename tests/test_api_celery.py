@@ -47,7 +47,7 @@ def celery_service(tmp_path_factory, sohoa_env, run_sohoa):
             except subprocess.TimeoutExpired:
                 worker.kill()
             log.close()
-            client.delete(queue)
+            client.delete(queue, f"{queue}.pages", f"{queue}.documents")
 
 
 def _verifies(pdf: bytes, path) -> None:

@@ -61,7 +61,7 @@ def celery_worker(sohoa_env, tmp_path_factory):
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-    client.delete(queue)
+    client.delete(queue, f"{queue}.pages", f"{queue}.documents")
 
 
 @pytest.mark.celery

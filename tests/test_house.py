@@ -26,7 +26,7 @@ from pipeline.core.settings import load_settings
 from pipeline.scan import ocr
 from pipeline.tools import tesseract
 from pipeline.tools.probe import probe_tools
-from workers.celery_app import TRANSIENT
+from storage.transient import is_transient
 
 SHA = "a" * 64
 
@@ -62,7 +62,7 @@ def test_a_missing_tesseract_is_a_configuration_error_celery_does_not_retry(monk
         tesseract.image_to_osd(str(image), OcrOptions())
     assert caught.value.code == "tesseract_missing"
     assert isinstance(caught.value, ConfigurationError)
-    assert not isinstance(caught.value, TRANSIENT)  # autoretry_for would retry an OSError
+    assert not is_transient(caught.value)  # a retry would not install Tesseract
     with pytest.raises(ToolMissing):
         probe_tools(OcrOptions())
 

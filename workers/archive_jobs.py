@@ -16,6 +16,7 @@ from storage.jobs import PENDING, JobRecord
 from workers.archive import Archive
 from workers.archive_record import record_document
 from workers.graph import INTERNAL_ERROR, DocumentJob
+from workers.progress import Waiting
 from workers.webhooks import notify
 
 log = logging.getLogger("sohoa.jobs")
@@ -58,6 +59,9 @@ class _JobProgress:
         self.archive.db.jobs.progress(self.job_id, pages_done=self.done, stage=stage)
         if self.archive.db.jobs.cancel_requested(self.job_id):
             raise JobCanceled(self.job_id)
+
+    def waiting(self, status: Waiting) -> None:
+        pass  # the job's row already shows its pages done; the executor logs the wait
 
     def document_done(self, summary: DocumentSummary) -> None:
         outcome, error = summary.status, summary.error

@@ -31,6 +31,7 @@ from pipeline.core.result import (
 from pipeline.core.settings import Settings
 from storage.base import ObjectStore
 from storage.objects import LocalObjectStore, publish
+from workers.claims import claim_or_wait, mark_failed, owner
 from workers.tuning import release_memory
 
 # The imaging and signing stacks (OpenCV, Tesseract glue, pikepdf, pyHanko) are imported
@@ -70,10 +71,17 @@ class Context:
     @cached_property
     def store(self) -> ObjectStore:
         if self.settings.s3_endpoint:
+            from storage.retrying import RetryingStore
             from storage.s3 import S3ObjectStore
+            from storage.transient import retry_transient
 
-            # The cache sits under OUT so published files can be hard links into it.
-            return S3ObjectStore.from_settings(self.settings, self.out_root / ".sohoa" / "cache")
+            # The cache sits under OUT so published files can be hard links into it. A
+            # network store has outages: they are waited out (storage.transient).
+            budget = self.settings.retry_budget_s
+            s3 = retry_transient(lambda: S3ObjectStore.from_settings(
+                self.settings, self.out_root / ".sohoa" / "cache"), budget_s=budget,
+                what="object store bucket")
+            return RetryingStore(s3, budget)
         return LocalObjectStore(self.out_root / ".sohoa" / "objects")
 
     @cached_property
@@ -151,17 +159,29 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     return {"page": record.to_dict(), "jpeg": ctx.store.put(jpeg)}
 
 
-def assemble(job: DocumentJob, outcomes: list[PageOutcome]) -> DocumentSummary:
+def assemble(job: DocumentJob, outcomes: list[PageOutcome],
+             task_id: str | None = None) -> DocumentSummary:
     """Build the PDF/A, sign it, store both, publish them and write result.json."""
     ctx = context_for(job.out_root)
     name = result_name(ctx, job.document_id, job.original_key)
     stored = ctx.store.get_named(name)
+    me = owner(task_id)
+    # A twin assembling this document right now (another client): wait for its result
+    # rather than sign a second copy (workers/claims.py).
+    if stored is None and not claim_or_wait(ctx.store, name, me,
+                                            ctx.settings.document_time_limit_s):
+        stored = ctx.store.get_named(name)
     if stored is not None:
         result = DocumentResult.from_json(stored)
     else:
         result = _assemble(ctx, job, outcomes)
-        if result.status != "failed":  # failures are retried on the next run
-            ctx.store.put_named(name, result.to_json().encode())
+        # Failures are retried on the next run. Should two still assemble the same document
+        # (a twin past its lease), the first stored result is THE result and the other
+        # publishes that one, so OUT never mixes the files of two signings.
+        if result.status == "failed":
+            mark_failed(ctx.store, name, me)
+        elif not ctx.store.put_named(name, result.to_json().encode()):
+            result = DocumentResult.from_json(ctx.store.get_named(name) or b"")
     _publish(ctx, job, result)
     return DocumentSummary.of(result)
 

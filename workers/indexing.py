@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline.core.result import DocumentResult, DocumentSummary
 from pipeline.core.settings import Settings
 from pipeline.understand.doctypes import load_types
+from storage.transient import retry_transient
 
 log = logging.getLogger("sohoa.indexing")
 
@@ -24,16 +25,22 @@ class IndexRecorder:
         self.index = DocumentIndex(settings.database_for(out))
         self.types = load_types(settings.extra_schema_dirs())
         self.result_paths = result_paths  # source -> result.json path relative to out
+        self.retry_budget_s = settings.retry_budget_s
 
     def record(self, summary: DocumentSummary) -> None:
         if summary.status == "failed" or summary.source not in self.result_paths:
             return
         path = self.out / self.result_paths[summary.source]
         result = DocumentResult.from_json(path.read_bytes())
-        known = self.index.get(result.document_id) if summary.skipped else None
+        known = (retry_transient(lambda: self.index.get(result.document_id),
+                                 budget_s=self.retry_budget_s, what="index lookup")
+                 if summary.skipped else None)
         if known is not None and known.sha256 == result.sha256:
             return  # a re-run: already recorded, the database is left untouched
-        index_result(self.index, self.types, result.to_json_dict(), self.out)
+        # A database outage is waited out; recording again is harmless (an upsert).
+        retry_transient(lambda: index_result(self.index, self.types, result.to_json_dict(),
+                                             self.out),
+                        budget_s=self.retry_budget_s, what=f"index {result.document_id}")
 
     def close(self) -> None:
         self.index.close()

@@ -18,7 +18,7 @@ from workers import graph
 from workers.batch_entries import Source, discover
 from workers.graph import INTERNAL_ERROR, Context, DocumentJob, context_for
 from workers.indexing import IndexRecorder
-from workers.progress import BatchProgress, SilentProgress
+from workers.progress import BatchProgress, SilentProgress, Waiting
 
 log = logging.getLogger("sohoa.runner")
 
@@ -37,7 +37,8 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
     """Jobs to run, and summaries of documents already finished or refused up front."""
     ctx = context_for(str(out))
     (out / ".sohoa").mkdir(parents=True, exist_ok=True)
-    with DossierRegistry(settings.database_for(out)) as registry:
+    with DossierRegistry(settings.database_for(out),
+                         retry_budget_s=settings.retry_budget_s) as registry:
         today = vietnam_now().date()
         jobs: list[DocumentJob] = []
         settled: list[DocumentSummary] = []
@@ -140,3 +141,6 @@ class _Recording:
     def document_done(self, summary: DocumentSummary) -> None:
         self.recorder.record(summary)
         self.progress.document_done(summary)
+
+    def waiting(self, status: Waiting) -> None:
+        self.progress.waiting(status)

@@ -56,6 +56,26 @@ class Settings(BaseSettings):
     queue: str = "celery"
     # Pages worked on at once: threads of the local executor, processes of a Celery worker.
     concurrency: int = max(1, os.cpu_count() or 1)
+    # Hard time limits of the two work classes (a Celery worker kills a task past them). The
+    # longest bounds the broker's redelivery below: a message is never handed to a second
+    # worker while the first may still be working on it.
+    page_time_limit_s: int = 600
+    document_time_limit_s: int = 600
+    # After how long an unacknowledged message (its worker died) goes back to the queue
+    # (Redis/SQS transports); default: the longest stage's limit plus a minute.
+    broker_visibility_timeout_s: int | None = None
+    # The client (`sohoa process`, the service) gives up on documents when nothing has
+    # finished for this long, and says what it waits for every `wait_report_s`.
+    wait_deadline_s: float = 1800.0
+    wait_report_s: float = 30.0
+    # Pages sent to the broker at once by one client (memory of the broker and the client).
+    celery_window: int = 256
+    # A Celery worker process is replaced after this many tasks or past this much memory.
+    worker_max_tasks_per_child: int = 500
+    worker_max_memory_mb: int = 1500
+    # Transient outages (object store, database, broker) are retried with back-off for up to
+    # this long before the step fails.
+    retry_budget_s: float = 120.0
 
     # The index and dossier registry: SQLAlchemy URL; default SQLite under the output folder.
     database_url: str | None = None
@@ -94,6 +114,11 @@ class Settings(BaseSettings):
     max_pages: int = Limits.max_pages
     max_page_pixels: int = Limits.max_page_pixels
     max_file_bytes: int = Limits.max_file_bytes
+
+    def visibility_timeout_s(self) -> int:
+        """Redelivery bound of the broker: never below the longest stage's time limit."""
+        longest = max(self.page_time_limit_s, self.document_time_limit_s)
+        return max(self.broker_visibility_timeout_s or longest + 60, longest + 5)
 
     def limits(self) -> Limits:
         return Limits(max_file_bytes=self.max_file_bytes, max_pages=self.max_pages,
