@@ -12,6 +12,7 @@ APT_PACKAGES=(
   fonts-dejavu-core fonts-dejavu-extra  # further faces for the sample generator
   libgl1 libglib2.0-0    # runtime libraries of opencv-python
   softhsm2               # a real PKCS#11 token for the signing tests
+  postgresql-15 redis-server  # servers the outage tests start and stop as their own
   chromium chromium-driver  # headless browser for the page tests (tests/test_pages_browser.py)
 )
 

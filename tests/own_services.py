@@ -71,6 +71,8 @@ class OwnPostgres:
 
     def __init__(self):
         self.bin = postgres_bin()
+        # a missing server fails the test that needs one, it does not skip it
+        assert self.bin is not None, "PostgreSQL's server programs are not installed (/usr/lib/postgresql/*/bin)"
         self.port = free_port()
         # Not under pytest's folders: the postgres user cannot enter root's 0700 folders.
         self.dir = Path(tempfile.mkdtemp(prefix="sohoa-pg-"))

@@ -13,7 +13,7 @@ import pytest
 from tests.batches import make_batch
 from tests.conftest import read_results
 from tests.exactly_once import assert_exactly_once
-from tests.own_services import OwnPostgres, OwnRadosgw, OwnRedis, postgres_bin
+from tests.own_services import OwnPostgres, OwnRadosgw, OwnRedis
 from tests.workers_at_hand import (
     delete_queues,
     kill_group,
@@ -102,7 +102,6 @@ def test_broker_down_mid_batch(sohoa_env, tmp_path, run_sohoa):
     assert "Failed operation" in client_log or "unreachable" in client_log, "outage not noticed"
 
 
-@pytest.mark.skipif(postgres_bin() is None, reason="no PostgreSQL binaries to run a server of our own")
 def test_postgres_down_mid_batch(sohoa_env, tmp_path, run_sohoa):
     database = OwnPostgres()
     database.start()

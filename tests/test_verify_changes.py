@@ -20,7 +20,7 @@ import io
 import json
 import os
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pikepdf
 import pytest
@@ -38,6 +38,7 @@ from pipeline.certification import issue
 from pipeline.certification.original import Original
 from pipeline.certification.statement import ConversionInfo
 from pipeline.core.errors import CertificationError
+from pipeline.core.naming import VIETNAM
 from pipeline.core.settings import Settings
 from pipeline.signing.identity import identity_ca_cert_path
 from pipeline.signing.report import report_text
@@ -48,6 +49,7 @@ from pipeline.signing.validation import (
     VerificationReport,
     verify_pdf,
 )
+from storage.cert_register import CertRegister
 
 pytest_plugins = ["pki_fixtures", "signed_fixtures"]
 
@@ -391,33 +393,7 @@ def test_unreadable_update_still_shows_the_signature_underneath(signed, test_ca)
 # ------------------------------------------------- the certified-copy path refuses
 
 
-@dataclasses.dataclass
-class _Entry:
-    year: int
-    number: int
-    book: str
-    certified_on: date
-    requester: str
-    certifier: str
-    fee: int
-    copy_ids: tuple[str, ...]
-
-
-class _Register:
-    """The register's protocol (pipeline.certification.issue.Register), in memory."""
-
-    def __init__(self):
-        self.notes: list[str] = []
-
-    def allocate(self, *, requester, certifier, **_) -> _Entry:
-        return _Entry(2026, 1, "01/2026", date(2026, 3, 5), requester, certifier, 2_000,
-                      ("7KQ2M9XH4RTD",))
-
-    def add_note(self, year, number, note) -> None:
-        self.notes.append(note)
-
-
-def _certify(tmp_path, monkeypatch, register: _Register, after_agency: bytes) -> dict:
+def _certify(tmp_path, monkeypatch, register: CertRegister, after_agency: bytes) -> dict:
     """certify() with test identities, ``after_agency`` appended to the agency's signed
     copy (as a faulty signer or a tampering store would hand it back)."""
     signed_for_real, calls = issue.sign_document, []
@@ -444,12 +420,13 @@ def _certify(tmp_path, monkeypatch, register: _Register, after_agency: bytes) ->
 def test_certified_copy_that_fails_verification_is_not_handed_out(tmp_path, monkeypatch):
     """pipeline.certification verifies each copy before handing it out: one followed by
     bytes after the agency's signature is refused with the verifier's reason."""
-    summary = _certify(tmp_path / "good", monkeypatch, _Register(), b"")
-    assert (tmp_path / "good" / "out" / summary["copies"][0]["file"]).is_file()
-    register = _Register()
-    with pytest.raises(CertificationError) as refused:
-        _certify(tmp_path / "bad", monkeypatch, register, b"% after the agency\n")
+    with CertRegister(f"sqlite:///{tmp_path / 'register.sqlite'}") as register:
+        summary = _certify(tmp_path / "good", monkeypatch, register, b"")
+        assert (tmp_path / "good" / "out" / summary["copies"][0]["file"]).is_file()
+        with pytest.raises(CertificationError) as refused:
+            _certify(tmp_path / "bad", monkeypatch, register, b"% after the agency\n")
+        refused_entry = register.entries(datetime.now(VIETNAM).year)[-1]
     assert "không qua kiểm tra chữ ký số" in refused.value.message
     assert "Tài liệu đã bị sửa đổi sau khi ký." in refused.value.message
     assert not (tmp_path / "bad" / "out" / "certified").exists()
-    assert any("Không cấp được bản sao" in n for n in register.notes)  # the number stays
+    assert "Không cấp được bản sao" in refused_entry.notes  # the number stays, with why

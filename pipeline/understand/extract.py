@@ -150,8 +150,9 @@ def _value(layout: Layout, hit: LabelHit, rule: FieldRule, starts: set, columns:
            ) -> tuple[str, list[Token]]:
     band = columns.get(rule.column) if rule.column else None
     tokens = _rest_of_row(hit.line, hit.end, starts, band)
-    if tokens and _echoes_a_label(" ".join(t.text for t in tokens), rule):
+    if tokens and rule.next_line and _echoes_a_label(" ".join(t.text for t in tokens), rule):
         tokens = []  # the label's English half ("/ Full name"): the value is under it
+        # (without next_line the echo is returned, and extract() reports it as unread)
     line = hit.line
     if not tokens and rule.next_line:
         below = _next_line(layout, line)

@@ -95,7 +95,9 @@ def _unstuttered(word: str) -> str:
     if word.casefold() in known or not word.isalpha():
         return word
     bare = fold(word)
-    doubled = [i for i in range(1, len(word)) if len(bare) == len(word) and bare[i] == bare[i - 1]]
+    if len(bare) != len(word):  # folding merged letters: positions no longer line up
+        return word
+    doubled = [i for i in range(1, len(word)) if bare[i] == bare[i - 1]]
     fits = {cut for i in doubled for cut in (word[:i] + word[i + 1:], word[:i - 1] + word[i:])
             if cut.casefold() in known}
     return fits.pop() if len(fits) == 1 else word
