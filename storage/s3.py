@@ -25,6 +25,8 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, ENABLED
 from minio.datatypes import Object
@@ -57,7 +59,8 @@ class S3ObjectStore:
             raise ValueError("s3_endpoint is not set")
         secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
         client = Minio(settings.s3_endpoint, access_key=settings.s3_access_key, secret_key=secret,
-                       secure=settings.s3_secure, region=settings.s3_region)
+                       secure=settings.s3_secure, region=settings.s3_region,
+                       http_client=_http_client())
         return cls(client, settings.s3_bucket, cache_dir, **options)
 
     def __repr__(self) -> str:  # never the credentials
@@ -274,6 +277,19 @@ class S3ObjectStore:
             return key, path
         finally:
             os.unlink(tmp)
+
+
+def _http_client() -> urllib3.PoolManager:
+    """minio's own HTTP client, except that a write whose answer was lost is not sent again
+    blindly: on a versioned bucket that stores the object twice (radosgw ignores
+    If-None-Match there). Connections that fail before a request is sent are retried as
+    before; a lost answer is retried by storage.retrying, which looks first."""
+    timeout = 300
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=timeout, read=timeout), maxsize=10,
+        cert_reqs="CERT_REQUIRED", ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(total=5, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504],
+                              allowed_methods=frozenset({"GET", "HEAD"})))
 
 
 def _content(key: str) -> str:

@@ -30,10 +30,24 @@ def new_canvas(cls: type[_Canvas] = FPDF, orientation: str = "portrait") -> _Can
 def finish(pdf: FPDF) -> bytes:
     """The drawn document's bytes. fpdf2 only logs a character the font lacks and prints
     an empty box in its place: on a legal document that is refused instead."""
-    missing = sorted({chr(c) for font in pdf.fonts.values()
-                      for c in getattr(font, "missing_glyphs", ())})
-    if missing:
-        shown = "".join(missing)
-        raise FontError(f"Phông chữ {FAMILY} không có ký tự {shown!r} cần in.", "glyph_missing",
-                        detail=f"The font {FAMILY} has no glyph for {shown!r}.")
-    return bytes(pdf.output())
+    try:
+        missing = sorted({chr(c) for font in pdf.fonts.values()
+                          for c in getattr(font, "missing_glyphs", ())})
+        if missing:
+            shown = "".join(missing)
+            raise FontError(f"Phông chữ {FAMILY} không có ký tự {shown!r} cần in.",
+                            "glyph_missing", detail=f"The font {FAMILY} has no glyph for {shown!r}.")
+        return bytes(pdf.output())
+    finally:
+        _close_fonts(pdf)
+
+
+def _close_fonts(pdf: FPDF) -> None:
+    # fpdf2 opens each font file lazily and leaves it open. Closed here, not by the garbage
+    # collector: its "unclosed file" warning, raised whenever collection happens to run, is
+    # recorded by pikepdf's PDF/A check as a violation of the page being checked (once in
+    # a full test run, three certified copies failed so).
+    for font in pdf.fonts.values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.close()
