@@ -103,9 +103,11 @@ def _pdfa_facts(data: bytes, name: str) -> tuple[int, str | None, str | None, st
 def _pdfa_findings(data: bytes, part: str) -> list:
     """What pikepdf's PDF/A checker holds against the file, less the signature form it
     leaves unchecked (a file signed in its first revision). Twice on the same bytes (in CI,
-    under load) it refused a file it passed a moment later in the same test run; the cause
-    is not found, so a refusal is only given when a second check agrees, and a
-    disagreement is logged."""
+    under load) it refused a file it passed a moment later in the same test run. The likely
+    cause, an "unclosed file" warning from fonts left to the garbage collector and counted
+    by the checker, is mended where the fonts are opened (pipeline/pdf/canvas.py), but was
+    never reproduced: a refusal still needs a second check that agrees, and a disagreement
+    is logged."""
     report = pikepdf.pdfa.validate_written(io.BytesIO(data), f"{part}b")
     return [f for f in report.findings if f.kind == "violation" or "/AcroForm" not in f.where]
 
