@@ -202,6 +202,47 @@ def test_address_unit_words_are_mended_where_an_address_prints_them(raw, expecte
     assert normalise("text", raw, {"places": True}) == expected
 
 
+@pytest.mark.parametrize("raw,places,expected", [
+    # a district or commune with its unit word is a place in any text
+    ("Ủy ban nhân dân xã Đắk Mar, huyện Ngọc Hỏi, tỉnh Kon Tum", False,
+     "Ủy ban nhân dân xã Đắk Mar, huyện Ngọc Hồi, tỉnh Kon Tum"),
+    ("Tại nhà, thị trấn Hòa Phú, huyện Đăk Tô", True, "Tại nhà, thị trấn Hòa Phú, huyện Đắk Tô"),
+    # a bare name of two words is a place inside an address only
+    ("Kon Rẩy", True, "Kon Rẫy"),
+    ("Kon Rẩy", False, "Kon Rẩy"),
+    # an old unit (before the 2025 reform) and a new one are both known
+    ("phường Hoàn Kiêm, quận Hoàn Kiêm", True, "phường Hoàn Kiếm, quận Hoàn Kiếm"),
+    # an official phrase of three words or more with one letter slipped
+    ("Ủy ban nhân đâm phường Thống Nhất", False, "Ủy ban nhân dân phường Thống Nhất"),
+    ("Ủy bạn nhân dân", False, "Ủy ban nhân dân"),
+    # what is read as a real place is never changed, nor is text that is no place
+    ("Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh Lạng Sơn", True, "Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh Lạng Sơn"),
+    ("Kết quả công tác cải cách hành chính", False, "Kết quả công tác cải cách hành chính"),
+])
+def test_places_read_with_wrong_marks_are_mended_from_the_register_of_units(raw, places, expected):
+    assert normalise("text", raw, {"places": places}) == expected
+
+
+@pytest.mark.parametrize("raw,expected", [
+    # two real spellings of one name: the one that lies in the address's province
+    ("Đắk Mar, Đak Hà, Kon Tum", "Đắk Mar, Đắk Hà, Kon Tum"),
+    # a province cut where its line wrapped: completed from the district before it, which
+    # only one of the provinces so beginning (Vĩnh Phúc, Vĩnh Long) holds
+    ("Số 236 đường Trần Phú, phường Phước Long, thành phố Phúc Yên, tỉnh Vĩnh",
+     "Số 236 đường Trần Phú, phường Phước Long, thành phố Phúc Yên, tỉnh Vĩnh Phúc"),
+    # words after a whole province name (a seal, a note) are not the address
+    ("Ủy ban nhân dân phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum sim",
+     "Ủy ban nhân dân phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"),
+    # a cut "thành phố" is no province; an unknown district completes nothing
+    ("Số 118 đường Nguyễn Thị Minh Khai, phường Đông Hải, thành",
+     "Số 118 đường Nguyễn Thị Minh Khai, phường Đông Hải, thành"),
+    ("Thôn 2, xã Mới, huyện Không Có, tỉnh Vĩnh", "Thôn 2, xã Mới, huyện Không Có, tỉnh Vĩnh"),
+    ("ẤP 3, XÃ AN NHƠN, HUYỆN CHÂU THÀNH, TỈNH ĐỒNG THÁP", "ẤP 3, XÃ AN NHƠN, HUYỆN CHÂU THÀNH, TỈNH ĐỒNG THÁP"),
+])
+def test_addresses_are_settled_against_the_register_of_units(raw, expected):
+    assert normalise("text", raw, {"places": True}) == expected
+
+
 def test_a_short_label_read_exactly_beats_a_long_one_stretched_over_the_value():
     rows = [r for r in BIRTH if "Họ, chữ đệm, tên:" not in r[0][1]]
     rows.insert(4, [(0.1, "Họ, chữ đệm, tên"), (0.3, "HOÀNG MỸ LINH")])  # the colon lost

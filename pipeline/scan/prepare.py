@@ -56,6 +56,8 @@ def prepare(page: np.ndarray, skew_deg: float, dpi: float, enlarge: bool = False
     _, _, stats, centres = components(ink)
     flat, leaders = _erase_leaders(flat, dpi, stats, centres)
     stats[leaders, 3] = 0  # erased: no letters
+    flat, rules = _erase_rules(flat, dpi, stats)
+    stats[rules, 3] = 0
     letters = letter_boxes(stats, dpi)
     scale = reading_scale(letters, dpi, enlarge)
     if scale == 1.0:
@@ -267,6 +269,33 @@ def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
     inside = (rows >= 0) & (cols >= 0) & (rows < flat.shape[0]) & (cols < flat.shape[1])
     out[rows[inside], cols[inside]] = 255
     return out, erased
+
+
+RULE_MIN_MM = 10.0  # a thin stroke this long is a rule or leader, never a letter or a dash
+# of the page's tall print (the upper quartile of letter heights: leader bits and dots are
+# blobs too): a run of small letters is taller; a Vietnamese word rarely lacks a mark
+RULE_MAX_HEIGHT = 0.45
+
+
+def _erase_rules(flat: np.ndarray, dpi: float, stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The page without its thin horizontal rules, and their labels: the blanks' underlines,
+    and leaders whose dots a blurred photo ran together into one stroke. Tesseract reads
+    either as a row of slashes and digits ("////0000/0/J"). A rule touching a letter is one
+    blob with it, too tall to count: the letter stays."""
+    px_per_mm = dpi / MM_PER_IN
+    x, y, w, h = (stats[1:, i] for i in range(4))
+    letters = letter_boxes(stats, dpi)
+    if len(letters) < 20:
+        return flat, np.zeros(0, int)
+    thin = max(3.0, RULE_MAX_HEIGHT * float(np.percentile(letters[:, 3] - letters[:, 1], 75)))
+    rule = np.flatnonzero((h <= thin) & (w >= RULE_MIN_MM * px_per_mm) & (w >= 8 * h)) + 1
+    if not len(rule):
+        return flat, np.zeros(0, int)
+    out = flat.copy()
+    for i in rule:
+        x0, y0, w0, h0 = (int(v) for v in stats[i, :4])
+        out[max(0, y0 - 1):y0 + h0 + 1, x0:x0 + w0] = 255  # and its pale rim
+    return out, rule
 
 
 def _even_dots(group: np.ndarray, cx, cy, w, h) -> list[int]:

@@ -10,7 +10,13 @@ printed ones. Rules that keep this from becoming guessing:
 - a single word is mended only from a closed list (names, address units) given by the
   field's rules, and only when one known word is closest in marks; a tie is left as read.
 
-The lists are data: schemas/reference/lexicon.json, provinces.json and surnames.json.
+Places are the largest list: every district and commune of Viet Nam, before and after the
+2025 reform (schemas/reference/divisions.json). With its unit word ("huyện Ngọc Hồi") a
+place is a phrase anywhere; its bare name ("Đắk Hà") only inside an address, where a name
+of two words or more is all but surely that place.
+
+The lists are data: schemas/reference/lexicon.json, provinces.json, surnames.json and
+divisions.json.
 """
 from __future__ import annotations
 
@@ -46,17 +52,20 @@ class WordList:
 
 @cache
 def word_list(name: str) -> WordList:
-    """"surnames", "names" (given, middle), "places" (address words) or "phrases"."""
+    """"surnames", "names" (given, middle), "places" (address words), "phrases", or
+    "address phrases" (the phrases and the bare names of districts and communes)."""
     surnames = reference("surnames")["surnames"]
     if name == "surnames":
         return WordList.of(surnames)
     lexicon = reference("lexicon")
     if name == "names":  # after the family name: middle and given names, or a second family name
         return WordList.of([*lexicon["given_names"], *surnames])
-    if name == "phrases":
+    if name in ("phrases", "address phrases"):
         provinces = reference("provinces")["codes"].values()
         units = [f"{unit} {p}" for p in provinces for unit in ("tỉnh", "thành phố")]
-        return WordList.of([*lexicon["phrases"], *provinces, *units])
+        divisions = reference("divisions")
+        bare = [n for n in divisions["names"] if len(n.split()) > 1] if name == "address phrases" else []
+        return WordList.of([*lexicon["phrases"], *provinces, *units, *divisions["units"], *bare])
     return WordList.of(lexicon[name])
 
 
@@ -69,9 +78,9 @@ def mend_word(word: str, words: WordList) -> str:
     return word if best is None else before + _same_case(best, core) + after
 
 
-def mend_phrases(text: str) -> str:
+def mend_phrases(text: str, phrases: WordList | None = None) -> str:
     """Every run of words whose folded form is a known phrase gets the phrase's marks."""
-    phrases = word_list("phrases")
+    phrases = phrases or word_list("phrases")
     words = text.split(" ")
     i = 0
     while i < len(words):
@@ -85,6 +94,8 @@ def mend_phrases(text: str) -> str:
                 i += size - 1
                 break
             best = _closest(read, phrases.by_fold.get(fold(read), ()))
+            if best is None and size >= FUZZY_MIN_WORDS:
+                best = _near_official(read)
             if best is None:
                 continue
             for j, (p, known) in enumerate(zip(parts, best.split())):
@@ -93,6 +104,28 @@ def mend_phrases(text: str) -> str:
             break
         i += 1
     return " ".join(words)
+
+
+FUZZY_MIN_WORDS = 3
+FUZZY_LETTERS_PER_EDIT = 12  # "Ủy ban nhân đâm": one slip in 15 letters, still the phrase
+
+
+def _near_official(read: str) -> str | None:
+    """The one official phrase of three words or more (schemas/reference/lexicon.json,
+    not place names: those differ by one letter from each other) that what was read
+    misses by a letter per FUZZY_LETTERS_PER_EDIT, with the same number of words."""
+    folded = fold(read)
+    allowed = len(folded) // FUZZY_LETTERS_PER_EDIT
+    if not allowed:
+        return None
+    near = [p for p, f in _official_phrases() if f.count(" ") == folded.count(" ")
+            and Levenshtein.distance(f, folded, score_cutoff=allowed) <= allowed]
+    return near[0] if len(near) == 1 else None
+
+
+@cache
+def _official_phrases() -> tuple[tuple[str, str], ...]:
+    return tuple((p, fold(p)) for p in reference("lexicon")["phrases"] if len(p.split()) >= FUZZY_MIN_WORDS)
 
 
 def _closest(read: str, candidates: tuple[str, ...]) -> str | None:

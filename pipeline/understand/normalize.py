@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from pipeline.core.text import collapse, fold, is_syllable, strip_accents, tidy_value
 from pipeline.understand.doctypes import reference
 from pipeline.understand.lexicon import mend_phrases, mend_word, word_list
+from pipeline.understand.places import settle_address
 
 # What OCR prints for a digit (and, the other way round, for a capital letter).
 TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",
@@ -47,11 +48,11 @@ def as_text(value: str, options: dict) -> str | None:
         return snap(value, options["snap"], options.get("snap_score", 80)) or value
     if not re.search(r"\w", value):
         return None
-    value = mend_phrases(value)
+    value = mend_phrases(value, word_list("address phrases" if options.get("places") else "phrases"))
     if options.get("places"):  # an address: the unit word opening each part ("tỉnh", "Tổ")
         parts = [mend_word(w, word_list("places")) + rest if w else rest
                  for w, rest in (_first_word(p) for p in value.split(","))]
-        value = ",".join(parts)
+        value = settle_address(",".join(parts))
     return None if _ends_in_a_unit_word(value) else value
 
 

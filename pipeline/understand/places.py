@@ -1,0 +1,116 @@
+"""Addresses read against the register of administrative units (schemas/reference/divisions.json).
+
+An address ends in its province and names units that lie in it ("Xóm 11, xã Tân Tiến,
+huyện Cao Lộc, tỉnh Lạng Sơn"). The register knows which unit lies where, so it settles
+what a single word cannot:
+
+- a name with two known spellings ("Đắk Hà" the district of Kon Tum, "Đăk Hà" a commune
+  of another district) takes the spelling of the unit that lies in the address's province;
+- a province cut short where its line wrapped ("…, thành phố Phúc Yên, tỉnh Vĩnh") is
+  completed, but only when one province with that beginning holds the unit named just
+  before it;
+- words after a whole province name ("tỉnh Kon Tum sim": a seal, a margin note) go.
+
+Nothing here invents a unit: a part the register does not know is left as read.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from pipeline.core.text import fold
+from pipeline.understand.doctypes import reference
+
+_PROVINCE_UNITS = ("tỉnh", "thành phố", "tp.", "tp")
+_UNIT = re.compile(r"\b(thành phố|thị xã|thị trấn|huyện|quận|phường|xã|đặc khu)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Register:
+    provinces: dict[str, str]  # folded name -> printed name
+    units: dict[str, dict[str, str]]  # folded province -> folded unit name -> printed name
+
+
+@cache
+def register() -> Register:
+    tree = reference("divisions")["tree"]
+    provinces = {fold(p): p for p in reference("provinces")["codes"].values()}
+    for name in tree:
+        provinces.setdefault(fold(name), name)
+    units: dict[str, dict[str, str]] = {}
+    for province, districts in tree.items():
+        inside = units.setdefault(fold(province), {})
+        # districts first: where a district and a commune share a name but not its marks,
+        # an address names the district more often (it is in every address of it)
+        every = [d for d in districts if d] + [c for communes in districts.values() for c in communes]
+        for unit in every:
+            name = _UNIT.sub("", unit, count=1)
+            inside.setdefault(fold(name), name)
+    return Register(provinces, units)
+
+
+def settle_address(value: str) -> str:
+    """The address with its province and units as the register prints them (see above)."""
+    parts = value.split(",")
+    if len(parts) < 2:
+        return value
+    reg = register()
+    unit_word, name = _province_part(parts[-1])
+    others = [fold(_unit_name(p)) for p in parts[:-1]]
+    province = _province(name, others, reg, trim=bool(unit_word) or len(parts) >= 3,
+                         complete=bool(unit_word))
+    if province is None:
+        return value
+    lead = re.match(r"\s*", parts[-1])[0]
+    parts[-1] = lead + (f"{unit_word} " if unit_word else "") + _same_case(province, name)
+    inside = reg.units.get(fold(province), {})
+    for i, part in enumerate(parts[:-1]):
+        read = _unit_name(part)
+        known = inside.get(fold(read))
+        if known and read and known != read:  # the name is the part's tail
+            end = len(part.rstrip())
+            parts[i] = part[:end - len(read)] + _same_case(known, read) + part[end:]
+    return ",".join(parts)
+
+
+def _province_part(part: str) -> tuple[str, str]:
+    """("tỉnh", "Vĩnh") from " tỉnh Vĩnh"; ("", "Kon Tum") from " Kon Tum"."""
+    text = part.strip()
+    for unit in _PROVINCE_UNITS:
+        if text.lower().startswith(unit + " "):
+            return text[:len(unit)], text[len(unit):].strip()
+    return "", text
+
+
+def _unit_name(part: str) -> str:
+    """The name after the part's last unit word ("Đắk Mar" from "Ủy ban nhân dân xã Đắk
+    Mar"), or the whole part when it has none ("Đắk Mar")."""
+    text = part.strip()
+    ends = [m.end() for m in _UNIT.finditer(text)]
+    return text[ends[-1]:] if ends else text
+
+
+def _province(name: str, others: list[str], reg: Register, trim: bool, complete: bool) -> str | None:
+    words = name.split()
+    if not words:
+        return None
+    for size in range(len(words), 0, -1):  # the longest run of words that is a province
+        known = reg.provinces.get(fold(" ".join(words[:size])))
+        if known and (size == len(words) or (trim and not _is_a_unit(fold(name), reg))):
+            return known
+    folded = fold(name)
+    if not complete:  # only after "tỉnh": a bare "thành" is a cut "thành phố", no province
+        return None
+    started = [p for p in reg.provinces if p.startswith(folded + " ")]
+    # the part before the province names its district (or, since 2025, its commune)
+    holding = [p for p in started if others and others[-1] in reg.units.get(p, {})]
+    return reg.provinces[holding[0]] if len(holding) == 1 else None
+
+
+def _is_a_unit(folded: str, reg: Register) -> bool:
+    return any(folded in units for units in reg.units.values())
+
+
+def _same_case(known: str, read: str) -> str:
+    return known.upper() if read.isupper() and len(read) > 1 else known
