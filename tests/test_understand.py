@@ -215,6 +215,7 @@ def test_address_unit_words_are_mended_where_an_address_prints_them(raw, expecte
     # an official phrase of three words or more with one letter slipped
     ("Ủy ban nhân đâm phường Thống Nhất", False, "Ủy ban nhân dân phường Thống Nhất"),
     ("Ủy bạn nhân dân", False, "Ủy ban nhân dân"),
+    ("ỦY BAN NHÂN DÂN TỈNH KON TƯUM", False, "ỦY BAN NHÂN DÂN TỈNH KON TUM"),
     # what is read as a real place is never changed, nor is text that is no place
     ("Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh Lạng Sơn", True, "Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh Lạng Sơn"),
     ("Kết quả công tác cải cách hành chính", False, "Kết quả công tác cải cách hành chính"),
@@ -236,6 +237,9 @@ def test_places_read_with_wrong_marks_are_mended_from_the_register_of_units(raw,
     # a cut "thành phố" is no province; an unknown district completes nothing
     ("Số 118 đường Nguyễn Thị Minh Khai, phường Đông Hải, thành",
      "Số 118 đường Nguyễn Thị Minh Khai, phường Đông Hải, thành"),
+    # a name some unit has is kept, though this province now has it with other marks
+    ("Ủy ban nhân dân phường Quang Trung, thành phố Đồng Hới, tỉnh Quảng Bình",
+     "Ủy ban nhân dân phường Quang Trung, thành phố Đồng Hới, tỉnh Quảng Bình"),
     ("Thôn 2, xã Mới, huyện Không Có, tỉnh Vĩnh", "Thôn 2, xã Mới, huyện Không Có, tỉnh Vĩnh"),
     ("ẤP 3, XÃ AN NHƠN, HUYỆN CHÂU THÀNH, TỈNH ĐỒNG THÁP", "ẤP 3, XÃ AN NHƠN, HUYỆN CHÂU THÀNH, TỈNH ĐỒNG THÁP"),
 ])

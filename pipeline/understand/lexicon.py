@@ -74,16 +74,19 @@ def mend_word(word: str, words: WordList) -> str:
     before, core, after = _AFFIXES.match(word).groups()
     if not core or core.casefold() in words.known:
         return word
-    best = _closest(core, words.by_fold.get(fold(core), ()))
+    best = closest(core, words.by_fold.get(fold(core), ()))
     return word if best is None else before + _same_case(best, core) + after
 
 
 def mend_phrases(text: str, phrases: WordList | None = None) -> str:
-    """Every run of words whose folded form is a known phrase gets the phrase's marks."""
+    """Every run of words whose folded form is a known phrase gets the phrase's marks. A
+    word a longer phrase settled (read as known, or mended) is not changed again by a
+    phrase overlapping it, but a phrase may begin inside it: "ỦY BAN NHÂN DÂN TỈNH" read
+    right still lets "TỈNH KON TƯUM" be mended."""
     phrases = phrases or word_list("phrases")
     words = text.split(" ")
-    i = 0
-    while i < len(words):
+    settled: set[int] = set()
+    for i in range(len(words)):
         for size in range(min(phrases.longest, len(words) - i), 1, -1):
             parts = [_AFFIXES.match(w).groups() for w in words[i:i + size]]
             # a phrase never runs across punctuation ("Trung, Cẩm" is not "Trung Cẩm")
@@ -91,18 +94,19 @@ def mend_phrases(text: str, phrases: WordList | None = None) -> str:
                 continue
             read = " ".join(p[1] for p in parts)
             if read.casefold() in phrases.known:  # read as printed: nothing in it to mend
-                i += size - 1
+                settled.update(range(i, i + size))
                 break
-            best = _closest(read, phrases.by_fold.get(fold(read), ()))
+            best = closest(read, phrases.by_fold.get(fold(read), ()))
             if best is None and size >= FUZZY_MIN_WORDS:
                 best = _near_official(read)
             if best is None:
                 continue
-            for j, (p, known) in enumerate(zip(parts, best.split())):
-                words[i + j] = p[0] + _same_case(known, p[1]) + p[2]
-            i += size - 1
+            mended = [p[0] + _same_case(known, p[1]) + p[2] for p, known in zip(parts, best.split())]
+            if any(i + j in settled and w != words[i + j] for j, w in enumerate(mended)):
+                continue
+            words[i:i + size] = mended
+            settled.update(range(i, i + size))
             break
-        i += 1
     return " ".join(words)
 
 
@@ -111,8 +115,8 @@ FUZZY_LETTERS_PER_EDIT = 12  # "Ủy ban nhân đâm": one slip in 15 letters, s
 
 
 def _near_official(read: str) -> str | None:
-    """The one official phrase of three words or more (schemas/reference/lexicon.json,
-    not place names: those differ by one letter from each other) that what was read
+    """The one official phrase of three words or more (schemas/reference/lexicon.json, and
+    "tỉnh <province>"; not districts and communes: too many differ by a letter) that what was read
     misses by a letter per FUZZY_LETTERS_PER_EDIT, with the same number of words."""
     folded = fold(read)
     allowed = len(folded) // FUZZY_LETTERS_PER_EDIT
@@ -125,10 +129,13 @@ def _near_official(read: str) -> str | None:
 
 @cache
 def _official_phrases() -> tuple[tuple[str, str], ...]:
-    return tuple((p, fold(p)) for p in reference("lexicon")["phrases"] if len(p.split()) >= FUZZY_MIN_WORDS)
+    provinces = reference("provinces")["codes"].values()
+    units = [f"{unit} {p}" for p in provinces for unit in ("tỉnh", "thành phố")]  # "TỈNH KON TƯUM"
+    return tuple((p, fold(p)) for p in [*reference("lexicon")["phrases"], *units]
+                 if len(p.split()) >= FUZZY_MIN_WORDS)
 
 
-def _closest(read: str, candidates: tuple[str, ...]) -> str | None:
+def closest(read: str, candidates: tuple[str, ...]) -> str | None:
     """The one candidate fewest marks away from what was read (None on a tie or none)."""
     if not candidates:
         return None

@@ -48,11 +48,13 @@ def as_text(value: str, options: dict) -> str | None:
         return snap(value, options["snap"], options.get("snap_score", 80)) or value
     if not re.search(r"\w", value):
         return None
+    if options.get("places"):  # first: the address's own province tells a name's spelling
+        value = settle_address(value)
     value = mend_phrases(value, word_list("address phrases" if options.get("places") else "phrases"))
     if options.get("places"):  # an address: the unit word opening each part ("tỉnh", "Tổ")
         parts = [mend_word(w, word_list("places")) + rest if w else rest
                  for w, rest in (_first_word(p) for p in value.split(","))]
-        value = settle_address(",".join(parts))
+        value = ",".join(parts)
     return None if _ends_in_a_unit_word(value) else value
 
 

@@ -4,8 +4,10 @@ An address ends in its province and names units that lie in it ("Xóm 11, xã T�
 huyện Cao Lộc, tỉnh Lạng Sơn"). The register knows which unit lies where, so it settles
 what a single word cannot:
 
-- a name with two known spellings ("Đắk Hà" the district of Kon Tum, "Đăk Hà" a commune
-  of another district) takes the spelling of the unit that lies in the address's province;
+- a name read with marks no unit has ("Đak Hà") takes the spelling of the unit that lies
+  in the address's province ("Đắk Hà", not "Đăk Hà", a commune elsewhere); a name some
+  unit has is kept ("Quang Trung" in Quảng Bình, though only "Quảng Trung" is there now:
+  units were merged and renamed, and old papers print the old ones);
 - a province cut short where its line wrapped ("…, thành phố Phúc Yên, tỉnh Vĩnh") is
   completed, but only when one province with that beginning holds the unit named just
   before it;
@@ -21,6 +23,7 @@ from functools import cache
 
 from pipeline.core.text import fold
 from pipeline.understand.doctypes import reference
+from pipeline.understand.lexicon import closest
 
 _PROVINCE_UNITS = ("tỉnh", "thành phố", "tp.", "tp")
 _UNIT = re.compile(r"\b(thành phố|thị xã|thị trấn|huyện|quận|phường|xã|đặc khu)\s+", re.IGNORECASE)
@@ -29,7 +32,10 @@ _UNIT = re.compile(r"\b(thành phố|thị xã|thị trấn|huyện|quận|phư�
 @dataclass(frozen=True)
 class Register:
     provinces: dict[str, str]  # folded name -> printed name
-    units: dict[str, dict[str, str]]  # folded province -> folded unit name -> printed name
+    # folded province -> folded name -> spellings, of its districts and of its communes
+    districts: dict[str, dict[str, tuple[str, ...]]]
+    communes: dict[str, dict[str, tuple[str, ...]]]
+    names: frozenset[str]  # every unit's name, casefolded
 
 
 @cache
@@ -38,16 +44,23 @@ def register() -> Register:
     provinces = {fold(p): p for p in reference("provinces")["codes"].values()}
     for name in tree:
         provinces.setdefault(fold(name), name)
-    units: dict[str, dict[str, str]] = {}
-    for province, districts in tree.items():
-        inside = units.setdefault(fold(province), {})
-        # districts first: where a district and a commune share a name but not its marks,
-        # an address names the district more often (it is in every address of it)
-        every = [d for d in districts if d] + [c for communes in districts.values() for c in communes]
-        for unit in every:
-            name = _UNIT.sub("", unit, count=1)
-            inside.setdefault(fold(name), name)
-    return Register(provinces, units)
+    districts: dict[str, dict[str, tuple[str, ...]]] = {}
+    communes: dict[str, dict[str, tuple[str, ...]]] = {}
+    for province, inside in tree.items():
+        districts[fold(province)] = _by_fold(d for d in inside if d)
+        communes[fold(province)] = _by_fold(c for cs in inside.values() for c in cs)
+    names = frozenset(n.casefold() for n in reference("divisions")["names"])
+    return Register(provinces, districts, communes, names)
+
+
+def _by_fold(units) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for unit in units:
+        name = _UNIT.sub("", unit, count=1)
+        spellings = found.setdefault(fold(name), [])
+        if name not in spellings:
+            spellings.append(name)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def settle_address(value: str) -> str:
@@ -64,11 +77,17 @@ def settle_address(value: str) -> str:
         return value
     lead = re.match(r"\s*", parts[-1])[0]
     parts[-1] = lead + (f"{unit_word} " if unit_word else "") + _same_case(province, name)
-    inside = reg.units.get(fold(province), {})
+    districts, communes = reg.districts.get(fold(province), {}), reg.communes.get(fold(province), {})
     for i, part in enumerate(parts[:-1]):
         read = _unit_name(part)
-        known = inside.get(fold(read))
-        if known and read and known != read:  # the name is the part's tail
+        # the part before the province is its district (since 2025, its commune)
+        near, far = (districts, communes) if i == len(parts) - 2 else (communes, districts)
+        spellings = near.get(fold(read)) or far.get(fold(read), ())
+        # a name some unit has is kept: it may be a unit the register no longer holds here
+        if not read or read.casefold() in reg.names:
+            continue
+        known = closest(read, spellings)
+        if known:  # the name is the part's tail
             end = len(part.rstrip())
             parts[i] = part[:end - len(read)] + _same_case(known, read) + part[end:]
     return ",".join(parts)
@@ -104,12 +123,13 @@ def _province(name: str, others: list[str], reg: Register, trim: bool, complete:
         return None
     started = [p for p in reg.provinces if p.startswith(folded + " ")]
     # the part before the province names its district (or, since 2025, its commune)
-    holding = [p for p in started if others and others[-1] in reg.units.get(p, {})]
+    holding = [p for p in started if others and (others[-1] in reg.districts.get(p, {})
+                                                 or others[-1] in reg.communes.get(p, {}))]
     return reg.provinces[holding[0]] if len(holding) == 1 else None
 
 
 def _is_a_unit(folded: str, reg: Register) -> bool:
-    return any(folded in units for units in reg.units.values())
+    return any(folded in units for kind in (reg.districts, reg.communes) for units in kind.values())
 
 
 def _same_case(known: str, read: str) -> str:
