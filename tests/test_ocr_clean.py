@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
@@ -87,3 +88,43 @@ def test_scanner_pdf_page_is_its_own_jpeg(tmp_path):
     loaded = load_page(tmp_path / "scan.pdf", "pdf", 0, Limits())
     assert loaded.pixels.shape == (900, 1600) and round(loaded.dpi) == 300
     assert np.abs(loaded.pixels.astype(int) - np.asarray(Image.open(jpeg))).max() <= 2
+
+
+def _form_page(size: int, grain: bool) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A form in `size`-px print with dotted leaders, one leader run together into a thin
+    stroke (as a blurred photo makes it), on plain or grainy paper; and the leaders' boxes."""
+    page = Image.new("L", (2400, 1200), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, size)
+    leaders = []
+    for row, label in enumerate(["Dân tộc: Kinh", "Quốc tịch: Việt Nam", "Nơi cư trú: Thôn 4"]):
+        y = 150 + row * 2 * size
+        draw.text((150, y), label, font=font, fill=20)
+        x0 = 150 + int(draw.textlength(label, font=font)) + size // 2
+        box = (x0, y + size // 2, 2200, y + size + size // 4)
+        if row == 2:  # run together: a grey stroke a fifth of the letters' height
+            draw.rectangle([x0, y + size - size // 5, 2200, y + size - 1], fill=90)
+        else:
+            draw.text((x0, y), " ." * ((2200 - x0) // int(draw.textlength(" .", font=font))), font=font, fill=20)
+        leaders.append(box)
+    pixels = np.asarray(page).copy()
+    if grain:  # paper grain: scattered specks of one or two pixels
+        rng = np.random.default_rng(5)
+        ys, xs = rng.integers(0, 1200, 6000), rng.integers(0, 2400, 6000)
+        pixels[ys, xs] = 150
+    return pixels, leaders
+
+
+@pytest.mark.parametrize("size,grain", [(50, False), (66, False), (50, True)])
+def test_leaders_go_in_large_print_on_grainy_paper_and_run_together(size, grain):
+    """Leaders of a 16-pt form (dots ~1 mm), leaders among paper grain, and a leader a
+    blurred photo ran into one stroke are erased; the labels and values stay."""
+    pixels, leaders = _form_page(size, grain)
+    image = prepare.prepare(pixels, 0.0, 300)
+    scale = image.scale_x
+    for x0, y0, x1, y1 in leaders:
+        area = image.grey[round(y0 * scale):round(y1 * scale), round(x0 * scale):round(x1 * scale)]
+        assert (area < 128).mean() < 0.002, "the leader is still there"
+    text = ocr.read(image, OcrOptions()).text
+    assert "Kinh" in text and "Việt Nam" in text and "Thôn 4" in text
+    assert ". ." not in text and "...." not in text

@@ -221,6 +221,8 @@ def _chroma_against_paper(crop: np.ndarray) -> np.ndarray:
 
 # --- dotted leaders --------------------------------------------------------------------
 
+DOT_OF_LETTER = 0.25
+SPECK_OF_DOT = 0.1  # of the largest dot's box
 LEADER_INK = 225  # on the flattened page (paper ~255): faint grey leader dots count too
 LEADER_MIN_DOTS = 4
 
@@ -233,9 +235,13 @@ def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
     leader when its dots pass that test, which diacritics and i-dots in a line of text do
     not."""
     none = np.zeros(0, int)
-    dot = max(3, round(dpi / 30))  # a printed dot, with its anti-aliased rim, is < 0.9 mm
+    # a printed dot, with its anti-aliased rim, is < 0.9 mm in 12-pt print, and a quarter
+    # of the tall letters' height in any print (a 16-pt form's dots are ~1 mm)
+    dot = max(3, round(dpi / 30), round(DOT_OF_LETTER * _tall_letter_px(stats, dpi)))
     x, y, w, h, area = (stats[1:, i] for i in range(5))
-    speck = max(2, round((dpi / 150) ** 2))  # smaller than a dot: scanner noise
+    # smaller than a dot: scanner noise and paper grain, which in a leader's run would
+    # break the even spacing that tells the leader
+    speck = max(2, round((dpi / 150) ** 2), round(SPECK_OF_DOT * dot * dot))
     tiny = np.flatnonzero((w <= dot) & (h <= dot) & (area >= speck)) + 1
     if len(tiny) < LEADER_MIN_DOTS:
         return flat, none
@@ -284,10 +290,7 @@ def _erase_rules(flat: np.ndarray, dpi: float, stats: np.ndarray) -> tuple[np.nd
     blob with it, too tall to count: the letter stays."""
     px_per_mm = dpi / MM_PER_IN
     x, y, w, h = (stats[1:, i] for i in range(4))
-    letters = letter_boxes(stats, dpi)
-    if len(letters) < 20:
-        return flat, np.zeros(0, int)
-    thin = max(3.0, RULE_MAX_HEIGHT * float(np.percentile(letters[:, 3] - letters[:, 1], 75)))
+    thin = max(3.0, RULE_MAX_HEIGHT * _tall_letter_px(stats, dpi))
     rule = np.flatnonzero((h <= thin) & (w >= RULE_MIN_MM * px_per_mm) & (w >= 8 * h)) + 1
     if not len(rule):
         return flat, np.zeros(0, int)
@@ -296,6 +299,15 @@ def _erase_rules(flat: np.ndarray, dpi: float, stats: np.ndarray) -> tuple[np.nd
         x0, y0, w0, h0 = (int(v) for v in stats[i, :4])
         out[max(0, y0 - 1):y0 + h0 + 1, x0:x0 + w0] = 255  # and its pale rim
     return out, rule
+
+
+def _tall_letter_px(stats: np.ndarray, dpi: float) -> float:
+    """The height of the page's tall print: the upper quartile of its letter-shaped blobs
+    (leader dots, commas and diacritics are blobs too, and small); 0 on a page with few."""
+    letters = letter_boxes(stats, dpi)
+    if len(letters) < 20:
+        return 0.0
+    return float(np.percentile(letters[:, 3] - letters[:, 1], 75))
 
 
 def _even_dots(group: np.ndarray, cx, cy, w, h) -> list[int]:
