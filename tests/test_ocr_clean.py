@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pytest
 import pikepdf
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.core.model import Limits, OcrOptions, Word
@@ -108,7 +108,7 @@ def _form_page(size: int, grain: bool) -> tuple[np.ndarray, list[tuple[int, int,
             draw.text((x0, y), " ." * ((2200 - x0) // int(draw.textlength(" .", font=font))), font=font, fill=20)
         leaders.append(box)
     pixels = np.asarray(page).copy()
-    if grain:  # paper grain: scattered specks of one or two pixels
+    if grain:  # scanner noise: scattered single-pixel specks
         rng = np.random.default_rng(5)
         ys, xs = rng.integers(0, 1200, 6000), rng.integers(0, 2400, 6000)
         pixels[ys, xs] = 150

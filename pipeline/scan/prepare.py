@@ -222,7 +222,6 @@ def _chroma_against_paper(crop: np.ndarray) -> np.ndarray:
 # --- dotted leaders --------------------------------------------------------------------
 
 DOT_OF_LETTER = 0.25
-SPECK_OF_DOT = 0.1  # of the largest dot's box
 LEADER_INK = 225  # on the flattened page (paper ~255): faint grey leader dots count too
 LEADER_MIN_DOTS = 4
 
@@ -233,22 +232,37 @@ def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
     evenly spaced dots of one size on one baseline. Tiny blobs (from the LEADER_INK blobs'
     `stats`) are smeared sideways so that a leader's dots merge into one run; a run is a
     leader when its dots pass that test, which diacritics and i-dots in a line of text do
-    not."""
-    none = np.zeros(0, int)
+    not. (Grainy paper's specks can join a run of dots to the rows above and below, and
+    the leader is then missed; leaving the grain out breaks guilloche pages instead.)"""
     # a printed dot, with its anti-aliased rim, is < 0.9 mm in 12-pt print, and a quarter
     # of the tall letters' height in any print (a 16-pt form's dots are ~1 mm)
     dot = max(3, round(dpi / 30), round(DOT_OF_LETTER * _tall_letter_px(stats, dpi)))
+    noise = max(2, round((dpi / 150) ** 2))  # smaller than a dot: scanner noise
+    erased = _leader_dots(flat.shape, dpi, stats, centres, dot, noise)
+    if not len(erased):
+        return flat, erased
+    boxes = stats[erased].copy()
+    boxes[:, :2] -= 1  # and the pale rim around each dot
+    boxes[:, 2:4] += 2
+    out = flat.copy()
+    rows, cols = _box_pixels(boxes)
+    inside = (rows >= 0) & (cols >= 0) & (rows < flat.shape[0]) & (cols < flat.shape[1])
+    out[rows[inside], cols[inside]] = 255
+    return out, erased
+
+
+def _leader_dots(shape: tuple[int, ...], dpi: float, stats: np.ndarray, centres: np.ndarray,
+                 dot: int, speck: int) -> np.ndarray:
+    """Labels of the blobs of `speck` to `dot` pixels that are leader dots."""
+    none = np.zeros(0, int)
     x, y, w, h, area = (stats[1:, i] for i in range(5))
-    # smaller than a dot: scanner noise and paper grain, which in a leader's run would
-    # break the even spacing that tells the leader
-    speck = max(2, round((dpi / 150) ** 2), round(SPECK_OF_DOT * dot * dot))
     tiny = np.flatnonzero((w <= dot) & (h <= dot) & (area >= speck)) + 1
     if len(tiny) < LEADER_MIN_DOTS:
-        return flat, none
+        return none
     # the dots' centres on a quarter-size canvas: plenty to group them, 16x fewer pixels
     cx, cy = centres[tiny, 0], centres[tiny, 1]
     qx, qy = (cx // 4).astype(int), (cy // 4).astype(int)
-    dots = np.zeros((flat.shape[0] // 4 + 1, flat.shape[1] // 4 + 1), np.uint8)
+    dots = np.zeros((shape[0] // 4 + 1, shape[1] // 4 + 1), np.uint8)
     dots[qy, qx] = 255
     gap = max(2, round(dpi * 4.2 / MM_PER_IN / 4))  # leader dots sit up to ~4 mm apart
     smear = cv2.dilate(dots, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
@@ -259,22 +273,12 @@ def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
     run_of = runs[qy, qx]
     candidates = np.flatnonzero(long_run[run_of])
     if not len(candidates):
-        return flat, none
+        return none
     order = candidates[np.lexsort((cx[candidates], run_of[candidates]))]
     groups = np.split(order, np.flatnonzero(np.diff(run_of[order])) + 1)
     sizes = stats[tiny, 2], stats[tiny, 3]
     leaders = [i for group in groups for i in _even_dots(group, cx, cy, *sizes)]
-    if not leaders:
-        return flat, none
-    erased = tiny[np.array(leaders)]
-    boxes = stats[erased].copy()
-    boxes[:, :2] -= 1  # and the pale rim around each dot
-    boxes[:, 2:4] += 2
-    out = flat.copy()
-    rows, cols = _box_pixels(boxes)
-    inside = (rows >= 0) & (cols >= 0) & (rows < flat.shape[0]) & (cols < flat.shape[1])
-    out[rows[inside], cols[inside]] = 255
-    return out, erased
+    return tiny[np.array(leaders, int)] if leaders else none
 
 
 RULE_MIN_MM = 10.0  # a thin stroke this long is a rule or leader, never a letter or a dash
