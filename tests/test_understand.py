@@ -231,6 +231,9 @@ def test_places_read_with_wrong_marks_are_mended_from_the_register_of_units(raw,
     # only one of the provinces so beginning (Vĩnh Phúc, Vĩnh Long) holds
     ("Số 236 đường Trần Phú, phường Phước Long, thành phố Phúc Yên, tỉnh Vĩnh",
      "Số 236 đường Trần Phú, phường Phước Long, thành phố Phúc Yên, tỉnh Vĩnh Phúc"),
+    # the unit word known by its letters ("tình" read for "tỉnh")
+    ("Ủy ban nhân dân phường Thống Nhất, thành phố Trà Vinh, tình Trà",
+     "Ủy ban nhân dân phường Thống Nhất, thành phố Trà Vinh, tỉnh Trà Vinh"),
     # words after a whole province name (a seal, a note) are not the address
     ("Ủy ban nhân dân phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum sim",
      "Ủy ban nhân dân phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"),

@@ -94,11 +94,15 @@ def settle_address(value: str) -> str:
 
 
 def _province_part(part: str) -> tuple[str, str]:
-    """("tỉnh", "Vĩnh") from " tỉnh Vĩnh"; ("", "Kon Tum") from " Kon Tum"."""
+    """("tỉnh", "Vĩnh") from " tình Vĩnh" (the unit word known by its letters, printed with
+    its marks); ("", "Kon Tum") from " Kon Tum"."""
     text = part.strip()
     for unit in _PROVINCE_UNITS:
-        if text.lower().startswith(unit + " "):
-            return text[:len(unit)], text[len(unit):].strip()
+        head = re.match(r"\S+" + r"\s+\S+" * unit.count(" ") + r"\s+", text)
+        if head and fold(head[0], keep_punct=True) == fold(unit, keep_punct=True):
+            read = head[0].strip()
+            return (unit.upper() if read.isupper() else unit.capitalize() if read[:1].isupper()
+                    else unit), text[head.end():].strip()
     return "", text
 
 
