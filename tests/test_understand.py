@@ -272,12 +272,21 @@ def test_stray_colon_row_and_enumerators_do_not_become_values():
 
 
 def test_personal_id_is_checked_against_birth_and_sex():
-    ok = {"ho_ten": "A B", "ngay_sinh": "2023-04-26", "gioi_tinh": "Nữ", "so_dinh_danh": "045323220301"}
+    ok = {"ho_ten": "LÊ A B", "ngay_sinh": "2023-04-26", "gioi_tinh": "Nữ", "so_dinh_danh": "045323220301"}
     assert _errors("giay_khai_sinh", ok) == {}
     assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "so_dinh_danh": "003323220301"})  # no province 003
     assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "gioi_tinh": "Nam"})  # 3 = female, 2000s
     assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "ngay_sinh": "2021-04-26"})  # year digits 23
     assert "so_dinh_danh" in _errors("giay_khai_sinh", {**ok, "ngay_sinh": "1923-04-26"})  # century
+
+
+@pytest.mark.parametrize("name,flagged", [
+    ("Thế Khoa", True), ("BẢO NHUNG", True),  # the family name lost under a signature
+    ("Nguyễn Thế Khoa", False), ("NGUYEN BAO NHUNG", False),  # marks lost: still a family name
+    ("Rơ Châm Hiền", False), ("Ksor H'Nhi", False),  # family names of the Central Highlands
+])
+def test_a_name_that_does_not_start_with_a_family_name_is_not_trusted_unseen(name, flagged):
+    assert ("nguoi_ky" in _errors("van_ban_hanh_chinh", {"nguoi_ky": name})) is flagged
 
 
 def test_dates_in_order_not_in_future_and_known_ethnic_group():

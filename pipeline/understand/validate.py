@@ -1,6 +1,6 @@
 """Validation: the type's JSON Schema, then the domain's cross-field checks named in its
 rules (personal ID against birth date and sex, date order, ethnic group, nothing in the
-future). Messages are Vietnamese, for the clerk who reviews the document.
+future), and a person's name that does not start with a family name. Messages are Vietnamese, for the clerk who reviews the document.
 """
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, reference
 from pipeline.understand.normalize import snap
 
@@ -25,7 +26,26 @@ def validate(doc_type: DocumentType, fields: dict, today: date | None = None) ->
     for check in doc_type.checks:
         errors += CHECKS[check["check"]](fields, check, name)
     errors += _not_in_future(doc_type, fields, today or date.today())
+    errors += _names_without_a_family_name(doc_type, fields)
     return _unique(errors)
+
+
+def _names_without_a_family_name(doc_type: DocumentType, fields: dict) -> list[dict]:
+    """A person's name read without a known family name first ("Thế Khoa" under a
+    signature's tail, "BẢO NHUNG") has most likely lost its first word; a rarer family
+    name is worth a look too. Not an error in the name: a reason not to trust it unseen."""
+    surnames = {fold(s) for s in reference("surnames")["surnames"]}
+    errors = []
+    for rule in doc_type.fields:
+        value = fields.get(rule.key)
+        if rule.kind != "name" or not isinstance(value, str) or not value.split():
+            continue
+        words = fold(value).split()
+        if words[0] not in surnames and " ".join(words[:2]) not in surnames:
+            errors.append({"field": rule.key, "message": f"{doc_type.display_name(rule.key)}: "
+                           f"“{value}” không bắt đầu bằng một họ thường gặp (có thể thiếu chữ "
+                           "đầu), cần đối chiếu bản giấy."})
+    return errors
 
 
 def _schema_message(name: str, error) -> str:
