@@ -208,6 +208,9 @@ def _strength(score: float, key: str) -> float:
 
 
 def _best_window(line: Line, start: int, key: str, size: int):
+    first = line.tokens[start].key
+    if not first or first[0] != key[0]:  # the window's first letter is the label's (the
+        return None  # window from the next word is tried on its own): most starts end here
     best = None
     for width in (size, size + 1, size - 1, size + 2):
         end = start + width
