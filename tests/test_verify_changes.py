@@ -218,6 +218,28 @@ def test_cli_says_not_valid_and_exits_1(signed, test_home, tmp_path, monkeypatch
     assert data["signatures"][0]["ok"] is False and data["signatures"][0]["problems"]
 
 
+# a name that would clear the screen, retitle the terminal, restyle or reverse the text,
+# and hold a byte that is not UTF-8
+_HOSTILE = "a\x1b[2J\x1b]0;owned\x07[red]b[bold]\u202ec\x9b" + os.fsdecode(b"\xff") + ".pdf"
+
+
+def test_cli_prints_hostile_names_inert(signed, test_home, tmp_path, monkeypatch):
+    path = tmp_path / _HOSTILE
+    path.write_bytes(signed)
+    monkeypatch.delenv("SOHOA_TRUST_ROOTS", raising=False)
+    ca = str(identity_ca_cert_path(test_home, AGENCY))
+    text = CliRunner().invoke(verify_command, [str(path), "--trust", ca])
+    assert text.exit_code == 0, text.output
+    for raw in ("\x1b", "\x07", "\u202e", "\x9b", "\udcff"):
+        assert raw not in text.output
+    assert "a\\x1b[2J\\x1b]0;owned\\x07[red]b[bold]\\u202ec\\x9b\\udcff.pdf" in text.output
+    assert "KẾT LUẬN: HỢP LỆ" in text.output  # Vietnamese and line ends untouched
+    as_json = CliRunner().invoke(verify_command, [str(path), "--trust", ca, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert not any(c in as_json.output for c in ("\x1b", "\x07", "\u202e", "\x9b", "\udcff"))
+    assert json.loads(as_json.output)["file"] == str(path)  # the same JSON, escaped
+
+
 # ------------------------------------------------------ what may follow stays valid
 
 
