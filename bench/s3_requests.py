@@ -2,6 +2,7 @@
 store, counted by method and kind of object, with the client's time inside them.
 
     .venv/bin/python -m bench.s3_requests BATCH --endpoint 127.0.0.1:PORT [--out OUT]
+    .venv/bin/python -m bench.s3_requests BATCH [--out OUT]     # the local store, to compare
 
 Keys from SOHOA_BENCH_S3_ACCESS_KEY / SOHOA_BENCH_S3_SECRET_KEY. The batch runs in this
 process (the local executor, no broker), on a fresh bucket, so every request is seen. The
@@ -59,15 +60,18 @@ def _instrument() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("batch", type=Path)
-    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--endpoint", help="host:port of the S3 server (none: the local store)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="sohoa-s3-requests-")) / "out"
-    os.environ.update({
-        "SOHOA_S3_ENDPOINT": args.endpoint, "SOHOA_S3_SECURE": "false",
-        "SOHOA_S3_ACCESS_KEY": os.environ.get("SOHOA_BENCH_S3_ACCESS_KEY", ""),
-        "SOHOA_S3_SECRET_KEY": os.environ.get("SOHOA_BENCH_S3_SECRET_KEY", ""),
-        "SOHOA_S3_BUCKET": f"req-{uuid.uuid4().hex[:8]}"})
+    if args.endpoint:
+        os.environ.update({
+            "SOHOA_S3_ENDPOINT": args.endpoint, "SOHOA_S3_SECURE": "false",
+            "SOHOA_S3_ACCESS_KEY": os.environ.get("SOHOA_BENCH_S3_ACCESS_KEY", ""),
+            "SOHOA_S3_SECRET_KEY": os.environ.get("SOHOA_BENCH_S3_SECRET_KEY", ""),
+            "SOHOA_S3_BUCKET": f"req-{uuid.uuid4().hex[:8]}"})
+    else:
+        os.environ.pop("SOHOA_S3_ENDPOINT", None)
     os.environ.pop("SOHOA_BROKER_URL", None)
     _instrument()
     from pipeline.core.settings import Settings
