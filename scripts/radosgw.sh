@@ -99,7 +99,7 @@ mon warn on pool no redundancy = false
 mon warn on insecure global id reclaim allowed = false
 
 [client.rgw]
-rgw frontends = beast endpoint=127.0.0.1:$port
+rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
 rgw data = $dir/rgw
 EOF
 }

@@ -10,8 +10,16 @@
   the OLDEST version is the value (stable once seen), and only its writer gets True.
 - `local_path` downloads into a local cache (atomic, verified, read-only files), which also
   keeps what `put` stored and named values once known (they never change);
-  `put_file` copies the file into that cache first, so what is hashed is what is uploaded
-  and the workers that read the scan next find it there.
+  `put_file` copies the file aside first, so what is hashed is what is uploaded, and keeps
+  that copy in the cache once uploaded: the workers that read the scan next find it there.
+- The cache holds nothing the bucket does not: `put`, `put_file` and `exists` believe it and
+  send no request for what it holds. `get` always reads the bucket (what `sohoa audit`
+  checks); the pipeline reads what it just stored through `local_path`.
+- Requests per page (bench.s3_requests): a HEAD before each write of content (radosgw
+  stores a second version of the same bytes otherwise); a named write is HEAD, PUT and one
+  version listing to learn whether it won. radosgw answers a listing in ~45 ms instead of
+  ~2 ms unless its beast frontend sets `tcp_nodelay=1` (Nagle against delayed ACKs on the
+  small XML answer): scripts/radosgw.sh sets it; set it on a production gateway too.
 """
 from __future__ import annotations
 
@@ -90,23 +98,34 @@ class S3ObjectStore:
 
     def put(self, data: bytes) -> str:
         key = hashlib.sha256(data).hexdigest()
-        if not self.exists(key):
+        if self._cache_path(key).exists():  # the cache holds only what the bucket holds
+            return key
+        if not self._in_bucket(key):
             self._upload(_content(key), data)
-        if not self._cache_path(key).exists():
-            # What was just stored is published next (a hard link into the cache): keeping
-            # it spares downloading it again.
-            self._cache_write([data], expected=key)
+        # What was just stored is published or read next (a hard link into the cache, the
+        # assembly's page images): keeping it spares downloading it again.
+        self._cache_write([data], expected=key)
         return key
 
     def put_file(self, path: Path) -> str:
-        with Path(path).open("rb") as fh:
-            key, cached = self._cache_write(iter(lambda: fh.read(_CHUNK), b""))
-        if not self.exists(key):
-            if cached.stat().st_size <= PART_SIZE:
-                self._upload(_content(key), cached.read_bytes())
-            else:
-                self.client.fput_object(self.bucket, _content(key), str(cached), part_size=PART_SIZE)
-        return key
+        """Hash the file while copying it aside, upload that copy (what is hashed is what is
+        uploaded), and only then keep it in the cache: a cached object is a stored one."""
+        fd, tmp = tempfile.mkstemp(dir=self.cache / "tmp", prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out, Path(path).open("rb") as fh:
+                key = _copy_hashed(iter(lambda: fh.read(_CHUNK), b""), out)
+            if self._cache_path(key).exists():
+                return key
+            if not self._in_bucket(key):
+                size = os.stat(tmp).st_size
+                if size <= PART_SIZE:
+                    self._upload(_content(key), Path(tmp).read_bytes())
+                else:
+                    self.client.fput_object(self.bucket, _content(key), tmp, part_size=PART_SIZE)
+            self._keep(tmp, key)
+            return key
+        finally:
+            os.unlink(tmp)
 
     def get(self, key: str) -> bytes:
         data, _ = self._read(_content(check_key(key)))
@@ -115,6 +134,10 @@ class S3ObjectStore:
         return data
 
     def exists(self, key: str) -> bool:
+        return self._cache_path(check_key(key)).exists() or self._in_bucket(key)
+
+    def _in_bucket(self, key: str) -> bool:
+        """Asked of the server (a HEAD), whatever the cache holds."""
         try:
             self.client.stat_object(self.bucket, _content(check_key(key)))
             return True
@@ -145,12 +168,12 @@ class S3ObjectStore:
     def put_named(self, name: str, data: bytes) -> bool:
         """Store `data` under `name` unless something is already there; True if written."""
         obj = _named(check_name(name))
-        if self._first_version(obj) is not None:
+        if self._kept_named(name) is not None or self._first_version(obj) is not None:
             return False
         written = self._upload(obj, data, {"x-amz-meta-sha256": hashlib.sha256(data).hexdigest()})
         if written is None:  # the server refused the conditional write: someone was first
             return False
-        first = self._first_version(obj)
+        first = self._listed_first(obj)  # it is there now: no HEAD first
         # The etag stands in when multipart completion does not report the version.
         won = first is not None and (first.version_id == written.version_id
                                      or (written.version_id is None and first.etag == written.etag))
@@ -198,6 +221,9 @@ class S3ObjectStore:
         """The oldest live version: S3 lists a key's versions newest first."""
         if self._surely_absent(obj):
             return None
+        return self._listed_first(obj)
+
+    def _listed_first(self, obj: str) -> Object | None:
         versions = [o for o in self.client.list_objects(self.bucket, prefix=obj, include_version=True)
                     if o.object_name == obj and not o.is_delete_marker]
         return versions[-1] if versions else None
@@ -252,31 +278,43 @@ class S3ObjectStore:
         return CorruptObject(detail=f"object {obj} in bucket {self.bucket} does not match its sha256")
 
     def _cache_path(self, key: str) -> Path:
-        return self.cache / "sha256" / key[:2] / key[2:]
+        # "stored/", not the "sha256/" of earlier versions, whose put_file cached a file
+        # before uploading it: what is here now is known to be in the bucket.
+        return self.cache / "stored" / key[:2] / key[2:]
 
-    def _cache_write(self, chunks: Iterable[bytes], expected: str | None = None) -> tuple[str, Path]:
-        """Write chunks into the cache atomically under their sha256 (checked if expected)."""
-        digest = hashlib.sha256()
+    def _cache_write(self, chunks: Iterable[bytes], expected: str) -> Path:
+        """Keep chunks (already in the bucket) in the cache under their sha256, which must
+        be `expected`."""
         fd, tmp = tempfile.mkstemp(dir=self.cache / "tmp", prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                for chunk in chunks:
-                    digest.update(chunk)
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
-            key = digest.hexdigest()
-            if expected is not None and key != expected:
+                key = _copy_hashed(chunks, fh)
+            if key != expected:
                 raise self._corrupt(_content(expected))
-            os.chmod(tmp, 0o444)  # cached objects are immutable
-            path = self._cache_path(key)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # never replaces: a concurrent writer put the same bytes
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp, path)
-            return key, path
+            return self._keep(tmp, key)
         finally:
             os.unlink(tmp)
+
+    def _keep(self, tmp: str, key: str) -> Path:
+        """Link a written, hashed file into the cache (read-only; never replaces: a
+        concurrent writer kept the same bytes)."""
+        os.chmod(tmp, 0o444)  # cached objects are immutable
+        path = self._cache_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        return path
+
+
+def _copy_hashed(chunks: Iterable[bytes], out) -> str:
+    """Write chunks to `out`, flushed to disk; their sha256."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        out.write(chunk)
+    out.flush()
+    os.fsync(out.fileno())
+    return digest.hexdigest()
 
 
 def _http_client() -> urllib3.PoolManager:

@@ -1,6 +1,7 @@
 """Throwaway servers a test may stop and start at will (an outage caused for real), never
 the machine's shared ones: a Redis, a PostgreSQL cluster (initdb in a temporary folder, run
-as the `postgres` user), and a Ceph radosgw gateway (scripts/radosgw.sh on a free port)."""
+as the `postgres` user), a Ceph radosgw gateway (scripts/radosgw.sh on a free port), and a
+RabbitMQ node of its own (its own node name, ports, database and cookie)."""
 from __future__ import annotations
 
 import glob
@@ -138,3 +139,65 @@ class OwnRadosgw:
     def remove(self) -> None:
         subprocess.run(["bash", str(SCRIPTS / "radosgw.sh"), "stop", str(self.dir)], timeout=120,
                        check=False)
+
+
+class OwnRabbitMQ:
+    """A RabbitMQ node beside the machine's (which keeps running): its own node name,
+    AMQP and distribution ports on loopback, database (mnesia), logs, plugins (none),
+    configuration and Erlang cookie, all in a temporary folder. Its messages are on disk:
+    durable queues and persistent messages survive a stop."""
+
+    SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")  # Debian's, without the su wrapper
+
+    def __init__(self):
+        # a missing server fails the test that needs one, it does not skip it
+        assert self.SERVER.exists(), f"RabbitMQ's server is not installed ({self.SERVER})"
+        self.dir = Path(tempfile.mkdtemp(prefix="sohoa-rabbitmq-"))
+        self.port, self.proc = free_port(), None
+        self.node = f"sohoa-test-{self.port}@localhost"
+        (self.dir / "enabled_plugins").write_text("[].\n")
+        for name in ("rabbitmq.conf", "rabbitmq-env.conf"):
+            (self.dir / name).write_text("")
+        self.env = {**os.environ, "HOME": str(self.dir),  # the cookie: never ~/.erlang.cookie
+                    "RABBITMQ_NODENAME": self.node, "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+                    "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(free_port()),
+                    "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+                    "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+                    "RABBITMQ_PID_FILE": str(self.dir / "beam.pid"),
+                    "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+                    "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
+                    "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.dir / "advanced.config"),
+                    "RABBITMQ_CONF_ENV_FILE": str(self.dir / "rabbitmq-env.conf")}
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([str(self.SERVER)], env=self.env, start_new_session=True,
+                                     stdout=(self.dir / "server.log").open("a"),
+                                     stderr=subprocess.STDOUT)
+        try:
+            _wait_port(self.port, True, timeout_s=90)
+        except AssertionError:
+            self.stop()
+            raise AssertionError(f"rabbitmq-server did not start: "
+                                 f"{(self.dir / 'server.log').read_text()[-2000:]}") from None
+
+    def stop(self) -> None:
+        """What a restart of the service does: SIGTERM, the node shuts down cleanly."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # the script and the Erlang VM under it
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+        self.proc = None
+        _wait_port(self.port, False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -252,6 +252,37 @@ def test_every_entry_is_accounted_for(tmp_path, sohoa):
         assert source in report
 
 
+def test_hidden_top_level_folders_are_listed_not_skipped(tmp_path, sohoa, page):
+    """A hidden folder at the top of the batch is not a dossier and is not opened, but it
+    is an entry of the report (failed, with how to have it digitized) and of the exit
+    code; a hidden file at the top is a document like any other; litter files stay out."""
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    (batch / "HS1").mkdir(parents=True)
+    _scan(page, batch / "HS1" / "scan.png")
+    (batch / ".git" / "objects").mkdir(parents=True)
+    (batch / ".git" / "objects" / "ab").write_bytes(b"not a scan")
+    (batch / ".HS2").mkdir()
+    _scan(page, batch / ".HS2" / "scan.png")  # a dossier someone hid: not lost silently
+    (batch / ".loose.png").write_bytes(b"")  # a hidden file: a document, refused as such
+    (batch / ".DS_Store").write_bytes(b"\0")  # the system's litter: left out
+    proc = sohoa(batch, out)
+    assert proc.returncode == 1, proc.stderr
+    results = _sources(out)
+    assert set(results) == {"HS1/scan.png", ".git", ".HS2", ".loose.png"}
+    assert results["HS1/scan.png"]["status"] in ("done", "needs_review")
+    for hidden in (".git", ".HS2"):
+        assert results[hidden]["status"] == "failed", results[hidden]
+        assert "Thư mục ẩn" in results[hidden]["error"] and _one_sentence(results[hidden]["error"])
+    assert results[".loose.png"]["status"] == "failed"
+    assert "Thư mục ẩn" not in results[".loose.png"]["error"]
+    for folder in out.iterdir():  # safe names: nothing hidden, nothing of OUT's own
+        assert folder.name == ".sohoa" or not folder.name.startswith("."), folder
+    report = proc.stderr.replace("\n", "")
+    assert "4 tài liệu" in report and "3 lỗi" in report, report
+    assert ".git" in report and ".HS2" in report and "Thư mục ẩn" in report
+    assert ".DS_Store" not in report
+
+
 # ------------------------------------------------------------ 4. names on the terminal
 
 def test_names_are_printed_inert(tmp_path, sohoa, page):

@@ -2,6 +2,7 @@
 and never hands out bytes that do not match their SHA-256."""
 from __future__ import annotations
 
+import collections
 import hashlib
 import io
 import logging
@@ -55,6 +56,62 @@ def test_round_trip_and_local_path(store, tmp_path):
     with pytest.raises(ValueError):
         store.get("../etc/passwd")
     assert not any((store.cache / "tmp").iterdir())
+
+
+def _requests(store) -> collections.Counter:
+    """Every HTTP request the store's client sends from now on, by method."""
+    counts: collections.Counter = collections.Counter()
+    http, send = store.client._http, store.client._http.urlopen
+
+    def urlopen(method, url, *args, **kwargs):
+        counts[method] += 1
+        return send(method, url, *args, **kwargs)
+
+    http.urlopen = urlopen  # this client's pool only
+    return counts
+
+
+def test_what_the_cache_holds_costs_no_request(store, tmp_path):
+    """A cached object is a stored one: storing it again, or asking whether it is there,
+    sends nothing (bench.s3_requests counts them per page)."""
+    key = store.put(b"page image")
+    source = tmp_path / "scan.png"
+    source.write_bytes(b"scan")
+    scan = store.put_file(source)
+    sent = _requests(store)
+    assert store.put(b"page image") == key and store.exists(key) and store.exists(scan)
+    assert store.put_file(source) == scan
+    assert store.local_path(key).read_bytes() == b"page image"
+    assert sent == {}, sent
+    assert store.get(key) == b"page image" and sent == {"GET": 1}  # get reads the bucket
+
+
+def test_a_named_write_is_one_check_one_put_one_listing(store):
+    sent = _requests(store)
+    assert store.put_named("pages/p.json", b"{}") is True
+    assert sent == {"HEAD": 1, "PUT": 1, "GET": 1}, sent  # the GET: the version listing
+    assert store.put_named("pages/p.json", b"{}") is False and store.get_named("pages/p.json") == b"{}"
+    assert sent == {"HEAD": 1, "PUT": 1, "GET": 1}, sent  # known: kept in the cache
+
+
+def test_put_file_caches_only_what_was_uploaded(store, tmp_path, monkeypatch):
+    """Were a file cached before its upload, a failed upload would leave the cache
+    claiming an object the bucket never got."""
+    source = tmp_path / "scan.png"
+    source.write_bytes(b"scan that does not get through")
+    key = hashlib.sha256(source.read_bytes()).hexdigest()
+
+    def outage(*_args, **_kwargs):
+        raise ConnectionError("S3 down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "_upload", outage)
+        with pytest.raises(ConnectionError):
+            store.put_file(source)
+    assert not store._cache_path(key).exists() and not store.exists(key)
+    assert not any((store.cache / "tmp").iterdir())
+    assert store.put_file(source) == key and store._in_bucket(key)
+    assert store._cache_path(key).exists()
 
 
 def test_storing_again_writes_nothing(store, raw):

@@ -26,6 +26,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
@@ -217,6 +218,28 @@ def test_cli_says_not_valid_and_exits_1(signed, test_home, tmp_path, monkeypatch
     assert data["signatures"][0]["ok"] is False and data["signatures"][0]["problems"]
 
 
+# a name that would clear the screen, retitle the terminal, restyle or reverse the text,
+# and hold a byte that is not UTF-8
+_HOSTILE = "a\x1b[2J\x1b]0;owned\x07[red]b[bold]\u202ec\x9b" + os.fsdecode(b"\xff") + ".pdf"
+
+
+def test_cli_prints_hostile_names_inert(signed, test_home, tmp_path, monkeypatch):
+    path = tmp_path / _HOSTILE
+    path.write_bytes(signed)
+    monkeypatch.delenv("SOHOA_TRUST_ROOTS", raising=False)
+    ca = str(identity_ca_cert_path(test_home, AGENCY))
+    text = CliRunner().invoke(verify_command, [str(path), "--trust", ca])
+    assert text.exit_code == 0, text.output
+    for raw in ("\x1b", "\x07", "\u202e", "\x9b", "\udcff"):
+        assert raw not in text.output
+    assert "a\\x1b[2J\\x1b]0;owned\\x07[red]b[bold]\\u202ec\\x9b\\udcff.pdf" in text.output
+    assert "KẾT LUẬN: HỢP LỆ" in text.output  # Vietnamese and line ends untouched
+    as_json = CliRunner().invoke(verify_command, [str(path), "--trust", ca, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert not any(c in as_json.output for c in ("\x1b", "\x07", "\u202e", "\x9b", "\udcff"))
+    assert json.loads(as_json.output)["file"] == str(path)  # the same JSON, escaped
+
+
 # ------------------------------------------------------ what may follow stays valid
 
 
@@ -377,6 +400,50 @@ def test_ltv_update_with_a_foreign_dss_key(signed, identity, test_ca):
 def test_ltv_update_carrying_a_page_change(signed, identity, test_ca):
     report = _verify(_update(signed, _dss_update(identity, blank_page=True)), [test_ca])
     _changed_after(report, "Tài liệu đã bị sửa đổi nội dung sau khi ký")
+
+
+_INSERTED = "Sau khi ký, tệp đã bị chèn dữ liệu lạ vào giữa các phiên bản của tệp (trước phiên bản 3)"
+
+
+def _update_after(data: bytes, inserted: bytes, change) -> bytes:
+    """An incremental update written after ``data`` + ``inserted``: its cross-reference
+    section is right (offsets, /Prev), so the file reads as two clean revisions with the
+    inserted bytes between the first one's %%EOF and the update's first object."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data + inserted))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    assert out.getvalue().startswith(data + inserted)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("inserted", [
+    b"% a note slipped in after signing\n",
+    b"GARBAGE\x00\xff between two revisions\n",
+    # an object no cross-reference section lists: a reader that rebuilds the table sees it
+    b"99 0 obj\n<< /Type /Annot /Subtype /Text /Rect [0 0 500 500] /Contents (forged) >>\nendobj\n",
+], ids=["comment", "garbage", "unlisted-object"])
+def test_bytes_inserted_between_revisions_are_named(signed, identity, test_ca, inserted):
+    """Between the signed revision's %%EOF and an allowed update (long-term validation
+    data), nothing: the update alone stays valid, with the bytes in front it does not."""
+    assert _verify(_update_after(signed, b"", _dss_update(identity)), [test_ca]).ok
+    report = _verify(_update_after(signed, inserted, _dss_update(identity)), [test_ca])
+    sig = _changed_after(report, _INSERTED)
+    assert f"{len(inserted.strip())} byte không thuộc đối tượng nào" in " ".join(sig.changes)
+    assert sig.coverage == "entire_revision"  # the signature itself is fine
+
+
+def test_bytes_inserted_before_a_later_signature_are_named(signed, identity, test_ca):
+    """A later signature in its own field is allowed; garbage in front of it is not. The
+    later signature covers the garbage (it signs the whole file before it): it stays
+    valid, the first one does not."""
+    second = sign_pdf(signed + b"junk\n", identity, agency_name=AGENCY,
+                      field=SignatureBox("Second", 0, (10, 10, 120, 40)))
+    report = _verify(second, [test_ca])
+    first = next(s for s in report.signatures if s.field != "Second")
+    assert not report.ok and not first.ok
+    assert any(_INSERTED in c for c in first.changes), first.changes
+    assert next(s for s in report.signatures if s.field == "Second").ok
 
 
 def test_unreadable_update_still_shows_the_signature_underneath(signed, test_ca):

@@ -3,7 +3,12 @@
 A batch is a folder; each sub-folder is a dossier and each entry in it a document; an
 entry directly in the batch folder is a dossier of its own (../shared/spec/documents.md).
 Nothing is left out silently: a FIFO, a device, a link, a folder that cannot be listed is
-an entry too, which the runner refuses with its own sentence.
+an entry too, which the runner refuses with its own sentence. So is a hidden folder at the
+top of the batch (`.git`, `.Trash-1000`): it is not taken for a dossier, and not opened,
+but it is one `failed` entry whose sentence says how to have it digitized (rename it) or
+gone from the report (move it out of the batch): a dossier whose name starts with a dot
+is never lost without a word. The only entries left out are the operating system's litter
+files (`Thumbs.db`, `desktop.ini`, `.DS_Store`, macOS `._*` twins) and `.json` sidecars.
 
 Output names come from input names, and input names can be hostile: `...png` would make
 `..` its dossier folder, `.sohoa.png` the object store's; a 255-byte name leaves no room
@@ -27,6 +32,9 @@ from pipeline.scan.load import unreadable
 # Operating-system litter, never scans. Anything else is looked at: a file silently
 # skipped could be a document lost.
 SKIPPED_NAMES = {"Thumbs.db", "desktop.ini", ".DS_Store"}
+HIDDEN_FOLDER = ("Thư mục ẩn (tên bắt đầu bằng dấu chấm) không phải hồ sơ nên không được "
+                 "số hóa; nếu là hồ sơ, hãy bỏ dấu chấm đầu tên, nếu không, hãy chuyển nó ra "
+                 "khỏi thư mục lô.")
 SIDECAR_SUFFIXES = {".json"}  # metadata next to scans (e.g. a generator's truth.json)
 RESERVED = {".sohoa", "certified"}  # OUT's own folders (object store and index; copies)
 RESULT_SUFFIX = ".result.json"
@@ -49,7 +57,7 @@ def discover(batch: Path, out: Path) -> list[Source]:
     """Every entry of `batch` in a stable order, each with its own result path."""
     batch, out = batch.resolve(), out.resolve()
     try:
-        top = _listing(batch, top=True)
+        top = _listing(batch)
     except OSError as exc:
         raise ConfigurationError("Không đọc được thư mục lô cần số hóa.", "batch_unreadable",
                                  detail=f"{batch}: {exc}") from exc
@@ -66,8 +74,12 @@ def discover(batch: Path, out: Path) -> list[Source]:
     names = Names(reserved=RESERVED).assign(wanted, dossier=True)
     sources: list[Source] = []
     for entry, dossier in zip(folders + loose, names):
-        inside = _walk(batch / entry.name, ()) if _is_dir(entry) else \
-            iter([(batch / entry.name, (), None)])
+        if not _is_dir(entry):
+            inside = iter([(batch / entry.name, (), None)])
+        elif entry.name.startswith("."):  # .git, .Trash-1000: one entry, not opened
+            inside = iter([(batch / entry.name, (), InputError(HIDDEN_FOLDER, "hidden_folder"))])
+        else:
+            inside = _walk(batch / entry.name, ())
         sources += _dossier_sources(out, entry.name, dossier, list(inside))
     return sources
 
@@ -120,9 +132,9 @@ def _walk(folder: Path, parts: tuple[str, ...]
             yield folder / entry.name, (*parts, entry.name), None
 
 
-def _listing(folder: Path, top: bool = False) -> list[os.DirEntry]:
+def _listing(folder: Path) -> list[os.DirEntry]:
     with os.scandir(folder) as listing:
-        return sorted((e for e in listing if not _skip(e, top)), key=lambda e: e.name)
+        return sorted((e for e in listing if not _skip(e)), key=lambda e: e.name)
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
@@ -133,16 +145,17 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
-def _skip(entry: os.DirEntry, top: bool) -> bool:
-    """OS litter and sidecars; at the top, hidden folders (.git, .Trash-1000) too: they
-    are never dossiers. Inside a dossier a hidden folder's files are documents."""
+def _skip(entry: os.DirEntry) -> bool:
+    """OS litter files and sidecars, nothing else (a folder never: a hidden one at the
+    top is an entry of its own, inside a dossier its files are documents)."""
     name = entry.name
+    if _is_dir(entry):
+        return False
     try:
         sidecar = Path(name).suffix.lower() in SIDECAR_SUFFIXES and entry.is_file()
     except OSError:  # a link that loops: an entry, refused with its own sentence
         sidecar = False
-    return (name in SKIPPED_NAMES or name.startswith("._")  # macOS AppleDouble twins
-            or (top and name.startswith(".") and _is_dir(entry)) or sidecar)
+    return name in SKIPPED_NAMES or name.startswith("._") or sidecar  # ._: macOS twins
 
 
 def _fits(out: Path, folder: tuple[str, ...]) -> bool:

@@ -19,6 +19,7 @@ import logging
 
 from celery import Celery, signals
 
+from pipeline.core.errors import ConfigurationError
 from pipeline.core.result import PageOutcome
 from pipeline.core.settings import Settings, load_settings
 from storage.transient import backoff_s, is_transient
@@ -57,7 +58,7 @@ def configure_app(settings: Settings) -> Celery:
     visibility = settings.visibility_timeout_s()
     app.conf.update(
         broker_url=settings.broker_url,
-        result_backend=settings.result_backend or settings.broker_url,
+        result_backend=_result_backend(settings),
         task_default_queue=queue_for(settings, PAGES),
         task_routes={"sohoa.process_page": {"queue": queue_for(settings, PAGES)},
                      "sohoa.assemble": {"queue": queue_for(settings, DOCUMENTS)}},
@@ -70,6 +71,19 @@ def configure_app(settings: Settings) -> Celery:
     )
     graph.configure(settings)
     return app
+
+
+def _result_backend(settings: Settings) -> str | None:
+    """The broker keeps the answers too (Redis), unless it cannot: RabbitMQ holds no
+    results Celery can read back, a deployment on it names its result backend."""
+    if settings.result_backend:
+        return settings.result_backend
+    if (settings.broker_url or "").split(":", 1)[0] in ("amqp", "amqps", "pyamqp"):
+        raise ConfigurationError(
+            "Máy chủ hàng đợi là RabbitMQ (SOHOA_BROKER_URL=amqp://…) nên cần đặt thêm "
+            "SOHOA_RESULT_BACKEND (ví dụ redis://…) để nhận kết quả xử lý.", "result_backend",
+            detail="SOHOA_RESULT_BACKEND is not set and an AMQP broker stores no results")
+    return settings.broker_url
 
 
 def _transport_options(queue: str, visibility: int) -> dict:

@@ -235,8 +235,10 @@ def build_signed(ctx: Context, stored: list[dict], pages: list[PageResult], docu
     from pipeline.signing.sign import STAMP_ROOM, sign_pdf
 
     now = vietnam_now()
+    # local_path: the page images were just stored by this host's workers, whose S3 cache
+    # keeps them (verified when written): no download.
     document = pdfa.build_pdfa(
-        [pdfa.PdfPage(ctx.store.get(s["jpeg"]), p.width, p.height, p.dpi, p.words, p.skew_deg)
+        [pdfa.PdfPage(ctx.store.local_path(s["jpeg"]).read_bytes(), p.width, p.height, p.dpi, p.words, p.skew_deg)
          for s, p in zip(stored, pages)],
         pdfa.DocumentInfo(title=document_id, created=now, archive=archive,
                           subject=f"Số hóa từ bản giấy: {source_name}"),

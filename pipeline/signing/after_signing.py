@@ -5,10 +5,11 @@ editing: it clears a replaced ``/Info`` dictionary and a replaced XMP metadata s
 archive metadata of Nghị định 30/2020 Phụ lục VI lives in sohoa's XMP) as "long-term
 validation updates", an invisible new signature field likewise, and a visible new
 signature field, appearance and all, as "form filling" like a later signature; and it
-never looks at bytes after the last ``%%EOF`` it reads. For sohoa's outputs nothing but
-long-term validation data (DSS, document timestamps with their own VRI) and later
-signatures in their own fields may follow a signature: the checks here name, in
-Vietnamese, everything else those rules let through.
+never looks at bytes after the last ``%%EOF`` it reads, nor at bytes between two
+revisions that no cross-reference section points to (garbage, an unlisted object). For
+sohoa's outputs nothing but long-term validation data (DSS, document timestamps with
+their own VRI) and later signatures in their own fields may follow a signature: the
+checks here name, in Vietnamese, everything else those rules let through.
 
 :func:`open_pdf` also reads a file whose last incremental update cannot be parsed (pyHanko
 refuses the whole file): the revisions before it are verified and the update is named.
@@ -27,7 +28,7 @@ from pyhanko.sign.fields import enumerate_sig_fields
 
 from pipeline.pdf.revisions import revision_end
 
-__all__ = ["Tail", "field_changes", "metadata_changes", "open_pdf"]
+__all__ = ["Tail", "field_changes", "inserted_bytes", "metadata_changes", "open_pdf"]
 
 # pyHanko rewrites these on every incremental save (its own signatures, DSS, timestamps)
 _VOLATILE_XMP = frozenset({ExpandedName(NS["xmp"], "ModifyDate"),
@@ -95,6 +96,67 @@ def _eof_ends(data: bytes):
         end += 2 if data[end:end + 2] == b"\r\n" else int(data[end:end + 1] in (b"\r", b"\n"))
         if end < len(data):
             yield end
+
+
+# ------------------------------------------------------------ between revisions
+
+
+def inserted_bytes(data: bytes, reader: PdfFileReader) -> dict[int, str]:
+    """{revision: sentence} for each incremental update holding bytes that none of its own
+    objects, nor its cross-reference section and trailer, account for: garbage, or an
+    object no cross-reference section lists, slipped in between the end of the revision
+    before (its ``%%EOF``) and the update's last ``%%EOF``. A reader that rebuilds the
+    cross-reference table would see such an object; the signature does not cover it. Only
+    line ends may stand between the objects of an update."""
+    found = {}
+    for revision in range(1, reader.xrefs.total_revisions):
+        try:
+            stray = _stray_bytes(data, reader, revision)
+        except Exception:  # an update pyHanko reads but we cannot walk: name it all
+            stray = -1
+        if stray:
+            found[revision] = (
+                "Sau khi ký, tệp đã bị chèn dữ liệu lạ vào giữa các phiên bản của tệp "
+                f"(trước phiên bản {revision + 1}): " + (f"{stray} byte không thuộc đối tượng nào "
+                "của bản cập nhật." if stray > 0 else "không đọc được cấu trúc của bản cập nhật."))
+    return found
+
+
+def _stray_bytes(data: bytes, reader: PdfFileReader, revision: int) -> int:
+    """How many bytes of update ``revision`` lie outside its objects, its cross-reference
+    section and trailer, other than whitespace."""
+    start = revision_end(data, reader, revision - 1)
+    end = revision_end(data, reader, revision)
+    if start is None or end is None:
+        return -1
+    xref = reader.xrefs.get_xref_container_info(revision).start_location
+    spans = [(xref, end)]
+    for idnum, (generation, offset) in reader.xrefs.get_xref_data(revision).standard_xrefs.items():
+        if start <= offset < xref:
+            spans.append((offset, _object_end(data, reader, idnum, generation, offset)))
+    spans.sort()
+    stray, pos = 0, start
+    for begin, stop in spans:
+        if begin > pos:
+            stray += len(data[pos:begin].strip(b"\t\n\x0c\r "))
+        pos = max(pos, stop)
+    return stray + (len(data[pos:end].strip(b"\t\n\x0c\r ")) if pos < end else 0)
+
+
+def _object_end(data: bytes, reader: PdfFileReader, idnum: int, generation: int,
+                offset: int) -> int:
+    """Offset just after the ``endobj`` of the object at ``offset``."""
+    from pyhanko.pdf_utils.xref import read_object_header
+
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    if read_object_header(stream, strict=False) != (idnum, generation):
+        raise misc.PdfReadError(f"object {idnum} {generation} is not at {offset}")
+    generic.read_object(stream, generic.Reference(idnum, generation, reader))
+    generic.read_non_whitespace(stream, seek_back=True)
+    if stream.read(6) != b"endobj":
+        raise misc.PdfReadError(f"object {idnum} {generation} has no endobj")
+    return stream.tell()
 
 
 # ----------------------------------------------------------------------- fields

@@ -11,7 +11,8 @@ updates did (only long-term validation data, further signatures, or anything els
 :mod:`pipeline.signing.after_signing` what its rules let through: for sohoa's outputs
 only long-term validation data and later signatures in their own fields may follow a
 signature (a new signature field, replaced XMP metadata or ``/Info``, bytes after the last
-``%%EOF`` make the verdict "not valid"). The
+``%%EOF``, bytes or unlisted objects slipped in between two revisions make the verdict
+"not valid"). The
 PDF/A check runs on the revision before the first signature (Thông tư 05/2025/TT-BNV
 Điều 8: the archival PDF/A; pikepdf's checker does not cover signature forms), and on
 the whole file for what signing added.
@@ -66,6 +67,7 @@ from pipeline.pdf.revisions import revision_end
 from pipeline.signing.after_signing import (
     Tail,
     field_changes,
+    inserted_bytes,
     metadata_changes,
     modified_sentence,
     open_pdf,
@@ -218,6 +220,7 @@ class _FileFacts:
     reader: PdfFileReader
     tail: Tail | None  # bytes after the last revision read
     signed_fields: dict[str, int]  # field -> the revision its signature or timestamp signs
+    inserted: dict[int, str]  # update -> what was slipped in before or between its objects
 
     def signed_after(self, revision: int) -> set[str]:
         return {name for name, signed in self.signed_fields.items() if signed > revision}
@@ -234,6 +237,7 @@ def _review(report: SignatureReport, embedded, status, facts: _FileFacts) -> boo
     found = [*([_COVERAGE_VI[report.coverage]] if report.coverage in _COVERAGE_VI else []),
              *field_changes(facts.reader, revision, later, changed),
              *metadata_changes(facts.reader, revision),
+             *(s for update, s in sorted(facts.inserted.items()) if update > revision),
              *([facts.tail.sentence()] if facts.tail else [])]
     report.modification_level = None if mod is None else mod.name.lower()
     if isinstance(diff, SuspiciousModification):
@@ -483,7 +487,8 @@ def _pdfa_check(data: bytes, reader: PdfFileReader, first_signed_revision: int |
 async def _verify(data: bytes, trust_roots, online: bool):
     reader, tail = open_pdf(data)
     embedded = list(reader.embedded_signatures)
-    facts = _FileFacts(reader, tail, {s.field_name: s.signed_revision for s in embedded})
+    facts = _FileFacts(reader, tail, {s.field_name: s.signed_revision for s in embedded},
+                       inserted_bytes(data, reader))
     reports = []
     for sig in embedded:
         if sig.sig_object_type == "/DocTimeStamp":
