@@ -77,7 +77,8 @@ def token() -> None:
 @token.command("create")
 @_data
 @click.option("--agency", required=True, help="Agency code (starts its mã hồ sơ), e.g. H00.00.00.00.")
-@click.option("--agency-name", help="The agency's name, when it is new.")
+@click.option("--agency-name", help="The agency's display name, printed on the copies it "
+                                    "certifies (sets or changes it).")
 @click.option("--scopes", help="Comma-separated: dossiers:write, documents:read, persons:read, "
                                "copies:issue, audit:read, admin.")
 @click.option("--role", type=click.Choice(["clerk", "reviewer", "certifier", "auditor",

@@ -89,13 +89,18 @@ class TokenStore:
 
     # -- agencies ----------------------------------------------------------------------
     def ensure_agency(self, code: str, name: str | None = None) -> None:
+        """The agency, made if new; `name` (its display name: the lời chứng and stamps of
+        the copies it certifies print it) is set, or changed, when given."""
         if not AGENCY_CODE.match(code):
             raise ValueError(f"agency code {code!r} is not like H15.50.05.13")
+        name = " ".join((name or "").split()) or None
         with self.engine.begin() as conn:
-            if conn.execute(select(agencies.c.code).where(agencies.c.code == code)).first():
-                return
-            conn.execute(insert(agencies).values(code=code, name=name or code,
-                                                 created_at=datetime.now(UTC)))
+            held = conn.execute(select(agencies.c.name).where(agencies.c.code == code)).first()
+            if held is None:
+                conn.execute(insert(agencies).values(code=code, name=name or code,
+                                                     created_at=datetime.now(UTC)))
+            elif name and held.name != name:
+                conn.execute(update(agencies).where(agencies.c.code == code).values(name=name))
 
     def agency_name(self, code: str) -> str | None:
         with self.engine.connect() as conn:

@@ -35,6 +35,7 @@ from tests.api_server import (
 from tests.conftest import postgres_schema
 
 AGENCY_A, AGENCY_B = "H03.00.00.00", "H04.00.00.00"
+NAME_A = "ỦY BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ"  # tenant A's display name; B has none
 ALL = "dossiers:write,documents:read,persons:read,copies:issue,audit:read,admin"
 EVENTS = ["job.finished", "document.needs_review", "copy.issued", "copy.revoked"]
 COPY = {"requester": "Nguyễn Văn Công Dân", "certifier_name": "Trần Thị Bình",
@@ -79,7 +80,7 @@ def service(tmp_path_factory, sohoa_env, run_sohoa, receiver):
     with postgres_schema("sohoa_api2") as url:
         env = {**sohoa_env, "SOHOA_DATABASE_URL": url, "SOHOA_WEBHOOK_BACKOFF_S": "0.5",
                "SOHOA_PUBLIC_BASE_URL": "https://xacthuc.example.vn"}
-        tokens = {"a": make_token(run_sohoa, data, AGENCY_A, ALL, env),
+        tokens = {"a": make_token(run_sohoa, data, AGENCY_A, ALL, env, agency_name=NAME_A),
                   "b": make_token(run_sohoa, data, AGENCY_B, ALL, env),
                   "a_reader": make_token(run_sohoa, data, AGENCY_A, "documents:read", env)}
         log = data.parent / "server-copies.log"
@@ -166,6 +167,13 @@ def test_copies_are_certified_once_per_key_and_verify(service, card, issued, tmp
     code = out["copies"][0]["code"]
     public = client.get(f"/verify/{code}").json()
     assert public["copy"]["number"] == out["number"] and not public["copy"]["revoked"]
+    assert public["copy"]["agency"] == NAME_A  # the tenant certified it, not the service
+    # the lời chứng and the agency's signature stamp (pdftotext reads the stamps'
+    # appearances) name the tenant agency, never the service's SOHOA_AGENCY_NAME
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf.content,
+                                   capture_output=True, check=True).stdout.decode().split())
+    assert "ĐƠN VỊ SỐ HÓA THỬ NGHIỆM" not in text, text
+    assert text.count(NAME_A) >= 2 and f"Ký bởi: {NAME_A}" in text, text
     assert COPY["requester"] not in json.dumps(public, ensure_ascii=False)
     foreign = bearer(tokens["b"])
     assert_problem(client.get(out["copies"][0]["url"], headers=foreign), 404)
