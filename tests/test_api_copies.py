@@ -79,6 +79,7 @@ def service(tmp_path_factory, sohoa_env, run_sohoa, receiver):
     data = tmp_path_factory.mktemp("archive-copies")
     with postgres_schema("sohoa_api2") as url:
         env = {**sohoa_env, "SOHOA_DATABASE_URL": url, "SOHOA_WEBHOOK_BACKOFF_S": "0.5",
+               "SOHOA_WEBHOOK_ALLOW_PRIVATE": "1",  # the receiver listens on loopback
                "SOHOA_PUBLIC_BASE_URL": "https://xacthuc.example.vn"}
         tokens = {"a": make_token(run_sohoa, data, AGENCY_A, ALL, env, agency_name=NAME_A),
                   "b": make_token(run_sohoa, data, AGENCY_B, ALL, env),
