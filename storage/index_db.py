@@ -124,7 +124,10 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     30 s, and with `immediate` every transaction takes the write lock at BEGIN (migrations)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # A request thread holds a connection at a time; a service process runs up to ~40
+        # (anyio's thread pool). Connections past pool_size are closed when returned, and
+        # opening one costs a PostgreSQL backend: keep enough for a loaded process.
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
