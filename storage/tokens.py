@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, select, update
 
 from storage.archive_tables import agencies, tokens
+from storage.index_db import reading
 
 SCOPES = ("dossiers:write", "documents:read", "persons:read", "copies:issue", "audit:read",
           "admin")
@@ -130,7 +131,7 @@ class TokenStore:
         match = _TOKEN.match(presented or "")
         if not match:
             return None
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(tokens).where(tokens.c.id == match[1])).first()
         if row is None or not hmac.compare_digest(row.secret_sha256, _digest(match[2])):
             return None

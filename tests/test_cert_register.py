@@ -255,7 +255,7 @@ def test_each_agency_numbers_its_own_register_under_concurrent_requests(pg_url, 
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors
-    for k, agency in enumerate(AGENCIES):
+    for agency in AGENCIES:
         mine = [e for e in results if e.agency_code == agency]
         assert len(mine) == n // 2
         assert all(e.original_id.startswith(agency + "-") for e in mine)
