@@ -119,6 +119,22 @@ def build_archive(data: Path, count: int) -> tuple[list[str], list[str], list[st
     return ids, names, owners
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -223,7 +239,7 @@ async def _open_loop(base, headers, ids, names, owners, rate: float, seconds: fl
 
 
 def lookups(base: str, ids, names, owners, clients: int, seconds: float,
-            sequential: int, rate: float) -> dict:
+            sequential: int, rate: float, server_pid: int | None = None) -> dict:
     headers = {"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}"}
     rng = random.Random(11)
     times: dict[str, list[float]] = {}
@@ -258,9 +274,15 @@ def lookups(base: str, ids, names, owners, clients: int, seconds: float,
         await asyncio.gather(*(_client(base, headers, ids, names, owners, 100 + k, until,
                                        loaded, errors) for k in range(clients)))
 
+    cpu_before = _cpu_seconds(server_pid) if server_pid else None
     asyncio.run(run())
     took = time.perf_counter() - started
     result["concurrent"] = _report(f"{clients} concurrent closed-loop clients:", loaded, took)
+    if cpu_before is not None:
+        served = sum(len(v) for v in loaded.values())
+        per = (_cpu_seconds(server_pid) - cpu_before) / max(1, served) * 1000
+        result["concurrent"]["server_cpu_ms_per_request"] = round(per, 2)
+        print(f"  server processes' CPU: {per:.2f} ms per request (PostgreSQL's not counted)")
     result["concurrent"]["errors"] = len(errors)
     if errors:
         print(f"  {len(errors)} answers not 200, e.g. {errors[:3]}")
@@ -346,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
                    "cpus": os.cpu_count(),
                    "database": "postgresql" if os.environ.get("SOHOA_DATABASE_URL") else "sqlite",
                    **lookups(server.base, ids, names, owners, args.clients, args.seconds,
-                             args.sequential, args.rate)}
+                             args.sequential, args.rate, server.proc.pid)}
     finally:
         server.stop()
     if not args.no_ingest:
