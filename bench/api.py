@@ -1,7 +1,7 @@
 """The archive service under load (a benchmark, not a test):
 
     .venv/bin/python -m bench.api [--documents 100000] [--data DIR] [--workers 2]
-                                  [--rate 40] [--clients 20] [--seconds 20]
+                                  [--rate 30] [--clients 20] [--seconds 20]
                                   [--ingest-pages 6] [--no-ingest]
 
 1. An archive of N generated document records (fictitious people: ID cards and birth
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, help="the archive (kept; reused when big enough)")
     parser.add_argument("--workers", type=int, default=2,
                         help="server processes (sohoa serve --workers)")
-    parser.add_argument("--rate", type=float, default=40,
+    parser.add_argument("--rate", type=float, default=30,
                         help="open-loop requests/s (0: skip); keep it well below capacity")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
