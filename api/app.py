@@ -37,7 +37,8 @@ from workers.webhooks import Dispatcher
 def create_app(settings: Settings | None = None, *, archive: Archive | None = None) -> FastAPI:
     settings = settings or load_settings()
     archive = archive or Archive(settings.archive_dir(), settings)
-    svc = Service(archive, JobRunner(archive), RateLimiter(settings.api_verify_per_minute),
+    svc = Service(archive, JobRunner(archive),
+                  RateLimiter(settings.api_verify_per_minute, archive.db.ratelimits),
                   Dispatcher(archive))
 
     @asynccontextmanager

@@ -1,14 +1,18 @@
 """The archive service under load (a benchmark, not a test):
 
-    .venv/bin/python -m bench.api [--documents 100000] [--data DIR] [--clients 20]
-                                  [--seconds 20] [--ingest-pages 6] [--no-ingest]
+    .venv/bin/python -m bench.api [--documents 100000] [--data DIR] [--workers 2]
+                                  [--rate 30] [--clients 20] [--seconds 20]
+                                  [--ingest-pages 6] [--no-ingest]
 
 1. An archive of N generated document records (fictitious people: ID cards and birth
    certificates), written straight through storage (index and first versions), under
    DIR (kept, so a second run reuses it) with SQLite unless SOHOA_DATABASE_URL is set.
-2. `sohoa serve` on loopback; p50/p95 latency of document fetch, field search and person
-   lookup, one request at a time, then requests/s and latencies at --clients concurrent
-   clients (httpx async) for --seconds.
+2. `sohoa serve --workers N` on loopback; p50/p95 latency of document fetch, field search
+   and person lookup: one request at a time; then under a bounded open-loop load (requests
+   sent at --rate per second on a fixed schedule, whatever the answers do, latency counted
+   from each request's scheduled time, so a slow answer cannot hide the queue behind it);
+   then requests/s and latencies at --clients concurrent closed-loop clients (each sends
+   its next request when the last is answered; httpx async) for --seconds.
 3. Ingest: the same small batch of generated scans through `sohoa process` and through
    the API (one dossier, until its job has finished), pages/s each.
 
@@ -115,6 +119,22 @@ def build_archive(data: Path, count: int) -> tuple[list[str], list[str], list[st
     return ids, names, owners
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -126,12 +146,13 @@ def _sohoa() -> str:
 
 
 class Server:
-    def __init__(self, data: Path, log: Path):
+    def __init__(self, data: Path, log: Path, workers: int = 1):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
         self.proc = subprocess.Popen([_sohoa(), "serve", "--data", str(data), "--port",
-                                      str(self.port)], stdout=self.log, stderr=subprocess.STDOUT)
+                                      str(self.port), "--workers", str(workers)],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while True:
             try:
@@ -194,8 +215,31 @@ async def _client(base, headers, ids, names, owners, seed, until, times, errors)
             times.setdefault(kind, []).append(took)
 
 
+async def _open_loop(base, headers, ids, names, owners, rate: float, seconds: float,
+                     times, errors) -> float:
+    """Requests sent at `rate` per second on a fixed schedule (not waiting for answers);
+    each latency from its scheduled send time. The achieved rate is returned."""
+    rng = random.Random(13)
+    count = int(rate * seconds)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60,
+                                 limits=limits) as client:
+        start = time.perf_counter()
+
+        async def one(at: float, kind: str, path: str, params) -> None:
+            await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
+            answer = await client.get(path, params=params)
+            times.setdefault(kind, []).append(time.perf_counter() - (start + at))
+            if answer.status_code != 200:
+                errors.append((path, answer.status_code))
+
+        await asyncio.gather(*(one(i / rate, *_requests(ids, names, owners, rng))
+                               for i in range(count)))
+        return count / (time.perf_counter() - start)
+
+
 def lookups(base: str, ids, names, owners, clients: int, seconds: float,
-            sequential: int) -> dict:
+            sequential: int, rate: float, server_pid: int | None = None) -> dict:
     headers = {"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}"}
     rng = random.Random(11)
     times: dict[str, list[float]] = {}
@@ -210,6 +254,17 @@ def lookups(base: str, ids, names, owners, clients: int, seconds: float,
             times.setdefault(kind, []).append(time.perf_counter() - started)
             assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
     result = {"one_client": _report("one client at a time:", times)}
+    if rate:
+        paced: dict[str, list[float]] = {}
+        paced_errors: list = []
+        achieved = asyncio.run(_open_loop(base, headers, ids, names, owners, rate, seconds,
+                                          paced, paced_errors))
+        result["open_loop"] = _report(f"open loop, {rate:g} requests/s offered for "
+                                      f"{seconds:g} s (achieved {achieved:.1f}/s):", paced)
+        result["open_loop"].update(offered_per_s=rate, achieved_per_s=round(achieved, 1),
+                                   errors=len(paced_errors))
+        if paced_errors:
+            print(f"  {len(paced_errors)} answers not 200, e.g. {paced_errors[:3]}")
     loaded: dict[str, list[float]] = {}
     errors: list = []
     until = time.perf_counter() + seconds
@@ -219,9 +274,15 @@ def lookups(base: str, ids, names, owners, clients: int, seconds: float,
         await asyncio.gather(*(_client(base, headers, ids, names, owners, 100 + k, until,
                                        loaded, errors) for k in range(clients)))
 
+    cpu_before = _cpu_seconds(server_pid) if server_pid else None
     asyncio.run(run())
     took = time.perf_counter() - started
-    result["concurrent"] = _report(f"{clients} concurrent clients:", loaded, took)
+    result["concurrent"] = _report(f"{clients} concurrent closed-loop clients:", loaded, took)
+    if cpu_before is not None:
+        served = sum(len(v) for v in loaded.values())
+        per = (_cpu_seconds(server_pid) - cpu_before) / max(1, served) * 1000
+        result["concurrent"]["server_cpu_ms_per_request"] = round(per, 2)
+        print(f"  server processes' CPU: {per:.2f} ms per request (PostgreSQL's not counted)")
     result["concurrent"]["errors"] = len(errors)
     if errors:
         print(f"  {len(errors)} answers not 200, e.g. {errors[:3]}")
@@ -287,6 +348,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--data", type=Path, help="the archive (kept; reused when big enough)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="server processes (sohoa serve --workers)")
+    parser.add_argument("--rate", type=float, default=30,
+                        help="open-loop requests/s (0: skip); keep it well below capacity")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--sequential", type=int, default=600, help="one-at-a-time requests")
@@ -297,12 +362,13 @@ def main(argv: list[str] | None = None) -> None:
     data = (args.data or Path(tempfile.mkdtemp(prefix="sohoa-bench-api-"))).resolve()
     data.mkdir(parents=True, exist_ok=True)
     ids, names, owners = build_archive(data, args.documents)
-    server = Server(data, data / "bench-server.log")
+    server = Server(data, data / "bench-server.log", args.workers)
     try:
-        figures = {"documents": args.documents,
+        figures = {"documents": args.documents, "workers": args.workers,
+                   "cpus": os.cpu_count(),
                    "database": "postgresql" if os.environ.get("SOHOA_DATABASE_URL") else "sqlite",
                    **lookups(server.base, ids, names, owners, args.clients, args.seconds,
-                             args.sequential)}
+                             args.sequential, args.rate, server.proc.pid)}
     finally:
         server.stop()
     if not args.no_ingest:

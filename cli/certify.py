@@ -149,9 +149,11 @@ def register() -> None:
               help="Output folder whose register to read (unless SOHOA_DATABASE_URL is set).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: CSV on stdout; required for PDF).")
+@click.option("--agency", help="Only this certifying agency's register (each agency numbers "
+                               "its own; default: every register, agency by agency).")
 @reports_errors
 def export(year: int, month: int | None, fmt: str, out: Path | None,
-           output: Path | None) -> None:
+           output: Path | None, agency: str | None) -> None:
     """Export a year's (or a month's) register entries."""
     from pipeline.certification.register_pdf import register_pdf
     from storage.cert_register import CertRegister
@@ -164,12 +166,12 @@ def export(year: int, month: int | None, fmt: str, out: Path | None,
         raise click.UsageError(f"không có sổ chứng thực trong {out} (chưa chứng thực lần nào).")
     with CertRegister(url) as book:
         if fmt == "pdf":
-            output.write_bytes(register_pdf(book.entries(year, month), settings.agency_name,
-                                            year, month))
-        elif output is not None:
-            output.write_text(book.export_csv(year, month), "utf-8-sig")  # Excel reads UTF-8
+            output.write_bytes(register_pdf(book.entries(year, month, within=agency),
+                                            settings.agency_name, year, month))
+        elif output is not None:  # Excel reads UTF-8 with a BOM
+            output.write_text(book.export_csv(year, month, within=agency), "utf-8-sig")
         else:
-            click.echo(book.export_csv(year, month), nl=False)
+            click.echo(book.export_csv(year, month, within=agency), nl=False)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -37,21 +38,47 @@ def _database(settings: Settings):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Pages worked on at once.")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Server processes answering requests (default SOHOA_API_WORKERS, 1).")
 @reports_errors
-def serve(data: Path | None, host: str, port: int, concurrency: int | None) -> None:
-    """Serve the archive's REST API (OpenAPI at /api/v1/openapi.json)."""
+def serve(data: Path | None, host: str, port: int, concurrency: int | None,
+          workers: int | None) -> None:
+    """Serve the archive's REST API (OpenAPI at /api/v1/openapi.json).
+
+    With --workers N, N processes share the port (uvicorn's workers): Python answers
+    about one core's worth of requests per process. Rate limits, idempotency keys, the
+    audit chain, job state and webhook deliveries live in the database, so they hold
+    across processes; each process runs the jobs it accepted, one at a time."""
     import uvicorn
 
-    from api.app import create_app
     from cli.main import _check_signing_identity, _page_settings
 
     settings = _page_settings(concurrency)  # tuned and probed: jobs run in this process
     settings.data_dir = (data or settings.archive_dir()).resolve()
     _check_signing_identity(settings)
-    app = create_app(settings)
-    click.echo(f"Kho lưu trữ: {settings.data_dir}; API: http://{host}:{port}/api/v1/docs",
-               err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    workers = workers or settings.api_workers
+    click.echo(f"Kho lưu trữ: {settings.data_dir}; API: http://{host}:{port}/api/v1/docs"
+               + (f"; {workers} tiến trình" if workers > 1 else ""), err=True)
+    if workers == 1:
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                    proxy_headers=False)
+        return
+    # the worker processes make their app from the environment (app_factory)
+    os.environ["SOHOA_DATA_DIR"] = str(settings.data_dir)
+    os.environ["SOHOA_CONCURRENCY"] = str(settings.concurrency)
+    uvicorn.run("cli.serve:app_factory", factory=True, workers=workers, host=host, port=port,
+                log_level="info", proxy_headers=False)
+
+
+def app_factory():
+    """The app of one worker process of `sohoa serve --workers N` (settings from the
+    environment `serve` set)."""
+    from api.app import create_app
+    from cli.main import _page_settings
+
+    return create_app(_page_settings(None))
 
 
 def _expiry(text: str | None) -> datetime | None:
@@ -77,7 +104,8 @@ def token() -> None:
 @token.command("create")
 @_data
 @click.option("--agency", required=True, help="Agency code (starts its mã hồ sơ), e.g. H00.00.00.00.")
-@click.option("--agency-name", help="The agency's name, when it is new.")
+@click.option("--agency-name", help="The agency's display name, printed on the copies it "
+                                    "certifies (sets or changes it).")
 @click.option("--scopes", help="Comma-separated: dossiers:write, documents:read, persons:read, "
                                "copies:issue, audit:read, admin.")
 @click.option("--role", type=click.Choice(["clerk", "reviewer", "certifier", "auditor",

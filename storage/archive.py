@@ -14,6 +14,7 @@ from storage.idempotency import IdempotencyStore
 from storage.index import DocumentIndex
 from storage.index_db import make_engine, upgrade
 from storage.jobs import JobStore
+from storage.ratelimits import RateLimitStore
 from storage.registry import DossierRegistry
 from storage.revocations import RevocationStore
 from storage.tokens import TokenStore
@@ -52,6 +53,7 @@ class ArchiveDatabase:
         self.audit = AuditTrail(self.engine, self._appending)
         self.revocations = RevocationStore(self.engine)
         self.webhooks = WebhookStore(self.engine)
+        self.ratelimits = RateLimitStore(self.engine)
         self.index = DocumentIndex(url)
         # numbering reads then writes: on SQLite it takes the write lock at BEGIN, so request
         # threads and the job thread wait for each other instead of failing

@@ -5,7 +5,8 @@ as canonical JSON (storage the same on SQLite and PostgreSQL: time as ISO text, 
 JSON text). The last link is also kept in `audit_head`, so removing the newest events
 shows too. Triggers (revision 0004) refuse UPDATE and DELETE; `verify` finds what someone
 who got around them changed. Appending is serialized: an advisory lock on PostgreSQL, the
-write lock taken at BEGIN on SQLite, so two writers never fork the chain.
+write lock taken at BEGIN on SQLite, so two writers never fork the chain; within a process,
+concurrent appends are committed together (group commit, AuditTrail.append).
 
 Secrets never enter it: keys that name one are replaced before anything is hashed.
 """
@@ -72,39 +73,83 @@ def event_hash(fields: dict) -> str:
     return hashlib.sha256(canonical({k: fields[k] for k in _HASHED}).encode()).hexdigest()
 
 
+class _Pending:
+    __slots__ = ("fields", "event", "error", "done")
+
+    def __init__(self, fields: dict):
+        self.fields, self.event, self.error, self.done = fields, None, None, False
+
+
 class AuditTrail:
     def __init__(self, engine: Engine, appending_engine: Engine | None = None):
         """`appending_engine`: for SQLite, one whose transactions take the write lock at
         BEGIN (storage.index_db.make_engine(url, immediate=True))."""
         self.engine = engine
         self.appending = appending_engine or engine
-        # Appends take turns in this process before they reach the database: SQLite's
-        # busy handler would otherwise make concurrent requests sleep and retry (seconds of
-        # tail latency under load); the database lock still orders other processes.
-        self._turn = threading.Lock()
+        # Group commit: appends of this process's threads wait in a queue; one of them at a
+        # time writes every event queued so far in one transaction (one lock, one read of
+        # the head, one commit), then wakes the others. Each append still returns only
+        # once its event is committed, but N concurrent requests cost one transaction, not
+        # N taken in turn behind the chain's lock (which also serializes other processes).
+        self._queue: list[_Pending] = []
+        self._writing = False
+        self._turn = threading.Condition()
 
     def append(self, *, actor: str, action: str, object_type: str, object_id: str,
                agency_code: str | None = None, changes: dict | None = None,
                request_id: str | None = None) -> AuditEvent:
-        with self._turn, self.appending.begin() as conn:
+        mine = _Pending(dict(agency_code=agency_code, actor=actor, action=action,
+                             object_type=object_type, object_id=str(object_id),
+                             changes=canonical(_scrub(changes or {})),
+                             request_id=request_id))
+        with self._turn:
+            self._queue.append(mine)
+            while not mine.done and self._writing:
+                self._turn.wait()
+            if mine.done:
+                return self._result(mine)
+            self._writing = True
+            batch, self._queue = self._queue, []
+        error: BaseException | None = None
+        try:
+            self._write(batch)
+        except BaseException as exc:  # every event of the batch failed with it
+            error = exc
+        with self._turn:
+            for pending in batch:
+                pending.done, pending.error = True, error
+            self._writing = False
+            self._turn.notify_all()
+        return self._result(mine)
+
+    @staticmethod
+    def _result(pending: _Pending) -> AuditEvent:
+        if pending.error is not None:
+            raise pending.error
+        return pending.event  # type: ignore[return-value]
+
+    def _write(self, batch: list[_Pending]) -> None:
+        with self.appending.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
             head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)
                                 .where(audit_head.c.id == 1)).first()
-            seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-            row = dict(seq=seq, at=datetime.now(UTC).isoformat(timespec="microseconds"),
-                       agency_code=agency_code, actor=actor, action=action,
-                       object_type=object_type, object_id=str(object_id),
-                       changes=canonical(_scrub(changes or {})), request_id=request_id,
-                       prev_hash=prev)
-            row["hash"] = event_hash(row)
-            conn.execute(insert(audit_events).values(row))
+            seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+            rows = []
+            for pending in batch:
+                seq += 1
+                row = dict(seq=seq, at=datetime.now(UTC).isoformat(timespec="microseconds"),
+                           **pending.fields, prev_hash=prev)
+                row["hash"] = prev = event_hash(row)
+                rows.append(row)
+            conn.execute(insert(audit_events), rows)
             if head:
                 conn.execute(update(audit_head).where(audit_head.c.id == 1)
-                             .values(seq=seq, hash=row["hash"]))
+                             .values(seq=seq, hash=prev))
             else:
-                conn.execute(insert(audit_head).values(id=1, seq=seq, hash=row["hash"]))
-        return AuditEvent(**row)
+                conn.execute(insert(audit_head).values(id=1, seq=seq, hash=prev))
+        for pending, row in zip(batch, rows, strict=True):
+            pending.event = AuditEvent(**row)
 
     def events(self, agency_code: str | None = None, *, after: int = 0,
                limit: int | None = None) -> list[AuditEvent]:

@@ -34,6 +34,7 @@ from storage.index_db import (
     fields as fields_table,
     owners as owners_table,
     pages,
+    reading,
 )
 from storage.index_hits import Hit, Page, hit_from_row
 from storage.index_text import fold, parse_query, search_text, snippet
@@ -206,21 +207,23 @@ class DocumentIndex(DatabaseStore):
 
     def _page(self, query: Select, page: int, per_page: int) -> Page:
         _check_paging(page, per_page)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:  # one connection for the count and the page
             total = conn.execute(select(func.count()).select_from(
                 query.order_by(None).subquery())).scalar_one()
-        items = self._hits(query.limit(per_page).offset((page - 1) * per_page))
+            items = self._hits(query.limit(per_page).offset((page - 1) * per_page), conn)
         return Page(items=items, total=total, page=page, per_page=per_page)
 
-    def _hits(self, query: Select) -> list[Hit]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            ids = [row.document_id for row in rows]
-            held: dict[str, list[str]] = {}
-            if ids:
-                for owner in conn.execute(select(owners_table).where(
-                        owners_table.c.document_id.in_(ids)).order_by(owners_table.c.personal_id)):
-                    held.setdefault(owner.document_id, []).append(owner.personal_id)
+    def _hits(self, query: Select, conn=None) -> list[Hit]:
+        if conn is None:
+            with reading(self.engine) as own:
+                return self._hits(query, own)
+        rows = conn.execute(query).all()
+        ids = [row.document_id for row in rows]
+        held: dict[str, list[str]] = {}
+        if ids:
+            for owner in conn.execute(select(owners_table).where(
+                    owners_table.c.document_id.in_(ids)).order_by(owners_table.c.personal_id)):
+                held.setdefault(owner.document_id, []).append(owner.personal_id)
         return [hit_from_row(row, held.get(row.document_id, [])) for row in rows]
 
 

@@ -8,6 +8,7 @@ PostgreSQL, so the application writes the same rows on both.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: pg_advisory_xact_lock key: one migrator at a time per PostgreSQL database ("sohoa" in ASCII).
@@ -124,7 +126,12 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     30 s, and with `immediate` every transaction takes the write lock at BEGIN (migrations)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # A request thread holds a connection at a time; a service process runs up to ~40
+        # (anyio's thread pool). Connections past pool_size are closed when returned, and
+        # opening one costs a PostgreSQL backend: keep enough for a loaded process.
+        engine = create_engine(url, pool_size=10, max_overflow=20)
+        _ping_when_idle(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -139,6 +146,48 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
         def _begin_immediate(connection):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     return engine
+
+
+#: A pooled connection unused this long is checked (a round trip) before it is handed out.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling, as pool_pre_ping but only for a connection that sat
+    idle in the pool (after a database restart, say): a busy service reuses connections
+    within milliseconds and would otherwise pay a round trip per checkout, several per
+    request. A connection that fails its ping is replaced (DisconnectionError makes the
+    pool retry with a new one); one that broke while busy fails its statement, and
+    SQLAlchemy then discards the whole pool's connections of before the break."""
+
+    @event.listens_for(engine, "connect")
+    def _made(_dbapi_connection, record) -> None:
+        record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("returned", 0.0) <= PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception:
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection did not answer")
+
+
+def reading(engine: Engine):
+    """A connection for reads only, on PostgreSQL without a transaction (autocommit: no
+    BEGIN and ROLLBACK round trips around one SELECT); on SQLite an ordinary one."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
 
 
 def alembic_config() -> Config:

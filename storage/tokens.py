@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, select, update
 
 from storage.archive_tables import agencies, tokens
+from storage.index_db import reading
 
 SCOPES = ("dossiers:write", "documents:read", "persons:read", "copies:issue", "audit:read",
           "admin")
@@ -89,13 +90,18 @@ class TokenStore:
 
     # -- agencies ----------------------------------------------------------------------
     def ensure_agency(self, code: str, name: str | None = None) -> None:
+        """The agency, made if new; `name` (its display name: the lời chứng and stamps of
+        the copies it certifies print it) is set, or changed, when given."""
         if not AGENCY_CODE.match(code):
             raise ValueError(f"agency code {code!r} is not like H15.50.05.13")
+        name = " ".join((name or "").split()) or None
         with self.engine.begin() as conn:
-            if conn.execute(select(agencies.c.code).where(agencies.c.code == code)).first():
-                return
-            conn.execute(insert(agencies).values(code=code, name=name or code,
-                                                 created_at=datetime.now(UTC)))
+            held = conn.execute(select(agencies.c.name).where(agencies.c.code == code)).first()
+            if held is None:
+                conn.execute(insert(agencies).values(code=code, name=name or code,
+                                                     created_at=datetime.now(UTC)))
+            elif name and held.name != name:
+                conn.execute(update(agencies).where(agencies.c.code == code).values(name=name))
 
     def agency_name(self, code: str) -> str | None:
         with self.engine.connect() as conn:
@@ -125,7 +131,7 @@ class TokenStore:
         match = _TOKEN.match(presented or "")
         if not match:
             return None
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(tokens).where(tokens.c.id == match[1])).first()
         if row is None or not hmac.compare_digest(row.secret_sha256, _digest(match[2])):
             return None

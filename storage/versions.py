@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.archive_tables import versions
+from storage.index_db import reading
 
 
 class VersionConflict(Exception):
@@ -55,7 +56,7 @@ class VersionStore:
         self.engine = engine
 
     def current(self, document_id: str) -> Version | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(versions).where(versions.c.document_id == document_id)
                                .order_by(versions.c.version.desc()).limit(1)).first()
         return _version(row) if row else None

@@ -53,9 +53,11 @@ def running_server(data: Path | None, env: dict, log: Path,
             proc.kill()
 
 
-def make_token(run_sohoa, data: Path, agency: str, scopes: str, env: dict | None = None) -> str:
+def make_token(run_sohoa, data: Path, agency: str, scopes: str, env: dict | None = None,
+               agency_name: str | None = None) -> str:
+    named = ["--agency-name", agency_name] if agency_name else []
     made = run_sohoa("token", "create", "--data", data, "--agency", agency, "--scopes", scopes,
-                     env=env)
+                     *named, env=env)
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     assert token.startswith("sohoa_") and token not in made.stderr

@@ -35,6 +35,7 @@ from tests.api_server import (
 from tests.conftest import postgres_schema
 
 AGENCY_A, AGENCY_B = "H03.00.00.00", "H04.00.00.00"
+NAME_A = "ỦY BAN NHÂN DÂN PHƯỜNG BẾN NGHÉ"  # tenant A's display name; B has none
 ALL = "dossiers:write,documents:read,persons:read,copies:issue,audit:read,admin"
 EVENTS = ["job.finished", "document.needs_review", "copy.issued", "copy.revoked"]
 COPY = {"requester": "Nguyễn Văn Công Dân", "certifier_name": "Trần Thị Bình",
@@ -78,8 +79,9 @@ def service(tmp_path_factory, sohoa_env, run_sohoa, receiver):
     data = tmp_path_factory.mktemp("archive-copies")
     with postgres_schema("sohoa_api2") as url:
         env = {**sohoa_env, "SOHOA_DATABASE_URL": url, "SOHOA_WEBHOOK_BACKOFF_S": "0.5",
+               "SOHOA_WEBHOOK_ALLOW_PRIVATE": "1",  # the receiver listens on loopback
                "SOHOA_PUBLIC_BASE_URL": "https://xacthuc.example.vn"}
-        tokens = {"a": make_token(run_sohoa, data, AGENCY_A, ALL, env),
+        tokens = {"a": make_token(run_sohoa, data, AGENCY_A, ALL, env, agency_name=NAME_A),
                   "b": make_token(run_sohoa, data, AGENCY_B, ALL, env),
                   "a_reader": make_token(run_sohoa, data, AGENCY_A, "documents:read", env)}
         log = data.parent / "server-copies.log"
@@ -166,6 +168,13 @@ def test_copies_are_certified_once_per_key_and_verify(service, card, issued, tmp
     code = out["copies"][0]["code"]
     public = client.get(f"/verify/{code}").json()
     assert public["copy"]["number"] == out["number"] and not public["copy"]["revoked"]
+    assert public["copy"]["agency"] == NAME_A  # the tenant certified it, not the service
+    # the lời chứng and the agency's signature stamp (pdftotext reads the stamps'
+    # appearances) name the tenant agency, never the service's SOHOA_AGENCY_NAME
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf.content,
+                                   capture_output=True, check=True).stdout.decode().split())
+    assert f"CƠ QUAN CHỨNG THỰC {NAME_A}" in text and f"Ký bởi: {NAME_A}" in text, text
+    assert "Ký bởi: ĐƠN VỊ SỐ HÓA THỬ NGHIỆM" not in text, text
     assert COPY["requester"] not in json.dumps(public, ensure_ascii=False)
     foreign = bearer(tokens["b"])
     assert_problem(client.get(out["copies"][0]["url"], headers=foreign), 404)
@@ -311,3 +320,52 @@ def test_webhooks_are_signed_retried_and_logged(service, receiver, card, issued,
                                json={"url": "ftp://x", "events": ["job.finished"]}), 422)
     assert_problem(client.post("/api/v1/webhooks", headers=bearer(tokens["a"]),
                                json={"url": receiver[0], "events": ["nope"]}), 422)
+
+
+def _half_erased_card() -> bytes:
+    """An ID card whose lower half is blank: its type is certain (the title), none of its
+    fields can be read, so the job's document needs review."""
+    from PIL import ImageDraw
+
+    page = render_document("can_cuoc", random.Random(31), dpi=200).pages[0].convert("RGB")
+    ImageDraw.Draw(page).rectangle([0, int(page.height * 0.45), page.width, page.height],
+                                   fill="white")
+    buffer = io.BytesIO()
+    page.save(buffer, "PNG", dpi=(200, 200))
+    return buffer.getvalue()
+
+
+def test_a_job_whose_document_needs_review_fires_the_webhook(service, receiver):
+    """document.needs_review from the pipeline itself (not from a clerk's correction): the
+    job's run emits it for the document, with the job, signed like every event."""
+    client, tokens, _, hook, _ = service
+    sent = client.post("/api/v1/dossiers", headers=bearer(tokens["a"]),
+                       files=[("files", ("nua-the.png", _half_erased_card(), "image/png"))])
+    assert sent.status_code == 202, sent.text
+    job = wait_for_job(client, sent.json()["url"], tokens["a"])
+    [document] = job["documents"]
+    assert document["outcome"] == "needs_review", job
+    deadline = time.time() + 60
+    while True:
+        events = [(json.loads(r["body"]), r) for r in received(receiver[1]) if r["status"] == 204]
+        mine = [(e, r) for e, r in events if e["type"] == "document.needs_review"
+                and e["data"].get("job_id") == job["id"]]
+        finished = [e for e, _ in events if e["type"] == "job.finished"
+                    and e["data"]["job_id"] == job["id"]]
+        if mine and finished:
+            break
+        assert time.time() < deadline, f"webhooks received: {received(receiver[1])}"
+        time.sleep(0.3)
+    [(event, request)] = mine
+    assert event["agency"] == AGENCY_A
+    assert event["data"]["document_id"] == document["document_id"]
+    assert event["data"]["url"] == f"/api/v1/documents/{document['document_id']}"
+    stamp, mac = dict(p.split("=", 1) for p in
+                      request["headers"]["Sohoa-Signature"].split(",")).values()
+    assert hmac.compare_digest(mac, hmac.new(hook["secret"].encode(),
+                                             f"{stamp}.{request['body']}".encode(),
+                                             hashlib.sha256).hexdigest())
+    assert finished[0]["data"]["documents"] == [
+        {"document_id": document["document_id"], "outcome": "needs_review"}]
+    status = client.get(event["data"]["url"], headers=bearer(tokens["a"])).json()["status"]
+    assert status == "needs_review"

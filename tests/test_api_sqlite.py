@@ -261,3 +261,26 @@ def test_serve_needs_no_set_up(tmp_path, sohoa_env):
         spec = httpx.get(f"{base}/api/v1/openapi.json").json()
         assert spec["openapi"].startswith("3.1") and "/api/v1/dossiers" in spec["paths"]
     assert (tmp_path / "home" / "archive" / ".sohoa" / "sohoa.sqlite").is_file()
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9/hooks", "http://localhost/hooks", "http://[::1]/hooks",
+    "http://169.254.169.254/latest/meta-data", "http://10.1.2.3/hooks",
+    "https://192.168.1.10/hooks", "http://[fd00::1]/hooks", "http://100.64.0.1/",
+    "http://0.0.0.0:8000/", "http://[::ffff:127.0.0.1]/hooks"])
+def test_webhooks_to_internal_addresses_are_refused(service, url):
+    """Without SOHOA_WEBHOOK_ALLOW_PRIVATE a receiver on this machine, a link-local address
+    (cloud metadata) or a private network is refused when registered, in Vietnamese."""
+    client, tokens, _ = service
+    body = assert_problem(client.post("/api/v1/webhooks", headers=bearer(tokens["admin"]),
+                                      json={"url": url, "events": ["job.finished"]}),
+                          422, "webhook_url_refused")
+    assert "địa chỉ nội bộ" in body["detail"] and "SOHOA_WEBHOOK_ALLOW_PRIVATE" in body["detail"]
+
+
+def test_webhook_urls_must_be_http(service):
+    client, tokens, _ = service
+    for url in ("ftp://hooks.example.vn/x", "file:///etc/passwd", "gopher://example.vn/"):
+        assert_problem(client.post("/api/v1/webhooks", headers=bearer(tokens["admin"]),
+                                   json={"url": url, "events": ["job.finished"]}), 422)
+    assert client.get("/api/v1/webhooks", headers=bearer(tokens["admin"])).json() == []

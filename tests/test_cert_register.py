@@ -226,3 +226,90 @@ def test_bad_requests_are_refused_without_using_a_number(lite, changes):
     with pytest.raises(RegisterError):
         lite.allocate(**request(**changes))
     assert lite.allocate(**request()).number == 1
+
+
+AGENCIES = ("H15.50.05.13", "H27.01.02.03")
+
+
+def test_each_agency_numbers_its_own_register_under_concurrent_requests(pg_url, pg):
+    """rules.md: số chứng thực is the sequence of the certifying agency's register, from 1
+    every year. 40 requests at once, half for each of two agencies of one archive (the
+    agency is the first part of the original's mã hồ sơ): each agency gets 1..20, no gap,
+    no duplicate, whatever the other does."""
+    n = 40
+    barrier, results, errors = threading.Barrier(n), [None] * n, []
+
+    def work(i: int) -> None:
+        try:
+            with CertRegister(pg_url) as register:  # own engine, own connection
+                barrier.wait(timeout=60)
+                original = f"{AGENCIES[i % 2]}-260305-{i:04d}.1"
+                results[i] = register.allocate(**request(i, original_id=original,
+                                                         copies=1 + i % 2))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    for agency in AGENCIES:
+        mine = [e for e in results if e.agency_code == agency]
+        assert len(mine) == n // 2
+        assert all(e.original_id.startswith(agency + "-") for e in mine)
+        assert sorted(e.number for e in mine) == list(range(1, n // 2 + 1))
+        assert [e.number for e in pg.entries(2026, within=agency)] == list(range(1, n // 2 + 1))
+    assert [e.agency_code for e in pg.entries(2026)] == [AGENCIES[0]] * 20 + [AGENCIES[1]] * 20
+    assert pg.allocate(**request(98, original_id=f"{AGENCIES[1]}-260305-0098.1")).number == 21
+    assert pg.allocate(**request(99, agency_code=AGENCIES[0])).number == 21  # named outright
+    with pytest.raises(RegisterError, match="nhiều cơ quan"):
+        pg.add_note(2026, 1, "ghi chú")  # two agencies have a number 1
+    noted = pg.add_note(2026, 1, "ghi chú", AGENCIES[1])
+    assert noted.agency_code == AGENCIES[1] and noted.notes == "ghi chú"
+    assert [e.notes for e in pg.entries(2026, within=AGENCIES[0]) if e.number == 1] == [""]
+    a_file = pg.allocate(**request(100, original_id="ban-chinh.pdf"))  # names no agency
+    assert (a_file.agency_code, a_file.number) == ("", 1)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0007_keeps_the_register_and_counts_on_per_agency(backend, tmp_path):
+    """A register numbered with one counter for the whole archive (revision 0006): its
+    entries keep their numbers, gain their agency, stay permanent, and each agency goes
+    on from its own highest number."""
+    from contextlib import nullcontext
+
+    context = (nullcontext(f"sqlite:///{tmp_path / 'old.db'}") if backend == "sqlite"
+               else postgres_schema("cert_mig"))
+    with context as url:
+        engine = make_engine(url, immediate=True)
+        with engine.connect() as conn, conn.begin():
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0006_review_claims")
+            for number, agency in ((1, AGENCIES[0]), (2, AGENCIES[1]), (3, AGENCIES[0])):
+                conn.execute(text(
+                    "INSERT INTO cert_register (year, number, book, certified_on, requester, "
+                    "document_name, original_id, copies, pages, certifier, fee, notes, "
+                    "recorded_at) VALUES (2026, :n, '01/2026', '2026-03-05', 'A', 'B', :o, 1, "
+                    "1, 'C', 2000, '', '2026-03-05 03:00:00+00')"),
+                    {"n": number, "o": f"{agency}-260305-000{number}.1"})
+            conn.execute(text("INSERT INTO cert_counters (year, last_number) VALUES (2026, 3)"))
+        engine.dispose()
+        with CertRegister(url) as register:  # migrates to the head
+            old = register.entries(2026)
+            assert [(e.agency_code, e.number) for e in old] == [
+                (AGENCIES[0], 1), (AGENCIES[0], 3), (AGENCIES[1], 2)]
+            assert register.allocate(**request(
+                7, original_id=f"{AGENCIES[0]}-260305-0007.1")).number == 4
+            assert register.allocate(**request(
+                8, original_id=f"{AGENCIES[1]}-260305-0008.1")).number == 3
+            assert register.allocate(**request(
+                9, original_id="H01.00.00.00-260305-0009.1")).number == 1
+            with register.engine.connect() as conn:
+                for statement in ("DELETE FROM cert_register",
+                                  "UPDATE cert_register SET agency_code = 'X'",
+                                  "UPDATE cert_register SET number = 9"):
+                    with pytest.raises(DBAPIError, match="permanent"), conn.begin():
+                        conn.execute(text(statement))

@@ -99,7 +99,9 @@ def test_two_copies_share_one_number_and_are_recorded(certified, digitized):
     assert len(set(ids)) == 2
     assert json.loads((out / s["summary_file"]).read_text("utf-8")) == s
     for c in s["copies"]:
-        assert c["file"] == f"certified/{year}/{s['number']:06d}-{c['copy_id']}.pdf"
+        agency = document_id.split("-")[0]  # each agency numbers its own register
+        assert s["agency"] == agency
+        assert c["file"] == f"certified/{year}/{agency}-{s['number']:06d}-{c['copy_id']}.pdf"
         assert c["verify_url"] == f"http://localhost:8000/verify/{c['copy_id']}"
         assert c["code"].replace("-", "") == c["copy_id"] and c["pades_level"] == "B-B"
         assert hashlib.sha256((out / c["file"]).read_bytes()).hexdigest() == c["sha256"]

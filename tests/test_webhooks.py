@@ -16,7 +16,7 @@ from workers.webhooks import Dispatcher, notify, sign
 
 def test_a_receiver_that_never_answers_is_retried_with_backoff_then_given_up(tmp_path):
     settings = load_settings(data_dir=tmp_path, webhook_backoff_s=0.0, webhook_max_attempts=3,
-                             webhook_timeout_s=2.0)
+                             webhook_timeout_s=2.0, webhook_allow_private=True)
     archive = Archive(tmp_path, settings)
     try:
         hooks = archive.db.webhooks
@@ -40,7 +40,8 @@ def test_a_receiver_that_never_answers_is_retried_with_backoff_then_given_up(tmp
 
 
 def test_back_off_doubles(tmp_path):
-    settings = load_settings(data_dir=tmp_path, webhook_backoff_s=10.0, webhook_max_attempts=5)
+    settings = load_settings(data_dir=tmp_path, webhook_backoff_s=10.0, webhook_max_attempts=5,
+                             webhook_allow_private=True)
     archive = Archive(tmp_path, settings)
     try:
         hook, _ = archive.db.webhooks.create("H05.00.00.00", f"http://127.0.0.1:{free_port()}/",

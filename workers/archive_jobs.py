@@ -3,11 +3,18 @@ of the service by default, on the Celery workers when a broker is configured (th
 executors `sohoa process` uses). One job runs at a time; its pages run in parallel.
 
 A job left queued or running by a stopped service is run again on start: the graph's
-steps find their earlier outputs, so nothing finished is redone.
+steps find their earlier outputs, so nothing finished is redone. With several server
+processes (`sohoa serve --workers N`) only the one holding the archive's resume lock (a
+file lock under <archive>/.sohoa, held for the process's life) resumes jobs, so the
+processes starting together do not run one job twice. Limitation: a worker process that
+uvicorn restarts after the lock holder died resumes every unfinished job, those other live
+processes are running included (a job has no owner process recorded yet).
 """
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pipeline.core.result import DocumentSummary
@@ -110,13 +117,30 @@ class JobRunner:
     def __init__(self, archive: Archive):
         self.archive = archive
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="sohoa-job")
+        self._lock_fd: int | None = None  # the archive's resume lock, once held
 
     def submit(self, job_id: str) -> Future:
         return self._pool.submit(self._run, job_id)
 
     def resume_unfinished(self) -> None:
+        if not self._resume_lock():
+            return
         for job_id in self.archive.db.jobs.unfinished():
             self.submit(job_id)
+
+    def _resume_lock(self) -> bool:
+        """True in the one process of the archive holding its resume lock."""
+        if self._lock_fd is not None:
+            return True
+        fd = os.open(self.archive.root / ".sohoa" / "serve-resume.lock",
+                     os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd  # held until shutdown or the process ends
+        return True
 
     def _run(self, job_id: str) -> None:
         try:
@@ -135,3 +159,6 @@ class JobRunner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            os.close(fd)

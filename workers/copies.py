@@ -9,11 +9,18 @@ got past the service's idempotency store cannot take a second number.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.certification.issue import CertifyRequest, RegisterEntryLike, certify, check_request
+from pipeline.certification.issue import (
+    CertifyRequest,
+    RegisterEntryLike,
+    certify,
+    check_request,
+    file_stem,
+)
 from pipeline.certification.original import ArchivedOriginal, original_from_archive
 from pipeline.certification.register_entry import RegisterEntry, vn_date
 from pipeline.core.errors import CertificationError
@@ -26,6 +33,8 @@ from storage.versions import Version
 from workers.archive import Archive
 from workers.webhooks import notify
 
+log = logging.getLogger("sohoa.copies")
+
 
 @dataclass
 class _KeyedRegister:
@@ -37,8 +46,9 @@ class _KeyedRegister:
     def allocate(self, **entry) -> RegisterEntryLike:
         return self.register.allocate(**entry, request_id=self.request_id)
 
-    def add_note(self, year: int, number: int, note: str) -> object:
-        return self.register.add_note(year, number, note)
+    def add_note(self, year: int, number: int, note: str,
+                 agency_code: str | None = None) -> object:
+        return self.register.add_note(year, number, note, agency_code)
 
 
 def indexed_name(hit: Hit) -> str:
@@ -65,9 +75,10 @@ def issue(archive: Archive, hit: Hit, version: Version, request: CertifyRequest,
         pdfa_sha256=version.sha256_pdfa,
         signed=store.get(version.sha256_signed) if version.sha256_signed else None,
         out_root=archive.root)
-    original = original_from_archive(held, settings.agency_name, request.document_name)
+    agency = agency_name(archive, agency_of(hit.document_id), warn=True)
+    original = original_from_archive(held, agency, request.document_name)
     summary = certify(request, original, _KeyedRegister(archive.db.register, request_id),
-                      archive.root, settings)
+                      archive.root, settings, agency_name=agency)
     notify(archive, agency_of(hit.document_id), "copy.issued", {
         "document_id": hit.document_id, "number": summary["number"], "year": summary["year"],
         "copies": [{"copy_id": c["copy_id"], "url": f"/api/v1/copies/{c['copy_id']}"}
@@ -77,11 +88,15 @@ def issue(archive: Archive, hit: Hit, version: Version, request: CertifyRequest,
 
 def summary_of(archive: Archive, entry: RegisterEntry) -> dict | None:
     """The summary the use case wrote for an entry (None if none was: a refused request)."""
-    path = archive.root / "certified" / str(entry.year) / f"{entry.number:06d}.json"
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    folder = archive.root / "certified" / str(entry.year)
+    for stem in dict.fromkeys((file_stem(entry), f"{entry.number:06d}")):  # new, then before 0007
+        try:
+            summary = json.loads((folder / f"{stem}.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if summary.get("agency", entry.agency_code) == entry.agency_code:
+            return summary
+    return None
 
 
 def copy_file(archive: Archive, entry: RegisterEntry, copy_id: str) -> Path | None:
@@ -101,7 +116,8 @@ def revoke(archive: Archive, entry: RegisterEntry, copy_id: str, reason: str,
     agency = agency_of(entry.original_id)
     record = archive.db.revocations.revoke(copy_id, agency, reason, actor)
     archive.db.register.add_note(entry.year, entry.number, f"Thu hồi bản sao {copy_id} ngày "
-                                 f"{vn_date(vietnam_now().date())}: {record.reason}")
+                                 f"{vn_date(vietnam_now().date())}: {record.reason}",
+                                 entry.agency_code)
     notify(archive, agency, "copy.revoked", {
         "copy_id": copy_id, "number": entry.number, "year": entry.year,
         "revoked_at": record.revoked_at.isoformat(), "url": f"/api/v1/copies/{copy_id}"})
@@ -111,9 +127,21 @@ def revoke(archive: Archive, entry: RegisterEntry, copy_id: str, reason: str,
 def register_pdf(archive: Archive, year: int, month: int | None, agency_code: str) -> bytes:
     from pipeline.certification.register_pdf import register_pdf as draw
 
-    name = archive.db.tokens.agency_name(agency_code)
-    agency = name if name and name != agency_code else archive.settings.agency_name
-    return draw(archive.db.register.entries(year, month, within=agency_code), agency, year, month)
+    return draw(archive.db.register.entries(year, month, within=agency_code),
+                agency_name(archive, agency_code), year, month)
+
+
+def agency_name(archive: Archive, agency_code: str, *, warn: bool = False) -> str:
+    """The name a tenant agency certifies under (its display name, `sohoa token create
+    --agency-name` or `sohoa agency rename`); the service's SOHOA_AGENCY_NAME when it has
+    none but its code."""
+    name = archive.db.tokens.agency_name(agency_code) if agency_code else None
+    if name and name != agency_code:
+        return name
+    if agency_code and warn:
+        log.warning("agency %s has no display name; certifying under %s", agency_code,
+                    archive.settings.agency_name)
+    return archive.settings.agency_name
 
 
 def revoked_on(record: Revocation | None) -> date | None:

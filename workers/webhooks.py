@@ -9,20 +9,22 @@ The `Dispatcher` thread of the service POSTs due deliveries as JSON, signed:
 A 2xx answer delivers it; anything else (or no answer) is tried again after
 backoff × 2^(attempt-1) seconds, up to SOHOA_WEBHOOK_MAX_ATTEMPTS, and each attempt is
 written on the delivery's row (the log the API shows). Secrets never reach a log.
+Only http(s) receivers outside this machine and private networks get deliveries, checked
+at every attempt (workers/webhook_targets.py; SOHOA_WEBHOOK_ALLOW_PRIVATE=1 lifts it).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from storage.webhooks import Delivery
 from workers.archive import Archive
+from workers.webhook_targets import TargetRefused, post, resolve_target
 
 log = logging.getLogger("sohoa.webhooks")
 SIGNATURE_HEADER = "Sohoa-Signature"
@@ -83,18 +85,20 @@ class Dispatcher:
 
     def _attempt(self, delivery: Delivery, url: str, secret: str) -> None:
         body = delivery.payload.encode()
-        request = urllib.request.Request(url, data=body, method="POST", headers={
+        headers = {
             "Content-Type": "application/json", "User-Agent": "sohoa-webhooks",
             "Sohoa-Event": delivery.event, "Sohoa-Event-Id": delivery.event_id,
             "Sohoa-Delivery": str(delivery.id),
-            SIGNATURE_HEADER: sign(secret, int(time.time()), body)})
+            SIGNATURE_HEADER: sign(secret, int(time.time()), body)}
         status, error = None, None
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.webhook_timeout_s) as answer:
-                status = answer.status
-        except urllib.error.HTTPError as exc:
-            status, error = exc.code, f"HTTP {exc.code}"
-        except (OSError, ValueError) as exc:  # refused, timed out, bad address
+            target = resolve_target(url, allow_private=self.settings.webhook_allow_private)
+            status = post(target, body, headers, self.settings.webhook_timeout_s)
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except TargetRefused as exc:  # checked again at every attempt: DNS may change
+            error = f"refused: {exc.message}"
+        except (OSError, ValueError, http.client.HTTPException) as exc:  # refused, timed out
             error = f"{type(exc).__name__}: {exc}"
         ok = status is not None and 200 <= status < 300
         attempts = delivery.attempts + 1

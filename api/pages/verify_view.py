@@ -13,6 +13,7 @@ from api.verification import issued_copies, signature_verdict, verdict, verify_b
 from pipeline.certification.qr import verification_code
 from pipeline.certification.register_entry import vn_date
 from pipeline.signing.validation import SignatureReport, VerificationReport
+from workers.copies import agency_name
 
 BANNERS = {  # verdict -> (css class, title)
     "VALID": ("ok", "Bản sao hợp lệ"),
@@ -105,7 +106,7 @@ def public_register(svc: Service, entry, copy_id: str) -> list[tuple[str, str]]:
             ("Số chứng thực", str(entry.number)),
             ("Quyển số", entry.book_label),
             ("Ngày chứng thực", vn_date(entry.certified_on)),
-            ("Cơ quan chứng thực", svc.settings.agency_name),
+            ("Cơ quan chứng thực", agency_name(svc.archive, entry.agency_code)),
             ("Loại giấy tờ", doc_type.name if doc_type else "Không xác định"),
             ("Số trang", str(entry.pages)),
             ("Số bản sao đã cấp", str(entry.copies)),

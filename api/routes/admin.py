@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -48,4 +49,4 @@ def export_audit(request: Request, after: int = Query(0, ge=0),
 
 @router.get("/health", tags=["meta"], summary="Is the service up")
 def health() -> dict:
-    return {"status": "ok"}
+    return {"status": "ok", "process": os.getpid()}  # which of `serve --workers N` answered

@@ -21,7 +21,7 @@ from api.views import API
 from pipeline.certification.qr import parse_code
 from pipeline.certification.register_entry import vn_date
 from storage.archive import agency_of
-from workers.copies import revoked_on
+from workers.copies import agency_name, revoked_on
 
 router = APIRouter(tags=["verification"])
 
@@ -47,8 +47,8 @@ def _by_code(code: str, request: Request, svc: Service) -> VerificationOut:
         raise not_found("Không có bản sao chứng thực nào mang mã này.")
     audit_public(request, svc, "verification.looked_up", copy_id, agency_of(entry.original_id))
     held = issued_copies(svc.archive.root).get(copy_id)
-    answer = VerificationOut(verdict="INDETERMINATE",
-                             copy=copy_out(entry, copy_id, svc.settings.agency_name))
+    answer = VerificationOut(verdict="INDETERMINATE", copy=copy_out(
+        entry, copy_id, agency_name(svc.archive, entry.agency_code)))
     path = svc.archive.root / held["file"] if held else None
     if path is not None and path.is_file():  # the copy as issued: is it still sound?
         report = verify_bytes(path.read_bytes(), svc.settings)
@@ -107,7 +107,8 @@ def verify_file(request: Request, file: UploadFile = File(..., description="a si
     if match is not None:
         entry = svc.db.register.find_copy(match[0])
         if entry is not None:
-            answer.copy_ = copy_out(entry, match[0], svc.settings.agency_name)
+            answer.copy_ = copy_out(entry, match[0],
+                                    agency_name(svc.archive, entry.agency_code))
             answer.register_entry = full_entry(entry)
             answer.file_matches_register = True
             _revocation(svc, answer, match[0])

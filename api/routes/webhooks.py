@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Principal, audit, scoped
 from api.models import DeliveryOut, WebhookIn, WebhookOut
-from api.problems import not_found
+from api.problems import ApiProblem, not_found
 from api.service import Service, service
 from api.views import API
 from storage.webhooks import Delivery, Webhook
+from workers.webhook_targets import TargetRefused, check_registration
 
 router = APIRouter(prefix=API, tags=["webhooks"])
 
@@ -35,6 +36,11 @@ def _delivery_out(d: Delivery) -> DeliveryOut:
              responses={201: {"model": WebhookOut}})
 def create_webhook(body: WebhookIn, request: Request, who: Principal = Depends(scoped("admin")),
                    svc: Service = Depends(service)) -> JSONResponse:
+    try:  # http(s) only, never an internal address (workers/webhook_targets.py)
+        check_registration(str(body.url), allow_private=svc.settings.webhook_allow_private)
+    except TargetRefused as exc:
+        raise ApiProblem(422, "webhook_url_refused", exc.message,
+                         title="Webhook URL refused") from None
     hook, secret = svc.db.webhooks.create(who.agency_code, str(body.url), list(body.events),
                                           body.label)
     audit(request, who, "webhook.created", "webhook", hook.id,

@@ -3,9 +3,13 @@ Thông tư 01/2020/TT-BTP): given the original and the register, take one number
 request, make each copy (statement.py), have the certifier then the agency sign it
 (PAdES, pipeline.signing), verify it, and only then hand it out.
 
-Files, under the output folder (numbers restart every year, so the year is a folder):
-  certified/<year>/<number, 6 digits>-<copy id>.pdf   one per copy
-  certified/<year>/<number, 6 digits>.json            the request's summary
+Files, under the output folder (numbers restart every year, so the year is a folder; each
+certifying agency numbers its own register, so the agency code comes first):
+  certified/<year>/<agency>-<number, 6 digits>-<copy id>.pdf   one per copy
+  certified/<year>/<agency>-<number, 6 digits>.json            the request's summary
+(an original naming no agency, a PDF/A file, is numbered in the service's own register:
+no agency part). The statement and the agency's signature stamp name `agency_name` (the
+certifying tenant's name in the archive service), default SOHOA_AGENCY_NAME.
 
 The caller finds the original (original.py) and opens the register (storage): this module
 imports no storage. Identities come from the settings (pipeline.signing.configured); real
@@ -77,6 +81,7 @@ class RegisterEntryLike(Protocol):
     certifier: str
     fee: int
     copy_ids: tuple[str, ...]
+    agency_code: str  # whose register numbers it: numbers are per agency and year
 
 
 class Register(Protocol):
@@ -86,7 +91,8 @@ class Register(Protocol):
                  certifier: str, pages: int, notes: str = "",
                  book: str | None = None) -> RegisterEntryLike: ...
 
-    def add_note(self, year: int, number: int, note: str) -> object: ...
+    def add_note(self, year: int, number: int, note: str,
+                 agency_code: str | None = None) -> object: ...
 
 
 # -------------------------------------------------------------------- signing set-up
@@ -167,10 +173,11 @@ def _signers(settings: Settings, stack: ExitStack):
 
 
 def certify(request: CertifyRequest, original: Original, register: Register, out: Path,
-            settings: Settings) -> dict:
+            settings: Settings, agency_name: str | None = None) -> dict:
     """Make, sign, verify and write the request's copies of `original` into `out`, under
-    one number of `register`; returns the summary (also written as JSON). Raises a
-    SohoaError (one Vietnamese sentence)."""
+    one number of `register`; returns the summary (also written as JSON). `agency_name`:
+    the certifying agency the lời chứng and the agency's stamp name (default
+    settings.agency_name). Raises a SohoaError (one Vietnamese sentence)."""
     with ExitStack() as stack:
         certifier, agency, profile, roots = _signers(settings, stack)
         entry = register.allocate(
@@ -184,7 +191,8 @@ def certify(request: CertifyRequest, original: Original, register: Register, out
                 st = CertificationStatement(
                     number=entry.number, book=entry.book, date=entry.certified_on,
                     certifier_name=request.certifier_name,
-                    certifier_title=request.certifier_title, agency_name=settings.agency_name,
+                    certifier_title=request.certifier_title,
+                    agency_name=agency_name or settings.agency_name,
                     copy_id=copy_id, public_base_url=settings.public_base_url,
                     document_name=original.document_name, original_id=original.original_id,
                     conversion=original.conversion)
@@ -195,7 +203,8 @@ def certify(request: CertifyRequest, original: Original, register: Register, out
         except Exception as exc:  # the number stays taken: the register says why
             message = _why(exc)
             register.add_note(entry.year, entry.number,
-                              f"Không cấp được bản sao: {message or 'lỗi hệ thống'}")
+                              f"Không cấp được bản sao: {message or 'lỗi hệ thống'}",
+                              entry.agency_code)
             if message is None:
                 raise
             raise CertificationError(f"Số chứng thực {entry.number} đã vào sổ (có ghi chú) nhưng "
@@ -211,9 +220,16 @@ def _why(exc: Exception) -> str | None:
     return None
 
 
+def file_stem(entry) -> str:
+    """`<agency>-<number, 6 digits>` (numbers are per agency), or the number alone for the
+    service's own register."""
+    return f"{entry.agency_code}-{entry.number:06d}" if entry.agency_code else \
+        f"{entry.number:06d}"
+
+
 def _write(out: Path, entry: RegisterEntryLike, original: Original, copies: list,
            test: bool) -> dict:
-    folder, stem = Path("certified") / str(entry.year), f"{entry.number:06d}"
+    folder, stem = Path("certified") / str(entry.year), file_stem(entry)
     listed = []
     for st, signed, level, fell_back in copies:
         rel = folder / f"{stem}-{st.copy_id}.pdf"
@@ -222,7 +238,8 @@ def _write(out: Path, entry: RegisterEntryLike, original: Original, copies: list
                        "verify_url": st.verify_url, "file": str(rel), "pades_level": level,
                        "pades_fallback": fell_back, "sha256": hashlib.sha256(signed).hexdigest()})
     summary = {
-        "number": entry.number, "year": entry.year, "book": entry.book,
+        "agency": entry.agency_code, "number": entry.number, "year": entry.year,
+        "book": entry.book,
         "book_label": book_label(entry.book), "date": entry.certified_on.isoformat(),
         "requester": entry.requester, "certifier": entry.certifier,
         "original": {"id": original.original_id, "name": original.document_name,

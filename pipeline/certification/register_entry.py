@@ -25,6 +25,7 @@ class RegisterEntry:
     pages: int
     fee: int  # đồng, all copies
     notes: str
+    agency_code: str = ""  # whose register numbers it ('' : the service's own)
 
     @property
     def book_label(self) -> str:

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = 30.0
     webhook_max_attempts: int = 8
     webhook_timeout_s: float = 10.0
+    # Receivers on loopback, link-local or private addresses are refused (at registration
+    # and at every delivery) unless this is set: for tests and on-premises receivers.
+    webhook_allow_private: bool = False
+    # `sohoa serve`: server processes (uvicorn workers) answering requests; --workers.
+    api_workers: int = 1
 
     # Extra document types: folders of <type>.schema.json + <type>.rules.json (os.pathsep-separated).
     schema_dirs: str = ""
