@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -218,7 +220,84 @@ def test_the_admin_audit_trail_filters_and_exports(site):
             assert token not in users and token not in ndjson.text
 
 
+class _Boxes(HTMLParser):
+    """The field boxes of a review page: key -> (page image index, style, classes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.page: int | None = None
+        self.boxes: dict[str, tuple[int | None, str, str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "div" and "page" in (a.get("class") or "").split() and "data-page" in a:
+            self.page = int(a["data-page"] or 0)
+        if tag == "div" and "data-box" in a:
+            self.boxes[a["data-box"] or ""] = (self.page, a.get("style") or "", a.get("class") or "")
+
+
+def _fields_of(site) -> list[dict]:
+    url = f"{site['base']}/api/v1/documents/{site['document_id']}/fields"
+    return httpx.get(url, headers=bearer(site["tokens"]["admin"]), timeout=120).json()["fields"]
+
+
+def test_the_review_screen_draws_each_field_box_where_the_api_puts_it(site, needs_review):
+    fields = _fields_of(site)
+    boxed = [f for f in fields if f["box"] and f["page"]]
+    assert boxed and all(f["page"] >= 1 for f in boxed), fields  # pages count from 1
+    chosen = next(f for f in boxed if f["key"] == "so") if any(
+        f["key"] == "so" for f in boxed) else boxed[0]
+    with _signed_in(site, "clerk2") as clerk:
+        html = clerk.get(f"/xu-ly/{site['document_id']}", params={"truong": chosen["key"]}).text
+    parser = _Boxes()
+    parser.feed(html)
+    assert 'id="khong-co-vung"' not in html
+    for f in boxed:
+        page, style, classes = parser.boxes[f["key"]]
+        assert page == f["page"] - 1, (f, page)  # the page image counts from 0
+        x0, y0, x1, y1 = f["box"]
+        drawn = dict(re.findall(r"(left|top|width|height):([0-9.]+)%", style))
+        expected = {"left": x0, "top": y0, "width": x1 - x0, "height": y1 - y0}
+        for side, fraction in expected.items():
+            assert abs(float(drawn[side]) - 100 * fraction) < 0.01, (f["key"], style, f["box"])
+        assert ("on" in classes.split()) == (f["key"] == chosen["key"])
+    # the confidence is 0..100 and shown as such
+    for shown in re.findall(r"độ tin cậy (\d+) %", html):
+        assert 0 <= int(shown) <= 100, shown
+
+
 # ------------------------------------------------------------------- in the browser
+
+HIGHLIGHT = """
+var box = document.querySelector('.box[data-box="' + arguments[0] + '"]');
+var page = box.parentElement, image = page.querySelector('img');
+var b = box.getBoundingClientRect(), i = image.getBoundingClientRect();
+return {on: getComputedStyle(box).display !== 'none' && box.classList.contains('on'),
+        page: page.getAttribute('data-page'), shown: page.classList.contains('shown'),
+        left: (b.left - i.left) / i.width, top: (b.top - i.top) / i.height,
+        right: (b.right - i.left) / i.width, bottom: (b.bottom - i.top) / i.height,
+        width: i.width, height: i.height};
+"""
+
+
+def _highlight_is_over(chrome, field: dict, zoom_out: bool = False) -> float:
+    """Select `field` in the form; its highlight must be shown over its box of the page
+    image (from the element's computed position). Returns the image's width on screen."""
+    from selenium.webdriver.common.by import By
+
+    if zoom_out:
+        chrome.find_element(By.CSS_SELECTOR, "button[data-zoom='-1']").click()
+    chrome.find_element(By.ID, "ly_do").click()  # away, then onto the field
+    chrome.find_element(By.ID, f"f_{field['key']}").click()
+    got = chrome.execute_script(HIGHLIGHT, field["key"])
+    assert got["on"] and got["shown"] and got["page"] == str(field["page"] - 1), got
+    x0, y0, x1, y1 = field["box"]
+    slack_x, slack_y = 2 / got["width"], 2 / got["height"]  # two pixels
+    for side, want, slack in (("left", x0, slack_x), ("top", y0, slack_y),
+                              ("right", x1, slack_x), ("bottom", y1, slack_y)):
+        assert abs(got[side] - want) <= slack, (side, got, field["box"])
+    return got["width"]
+
 
 def test_browser_the_qr_code_of_a_certified_copy_opens_to_a_green_verdict(site, chrome, tmp_path):
     from selenium.webdriver.common.by import By
@@ -271,7 +350,13 @@ def test_browser_two_clerks_one_claims_corrects_approves_and_the_new_copy_verifi
     assert chrome.current_url.endswith(f"/xu-ly/{document_id}")
     opened_with = chrome.find_element(By.ID, "f_so").get_attribute("value")
     assert opened_with and opened_with != needs_review
-    assert chrome.find_element(By.ID, "khong-co-vung")  # no field boxes from the API yet
+    # selecting a field highlights its box over the right area of the page image, also
+    # when zoomed in
+    boxed = next(f for f in _fields_of(site) if f["box"] and f["page"])
+    _highlight_is_over(chrome, boxed)
+    chrome.find_element(By.CSS_SELECTOR, "button[data-zoom='1']").click()
+    wide = _highlight_is_over(chrome, boxed)
+    assert wide > 1.5 * _highlight_is_over(chrome, boxed, zoom_out=True)
     _a11y(chrome, [])
     screenshot(chrome, "review-document")
 
