@@ -17,6 +17,7 @@ from storage.jobs import JobStore
 from storage.registry import DossierRegistry
 from storage.revocations import RevocationStore
 from storage.tokens import TokenStore
+from storage.users import UserStore
 from storage.versions import VersionStore
 from storage.webhooks import WebhookStore
 
@@ -46,6 +47,7 @@ class ArchiveDatabase:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         self._appending = make_engine(url, immediate=True) if sqlite else self.engine
         self.tokens = TokenStore(self.engine)
+        self.users = UserStore(self.engine)
         self.jobs = JobStore(self.engine)
         self.versions = VersionStore(self.engine)
         self.idempotency = IdempotencyStore(self.engine)

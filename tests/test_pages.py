@@ -21,6 +21,7 @@ import pytest
 
 from samples.render import render_document
 from tests.api_server import bearer, free_port, make_token, running_server
+from tests.conftest import SOHOA
 from tests.pages_support import (
     accessibility_problems,
     browser,
@@ -32,6 +33,22 @@ from tests.pages_support import (
 AGENCY = "H00.00.00.00"  # the default SOHOA_AGENCY_CODE: `sohoa process` numbers with it
 REQUESTER, CERTIFIER = "Nguyễn Văn Công Dân", "Trần Thị Bình"
 CLERK_1, CLERK_2, ADMIN = "Nguyễn Thị Lan", "Trần Văn Minh", "Quản trị viên Hà"
+
+
+PASSWORDS = {"clerk1": "lan-mat-khau-2026", "clerk2": "minh-mat-khau-2026",
+             "admin": "ha-quan-tri-2026!", "reader": "doc-thoi-mat-khau",
+             "foreign": "co-quan-khac-2026"}
+
+
+def _user(env, out, who: str, role: str, name: str, agency: str = AGENCY) -> dict:
+    """A user made as the first admin is: `sohoa user create`, the password on stdin."""
+    made = subprocess.run([SOHOA, "user", "create", "--data", str(out), "--agency", agency,
+                           "--role", role, "--username", who, "--name", name],
+                          input=PASSWORDS[who] + "\n", capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert made.returncode == 0, made.stderr
+    return {"id": made.stdout.strip(), "username": who, "password": PASSWORDS[who],
+            "name": name}
 
 
 def _token(run_sohoa, out, role: str, label: str) -> str:
@@ -66,8 +83,13 @@ def site(tmp_path_factory, sohoa_env, run_sohoa):
               "clerk2": _token(run_sohoa, out, "clerk", CLERK_2),
               "admin": _token(run_sohoa, out, "agency_admin", ADMIN),
               "reader": make_token(run_sohoa, out, AGENCY, "documents:read")}
+    users = {"clerk1": _user(env, out, "clerk1", "clerk", CLERK_1),
+             "clerk2": _user(env, out, "clerk2", "clerk", CLERK_2),
+             "admin": _user(env, out, "admin", "agency_admin", ADMIN),
+             "reader": _user(env, out, "reader", "auditor", "Kiểm toán viên Đọc")}
     with running_server(out, env, root / "server.log", port=port) as base:
         yield {"base": base, "out": out, "document_id": document_id, "tokens": tokens,
+               "users": users, "env": env,
                "copy": json.loads(certified.stdout)["copies"][0], "root": root,
                "truth": card.fields}
 
@@ -104,8 +126,10 @@ def _client(site) -> httpx.Client:
 @contextmanager
 def _signed_in(site, who: str) -> Iterator[httpx.Client]:
     with _client(site) as client:
+        user = site["users"][who]
         answer = post_form(client, "/dang-nhap", "/dang-nhap",
-                           {"ma_truy_cap": site["tokens"][who], "next": "/xu-ly"})
+                           {"ten_dang_nhap": user["username"], "mat_khau": user["password"],
+                            "next": "/xu-ly"})
         assert answer.status_code == 303, answer.text
         yield client
 
@@ -115,7 +139,8 @@ def _sign_in(driver, site, who: str) -> None:
 
     driver.delete_all_cookies()
     driver.get(site["base"] + "/dang-nhap")
-    driver.find_element(By.ID, "ma_truy_cap").send_keys(site["tokens"][who])
+    driver.find_element(By.ID, "ten_dang_nhap").send_keys(site["users"][who]["username"])
+    driver.find_element(By.ID, "mat_khau").send_keys(site["users"][who]["password"])
     _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]"))
 
 
@@ -184,7 +209,8 @@ def test_reports_download_as_json_and_pdf_and_lookups_are_audited(site):
 def test_forms_without_the_csrf_value_are_refused(site):
     with _client(site) as client:
         client.get("/dang-nhap")
-        forged = client.post("/dang-nhap", data={"ma_truy_cap": site["tokens"]["admin"]})
+        forged = client.post("/dang-nhap", data={"ten_dang_nhap": "admin",
+                                                 "mat_khau": PASSWORDS["admin"]})
         assert forged.status_code == 403 and "Biểu mẫu" in forged.text
         assert "sohoa_session" not in forged.cookies
 
@@ -193,12 +219,18 @@ def test_staff_pages_need_sign_in_and_the_right_role(site):
     with _client(site) as client:
         assert client.get("/xu-ly").headers["location"].startswith("/dang-nhap")
         wrong = post_form(client, "/dang-nhap", "/dang-nhap",
-                          {"ma_truy_cap": "sohoa_000000000000_" + "x" * 43})
+                          {"ten_dang_nhap": "clerk1", "mat_khau": PASSWORDS["admin"]})
         assert wrong.status_code == 401 and "không đúng" in wrong.text
+        assert "sohoa_session" not in wrong.cookies
+        # a token is for programs: it does not sign a person in
+        token = post_form(client, "/dang-nhap", "/dang-nhap",
+                          {"ten_dang_nhap": "clerk1", "mat_khau": site["tokens"]["clerk1"]})
+        assert token.status_code == 401
     with _signed_in(site, "clerk1") as clerk:
         assert clerk.get("/quan-tri/ma-truy-cap").status_code == 403
         page = clerk.get("/xu-ly")
-        assert page.status_code == 200 and site["tokens"]["clerk1"] not in page.text
+        assert page.status_code == 200 and PASSWORDS["clerk1"] not in page.text
+        assert CLERK_1 in page.text  # who is signed in
     with _signed_in(site, "reader") as reader:
         assert reader.get("/xu-ly").status_code == 403
 
@@ -218,6 +250,75 @@ def test_the_admin_audit_trail_filters_and_exports(site):
         assert CLERK_1 in users and "Cán bộ nhập liệu" in users
         for token in site["tokens"].values():
             assert token not in users and token not in ndjson.text
+        for password in PASSWORDS.values():
+            assert password not in users and password not in ndjson.text
+
+
+def _login(client: httpx.Client, username: str, password: str) -> httpx.Response:
+    return post_form(client, "/dang-nhap", "/dang-nhap",
+                     {"ten_dang_nhap": username, "mat_khau": password, "next": "/xu-ly"})
+
+
+def test_an_admin_manages_the_agency_users_and_every_change_is_audited(site):
+    foreign = _user(site["env"], site["out"], "foreign", "clerk", "Người Cơ Quan Khác",
+                    agency="H99.00.00.00")
+    new_password = "mat-khau-moi-2026"
+    with _signed_in(site, "admin") as admin:
+        short = post_form(admin, "/quan-tri/nguoi-dung", "/quan-tri/nguoi-dung",
+                          {"ho_ten": "Phạm Văn Mới", "ten_dang_nhap": "pham.moi",
+                           "vai_tro": "clerk", "mat_khau": "ngắn"})
+        assert short.status_code == 422 and "ít nhất" in short.text
+        assert 'value="pham.moi"' in short.text  # what was typed stays, but no password
+        made = post_form(admin, "/quan-tri/nguoi-dung", "/quan-tri/nguoi-dung",
+                         {"ho_ten": "Phạm Văn Mới", "ten_dang_nhap": "pham.moi",
+                          "vai_tro": "clerk", "mat_khau": new_password})
+        assert made.status_code == 303, made.text
+        page = admin.get(made.headers["location"]).text
+        assert "Đã tạo người dùng Phạm Văn Mới" in page and CLERK_1 in page
+        assert "Người Cơ Quan Khác" not in page and new_password not in page
+        user_id = re.search(r'data-user="([0-9a-f]+)">\s*<td>Phạm Văn Mới', page)[1]
+        again = post_form(admin, "/quan-tri/nguoi-dung", "/quan-tri/nguoi-dung",
+                          {"ho_ten": "Trùng Tên", "ten_dang_nhap": "pham.moi",
+                           "vai_tro": "clerk", "mat_khau": new_password})
+        assert again.status_code == 422 and "đã có người dùng" in again.text
+
+        with _client(site) as person:
+            assert _login(person, "pham.moi", new_password).status_code == 303
+            assert person.get("/xu-ly").status_code == 200
+            changed = post_form(admin, "/quan-tri/nguoi-dung",
+                                f"/quan-tri/nguoi-dung/{user_id}/vai-tro", {"vai_tro": "auditor"})
+            assert changed.status_code == 303
+            assert person.get("/xu-ly").status_code == 403  # the new role counts at once
+            assert person.get("/quan-tri/nhat-ky").status_code == 200
+            locked = post_form(admin, "/quan-tri/nguoi-dung",
+                               f"/quan-tri/nguoi-dung/{user_id}/khoa", {})
+            assert locked.status_code == 303
+            assert person.get("/quan-tri/nhat-ky").headers["location"].startswith("/dang-nhap")
+            assert _login(person, "pham.moi", new_password).status_code == 401
+        row = re.search(rf'<tr data-user="{user_id}">.*?</tr>',
+                        admin.get("/quan-tri/nguoi-dung").text, re.S)[0]
+        assert "Đã khóa" in row and "Mở lại" in row and 'value="auditor" selected' in row
+
+        # another agency's user is not there for this admin
+        for action, data in (("vai-tro", {"vai_tro": "agency_admin"}), ("khoa", {})):
+            refused = post_form(admin, "/quan-tri/nguoi-dung",
+                                f"/quan-tri/nguoi-dung/{foreign['id']}/{action}", data)
+            assert refused.status_code == 404, refused.text
+        # nor can the admin lock themself out
+        me = site["users"]["admin"]["id"]
+        assert post_form(admin, "/quan-tri/nguoi-dung", f"/quan-tri/nguoi-dung/{me}/khoa",
+                         {}).status_code == 422
+        trail = admin.get("/quan-tri/nhat-ky.ndjson", params={"doi_tuong": user_id}).text
+        events = [e for e in map(json.loads, trail.splitlines())
+                  if e["action"].startswith("user.")]
+        assert "session.signed_in" in trail  # the user's own sign-in is in it too
+        assert [e["action"] for e in events] == ["user.created", "user.role_changed",
+                                                 "user.deactivated"], events
+        assert events[1]["changes"] == {"from": "clerk", "to": "auditor"}
+        assert all(e["actor"] == f"user:{me}" for e in events)
+        assert new_password not in trail
+    with _client(site) as person:  # the foreign user was never touched
+        assert _login(person, "foreign", foreign["password"]).status_code == 303
 
 
 class _Boxes(HTMLParser):
