@@ -20,7 +20,14 @@ import httpx
 import pytest
 
 from samples.render import render_document
-from tests.api_server import bearer, free_port, make_token, running_server
+from tests.api_server import (
+    assert_problem,
+    bearer,
+    free_port,
+    make_token,
+    running_server,
+    wait_for_job,
+)
 from tests.conftest import SOHOA
 from tests.pages_support import (
     accessibility_problems,
@@ -619,3 +626,101 @@ def test_browser_pages_fit_a_phone(site, chrome):
             _a11y(chrome, [])
     finally:
         chrome.set_window_size(1280, 900)
+
+
+# ------------------------------------------------------------------- a rescan
+
+def _card_png(seed: int, dpi: int = 200) -> bytes:
+    buffer = io.BytesIO()
+    card = render_document("can_cuoc", random.Random(seed), dpi=dpi)
+    card.pages[0].save(buffer, "PNG", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def test_a_rescan_request_takes_the_document_out_of_the_queue_and_its_new_scan_is_its_next_version(site):
+    import hashlib
+
+    base, token = site["base"], site["tokens"]["admin"]
+    auth = bearer(token)
+    first_scan = _card_png(7)
+    with httpx.Client(base_url=base, timeout=300) as api:
+        sent = api.post("/api/v1/dossiers", headers=auth,
+                        files={"files": ("the-can-cuoc.png", first_scan, "image/png")})
+        assert sent.status_code == 202, sent.text
+        job = wait_for_job(api, sent.json()["url"], token)
+        document_id = job["documents"][0]["document_id"]
+        url = f"/api/v1/documents/{document_id}"
+        etag = api.get(url, headers=auth).headers["etag"]
+        broken = api.patch(url + "/fields", headers={**auth, "If-Match": etag},
+                           json={"fields": {"so": "12345"}, "reason": "Thử quét lại"})
+        assert broken.json()["status"] == "needs_review", broken.text
+        before = broken.json()["version"]
+        # no request yet: a new scan is refused
+        assert_problem(api.post(url + "/rescan", headers=auth,
+                                files={"file": ("moi.png", _card_png(8), "image/png")}),
+                       409, "no_rescan_requested")
+
+        reason = "Ảnh chụp mờ ở số căn cước, xin quét lại bản giấy"
+        with _signed_in(site, "clerk1") as clerk:
+            assert f'data-document="{document_id}"' in clerk.get("/xu-ly").text
+            assert post_form(clerk, "/xu-ly", f"/xu-ly/{document_id}/nhan",
+                             {}).status_code == 303
+            page = f"/xu-ly/{document_id}"
+            no_reason = post_form(clerk, page, page, {"hanh_dong": "quet-lai",
+                                                      "phien_ban": str(before)})
+            assert no_reason.status_code == 422 and "lý do" in no_reason.text
+            asked = post_form(clerk, page, page, {"hanh_dong": "quet-lai", "ly_do": reason,
+                                                  "phien_ban": str(before)})
+            assert asked.status_code == 303 and "quet-lai" in asked.headers["location"]
+            queue = clerk.get("/xu-ly").text
+            assert f'data-document="{document_id}"' not in queue  # out of the review queue
+            waiting = re.search(rf'<tr data-rescan="{document_id}">.*?</tr>', queue, re.S)[0]
+            assert reason in waiting and CLERK_1 in waiting
+            screen = clerk.get(page).text
+            assert 'id="cho-quet-lai"' in screen and "Chờ quét lại" in screen
+            assert f"/xu-ly/{document_id}/nhan" not in screen
+        with _signed_in(site, "clerk2") as other:
+            refused = post_form(other, "/xu-ly", f"/xu-ly/{document_id}/nhan", {})
+            assert refused.status_code == 409 and "đang chờ quét lại" in refused.text
+        flagged = api.get(url, headers=auth).json()
+        assert flagged["rescan_requested"]["reason"] == reason, flagged
+        assert flagged["rescan_requested"]["requested_by"] == f"user:{site['users']['clerk1']['id']}"
+
+        # the same scan again is not a new one
+        assert_problem(api.post(url + "/rescan", headers=auth,
+                                files={"file": ("lai.png", first_scan, "image/png")}), 422)
+        # another agency's document is not there
+        other_id = "H99.00.00.00-260101-001.1"
+        assert_problem(api.post(f"/api/v1/documents/{other_id}/rescan", headers=auth,
+                                files={"file": ("x.png", first_scan, "image/png")}), 404)
+
+        new_scan = _card_png(7, dpi=300)  # the same paper, scanned better
+        rescanned = api.post(url + "/rescan", headers=auth,
+                             files={"file": ("quet-lai.png", new_scan, "image/png")})
+        assert rescanned.status_code == 202, rescanned.text
+        job = wait_for_job(api, rescanned.json()["url"], token)
+        assert job["documents"][0]["document_id"] == document_id, job
+        assert job["documents"][0]["outcome"] in ("done", "needs_review"), job
+
+        document = api.get(url, headers=auth).json()
+        assert document["version"] == before + 1 and document["rescan_requested"] is None
+        versions = api.get(url + "/versions", headers=auth).json()
+        assert [v["version"] for v in versions] == list(range(1, before + 2))
+        assert reason in versions[-1]["reason"] and CLERK_1 in versions[-1]["reason"]
+        originals = {v["version"]: next(f["sha256"] for f in v["files"] if f["kind"] == "original")
+                     for v in versions}
+        assert originals[before + 1] == hashlib.sha256(new_scan).hexdigest()
+        assert originals[1] == hashlib.sha256(first_scan).hexdigest()  # history kept
+        old = api.get(url + "/files/original", params={"version": 1}, headers=auth)
+        assert old.status_code == 200 and old.content == first_scan
+        fields = api.get(url + "/fields", headers=auth).json()
+        assert all(f["source"] == "ocr" for f in fields["fields"])  # read afresh
+        events = [json.loads(line)["action"] for line in
+                  api.get("/api/v1/audit", headers=auth).text.splitlines()]
+        assert "review.rescan_requested" in events and "document.rescan_received" in events
+    with _signed_in(site, "clerk2") as other:
+        queue = other.get("/xu-ly").text
+        assert f'data-rescan="{document_id}"' not in queue
+        assert (f'data-document="{document_id}"' in queue) == (document["status"] == "needs_review")
+        history = other.get(f"/xu-ly/{document_id}", params={"tab": "lich-su"}).text
+        assert "Bản quét lại theo yêu cầu" in history

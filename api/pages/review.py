@@ -25,7 +25,8 @@ from workers.corrections import correct
 router = APIRouter(include_in_schema=False)
 clerk = needs("dossiers:write", "documents:read")
 NOTICES = {"da-luu": "Đã lưu thay đổi.", "da-duyet": "Đã duyệt tài liệu; bản ký số mới đã được tạo.",
-           "quet-lai": "Đã ghi yêu cầu quét lại.", "het": "Không còn tài liệu nào chờ kiểm tra.",
+           "quet-lai": "Đã ghi yêu cầu quét lại; tài liệu rời hàng chờ cho tới khi "
+                           "bản quét mới được xử lý xong.", "het": "Không còn tài liệu nào chờ kiểm tra.",
            "da-tra": "Đã trả tài liệu về hàng chờ.", "khong-doi": "Không có thay đổi nào để lưu."}
 
 
@@ -47,7 +48,7 @@ def _held(svc: Service, staff: Staff, document_id: str):
 def review_queue(request: Request, thong_bao: str | None = None, staff: Staff = Depends(clerk),
                  svc: Service = Depends(service)):
     rows = data.queue(svc, staff)
-    return render(request, "review_queue.html", {"rows": rows,
+    return render(request, "review_queue.html", {"rows": rows, "rescans": data.rescans(svc, staff),
                                                  "notice": NOTICES.get(thong_bao or "")})
 
 
@@ -56,6 +57,10 @@ def claim(document_id: str, request: Request, _form=Depends(csrf_form),
           staff: Staff = Depends(clerk), svc: Service = Depends(service)):
     _held(svc, staff, document_id)
     standing = data.claims(svc).claim(document_id, staff.agency_code, staff.actor, staff.name)
+    if standing.state == "rescan":
+        raise PageError(409, f"Tài liệu {document_id} đang chờ quét lại (yêu cầu của "
+                        f"{standing.actor_name} lúc {vn_time(standing.since)}: {standing.reason})."
+                        " Tài liệu sẽ trở lại hàng chờ khi bản quét mới được xử lý xong.")
     if standing.actor != staff.actor:
         raise PageError(409, f"Tài liệu {document_id} đang được xử lý bởi {standing.actor_name} "
                         f"(từ {vn_time(standing.since)}). Xin chọn tài liệu khác.")

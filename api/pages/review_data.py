@@ -29,7 +29,7 @@ class QueueRow:
     weakest: float | None  # lowest field confidence (0..100), when known
     issues: int
     since: datetime
-    claim: Claim | None  # a live hold, or a rescan request
+    claim: Claim | None  # a live hold
 
     @property
     def age(self) -> str:
@@ -65,9 +65,11 @@ def queue(svc: Service, staff: Staff) -> list[QueueRow]:
         version = current_version(svc.archive, hit)
         if version.status != "needs_review":
             continue
-        first = svc.db.versions.get(hit.document_id, 1) or version
         claim = all_claims.get(hit.document_id)
-        claim = claim if claim and (claim.state == "rescan" or held.live_holder(claim)) else None
+        if claim is not None and claim.state == "rescan":
+            continue  # waiting for its new scan: listed apart (rescans())
+        first = svc.db.versions.get(hit.document_id, 1) or version
+        claim = claim if claim and held.live_holder(claim) else None
         fields = fields_of(svc, version)
         rows.append(QueueRow(hit.document_id, type_name(svc, version.document_type),
                              weakest(fields), len(version.errors), first.created_at, claim))
@@ -75,11 +77,22 @@ def queue(svc: Service, staff: Staff) -> list[QueueRow]:
     return rows
 
 
+def rescans(svc: Service, staff: Staff) -> list[tuple[Claim, str]]:
+    """The agency's documents waiting for a new scan, oldest request first, with their
+    type's name."""
+    waiting = [c for c in claims(svc).of_agency(staff.agency_code).values()
+               if c.state == "rescan"]
+    out = []
+    for claim in sorted(waiting, key=lambda c: c.since):
+        hit = svc.db.index.get(claim.document_id)
+        out.append((claim, type_name(svc, hit.document_type if hit else None)))
+    return out
+
+
 def next_free(svc: Service, staff: Staff, after: str) -> str | None:
     """The next document of the queue nobody else holds (not `after`)."""
     for row in queue(svc, staff):
-        if row.document_id != after and (row.claim is None or row.claim.actor == staff.actor
-                                         or row.claim.state == "rescan"):
+        if row.document_id != after and (row.claim is None or row.claim.actor == staff.actor):
             return row.document_id
     return None
 
