@@ -15,6 +15,7 @@ from storage.index import DocumentIndex
 from storage.index_db import make_engine, upgrade
 from storage.jobs import JobStore
 from storage.registry import DossierRegistry
+from storage.reports import ReportStore
 from storage.revocations import RevocationStore
 from storage.tokens import TokenStore
 from storage.users import UserStore
@@ -48,6 +49,7 @@ class ArchiveDatabase:
         self._appending = make_engine(url, immediate=True) if sqlite else self.engine
         self.tokens = TokenStore(self.engine)
         self.users = UserStore(self.engine)
+        self.reports = ReportStore(self.engine)
         self.jobs = JobStore(self.engine)
         self.versions = VersionStore(self.engine)
         self.idempotency = IdempotencyStore(self.engine)

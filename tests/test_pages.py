@@ -6,6 +6,7 @@ verifying, an admin creating and revoking a token, the review form by keyboard a
 a contrast and label check of every page visited."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -32,6 +33,7 @@ from tests.conftest import SOHOA
 from tests.pages_support import (
     accessibility_problems,
     browser,
+    csrf_of,
     post_form,
     qr_urls,
     screenshot,
@@ -211,6 +213,33 @@ def test_reports_download_as_json_and_pdf_and_lookups_are_audited(site):
                        headers=bearer(site["tokens"]["admin"])).text
     actions = [json.loads(line)["action"] for line in events.splitlines()]
     assert "verification.looked_up" in actions and "verification.report_downloaded" in actions
+
+
+def test_an_uploaded_files_report_is_kept_for_other_server_processes(site, tmp_path):
+    """The report of an uploaded file is in the archive's database, not in the memory of the
+    process that checked the file: another `sohoa serve` on the same archive (as after a
+    restart, or behind a load balancer) hands it out."""
+    pdf = (site["out"] / site["copy"]["file"]).read_bytes()
+    with _client(site) as client:
+        token = csrf_of(client.get("/verify").text)
+        checked = client.post("/verify", data={"csrf": token},
+                              files={"tep": ("ban-sao.pdf", pdf, "application/pdf")})
+        assert checked.status_code == 200 and 'data-verdict="VALID"' in checked.text
+        link = re.search(r'href="(/verify/tep/[^"/]+/bao-cao)\.json"', checked.text)[1]
+    with running_server(site["out"], site["env"], tmp_path / "second.log") as other, \
+            httpx.Client(base_url=other, timeout=120) as second:
+        report = second.get(link + ".json")
+        assert report.status_code == 200, report.text
+        assert report.json()["verdict"] == "VALID" and report.json()["file_matches_register"]
+        assert report.json()["sha256"] == hashlib.sha256(pdf).hexdigest()
+        printed = second.get(link + ".pdf")
+        assert printed.content.startswith(b"%PDF-")
+        path = tmp_path / "report.pdf"
+        path.write_bytes(printed.content)
+        text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                       text=True, check=True).stdout.split())
+        assert "BẢN SAO HỢP LỆ" in text and "trùng với bản sao đã đăng ký" in text
+        assert second.get(link.replace("/tep/", "/tep/x") + ".json").status_code == 404
 
 
 def test_forms_without_the_csrf_value_are_refused(site):
@@ -638,8 +667,6 @@ def _card_png(seed: int, dpi: int = 200) -> bytes:
 
 
 def test_a_rescan_request_takes_the_document_out_of_the_queue_and_its_new_scan_is_its_next_version(site):
-    import hashlib
-
     base, token = site["base"], site["tokens"]["admin"]
     auth = bearer(token)
     first_scan = _card_png(7)
