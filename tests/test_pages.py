@@ -639,7 +639,9 @@ def test_browser_an_admin_creates_and_revokes_a_token(site, chrome):
     _a11y(chrome, [])
     screenshot(chrome, "admin-audit")
     chrome.get(site["base"] + "/quan-tri/nguoi-dung")
+    assert chrome.find_element(By.CSS_SELECTOR, "#nguoi-dung tbody tr[data-user]")
     _a11y(chrome, [])
+    screenshot(chrome, "admin-users")
 
 
 def test_browser_pages_fit_a_phone(site, chrome):
@@ -666,7 +668,8 @@ def _card_png(seed: int, dpi: int = 200) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_rescan_request_takes_the_document_out_of_the_queue_and_its_new_scan_is_its_next_version(site):
+def test_a_rescan_request_takes_the_document_out_of_the_queue_and_its_new_scan_is_its_next_version(
+        site, chrome):
     base, token = site["base"], site["tokens"]["admin"]
     auth = bearer(token)
     first_scan = _card_png(7)
@@ -709,6 +712,13 @@ def test_a_rescan_request_takes_the_document_out_of_the_queue_and_its_new_scan_i
         with _signed_in(site, "clerk2") as other:
             refused = post_form(other, "/xu-ly", f"/xu-ly/{document_id}/nhan", {})
             assert refused.status_code == 409 and "đang chờ quét lại" in refused.text
+        _sign_in(chrome, site, "clerk2")  # the list of documents waiting, in the browser
+        chrome.get(site["base"] + "/xu-ly")
+        assert reason in chrome.find_element("id", "bang-quet-lai").text
+        _a11y(chrome, [])
+        chrome.get(f"{site['base']}/xu-ly/{document_id}")
+        assert chrome.find_element("id", "cho-quet-lai")
+        _a11y(chrome, [])
         flagged = api.get(url, headers=auth).json()
         assert flagged["rescan_requested"]["reason"] == reason, flagged
         assert flagged["rescan_requested"]["requested_by"] == f"user:{site['users']['clerk1']['id']}"
