@@ -27,14 +27,21 @@ _BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
                  "description": "the new scan: PNG, JPEG, TIFF, PDF"}}}}}}
 
 
-def _admit(request: Request, who: Principal, svc: Service, document_id: str,
-           upload: UploadFile) -> JSONResponse:
-    hit, version = held_document(svc, who, document_id)
+def _asked(svc: Service, who: Principal, document_id: str) -> None:
+    """404 for another agency's document (before anything about the request), 409 without
+    a rescan request."""
+    held_document(svc, who, document_id)
     asked = ClaimStore(svc.db.engine).get(document_id)
     if asked is None or asked.state != "rescan":
         raise ApiProblem(409, "no_rescan_requested", "Tài liệu này không có yêu cầu quét lại; "
                          "bản quét mới chỉ được nhận khi cán bộ kiểm tra đã yêu cầu.",
                          title="No rescan requested")
+
+
+def _admit(request: Request, who: Principal, svc: Service, document_id: str,
+           upload: UploadFile) -> JSONResponse:
+    _asked(svc, who, document_id)
+    hit, version = held_document(svc, who, document_id)
     with spooled([upload], svc.archive.root) as uploads:
         job = admit_rescan(svc.archive, who.agency_code, version, uploads[0],
                            str(uuid.uuid4()))
@@ -52,6 +59,7 @@ def _admit(request: Request, who: Principal, svc: Service, document_id: str,
 async def rescan(document_id: str, request: Request,
                  who: Principal = Depends(scoped("dossiers:write")),
                  svc: Service = Depends(service)) -> JSONResponse:
+    await run_in_threadpool(_asked, svc, who, document_id)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "multipart/form-data":
         raise ApiProblem(415, "unsupported_media_type", "Cần gửi tệp dạng multipart/form-data "
