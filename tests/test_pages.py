@@ -559,6 +559,46 @@ def test_browser_two_clerks_one_claims_corrects_approves_and_the_new_copy_verifi
     assert banner.get_attribute("data-verdict") == "VALID", banner.text
 
 
+def test_browser_selecting_a_field_on_another_page_shows_that_page_with_its_box(site, chrome):
+    """A two-page land certificate: a field read on page 2 brings page 2 into view with its
+    box highlighted (also zoomed), a field of page 1 brings page 1 back."""
+    from selenium.webdriver.common.by import By
+
+    land = render_document("giay_chung_nhan_qsdd", random.Random(5), dpi=200)
+    assert len(land.pages) == 2
+    buffer = io.BytesIO()
+    land.pages[0].save(buffer, "PDF", save_all=True, append_images=land.pages[1:],
+                       resolution=200)
+    token = site["tokens"]["admin"]
+    with httpx.Client(base_url=site["base"], timeout=300) as api:
+        sent = api.post("/api/v1/dossiers", headers=bearer(token),
+                        files={"files": ("giay-chung-nhan.pdf", buffer.getvalue(),
+                                         "application/pdf")})
+        assert sent.status_code == 202, sent.text
+        job = wait_for_job(api, sent.json()["url"], token)
+    document_id = job["documents"][0]["document_id"]
+    fields = _fields_of({**site, "document_id": document_id})
+    on = {page: next((f for f in fields if f["box"] and f["page"] == page), None)
+          for page in (1, 2)}
+    assert on[1] and on[2], fields
+
+    _sign_in(chrome, site, "clerk1")
+    chrome.get(f"{site['base']}/xu-ly/{document_id}")
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, f'form[action="/xu-ly/{document_id}/nhan"] button'))
+    shown = lambda: chrome.find_element(By.CSS_SELECTOR, ".viewer .page.shown").get_attribute("data-page")  # noqa: E731
+    assert shown() == "0"
+    _highlight_is_over(chrome, on[2])
+    assert shown() == "1"
+    thumbs = chrome.find_elements(By.CSS_SELECTOR, "[data-goto][aria-current=true]")
+    assert [t.get_attribute("data-goto") for t in thumbs] == ["1"]
+    chrome.find_element(By.CSS_SELECTOR, "button[data-zoom='1']").click()
+    _highlight_is_over(chrome, on[2])
+    _highlight_is_over(chrome, on[1])
+    assert shown() == "0"
+    _a11y(chrome, [])
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, "button[value=tra-lai]"))
+
+
 def test_browser_the_review_form_works_by_keyboard_alone(site, needs_review, chrome):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
