@@ -8,6 +8,7 @@ they are. Mirrors alembic revision 0008_users_reports.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -61,7 +62,12 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
 SESSION_PREFIX = "sohoa-phien_"
 _hasher = PasswordHasher()  # Argon2id, RFC 9106's low-memory profile (64 MiB, t=3, p=4)
-_UNKNOWN = _hasher.hash(secrets.token_urlsafe(16))  # checked against for unknown names
+
+
+@functools.cache
+def _unknown() -> str:
+    """A hash to check against for an unknown name (made once, when first needed)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class UserError(ValueError):
@@ -191,7 +197,7 @@ class UserStore:
                 users.c.username == username.strip().lower())).first()
         try:
             _hasher.verify(row.password_hash if row is not None and row.password_hash
-                           else _UNKNOWN, password)
+                           else _unknown(), password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or not row.password_hash or not row.active:
@@ -202,10 +208,12 @@ class UserStore:
 
     # -- sessions ----------------------------------------------------------------------
     def start_session(self, user: User, hours: float) -> str:
-        """A new session's secret (the cookie's value; only its hash is kept)."""
+        """A new session's secret (the cookie's value; only its hash is kept); expired
+        sessions are removed."""
         secret = SESSION_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
+            conn.execute(delete(sessions).where(sessions.c.expires_at < now))  # ended ones go
             conn.execute(insert(sessions).values(id_sha256=_digest(secret), user_id=user.id,
                                                  created_at=now,
                                                  expires_at=now + timedelta(hours=hours)))

@@ -45,8 +45,13 @@ def _check(url: str) -> None:
         assert store.check_password("NGUYEN.LAN", PASSWORD) == lan
         assert store.check_password("nguyen.lan", PASSWORD + "x") is None
         assert store.check_password("khong.co", PASSWORD) is None
+        ended = store.start_session(lan, hours=-1)
+        assert store.session_user(ended) is None  # expired
         session = store.start_session(lan, hours=1)
         assert store.session_user(session).id == lan.id
+        with db.engine.connect() as conn:  # the expired one was removed
+            assert conn.execute(select(users_module.sessions.c.id_sha256)).scalars().all() == [
+                users_module._digest(session)]
         assert store.session_user(session + "x") is None and store.session_user("") is None
         # another agency cannot change this user
         assert not store.set_role(lan.id, OTHER, "auditor")
