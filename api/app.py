@@ -23,6 +23,7 @@ from api.routes import (
     dossiers,
     jobs,
     pages,
+    rescan,
     search,
     verify,
     webhooks,
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     _refuse_wrong_media_type(app)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_bytes)
     app.add_middleware(RequestId)  # outermost: every answer has its request id
-    for module in (dossiers, jobs, documents, pages, copies, webhooks, search, verify, admin):
+    for module in (dossiers, jobs, documents, rescan, pages, copies, webhooks, search, verify,
+                   admin):
         app.include_router(module.router)
     _document_models(app, [ObjectsIn])
     install_pages(app)  # the pages for people: /verify, /xu-ly, /quan-tri (api/pages)

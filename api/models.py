@@ -43,6 +43,14 @@ class FileLink(BaseModel):
     url: str
 
 
+class RescanOut(BaseModel):
+    """A reviewer asked for the paper to be scanned again: the document is out of the
+    review queue until the new scan (POST /documents/{id}/rescan) is recorded."""
+    reason: str
+    requested_by: str  # the actor, as the audit trail names it
+    requested_at: datetime
+
+
 class DocumentOut(BaseModel):
     id: str
     dossier_id: str
@@ -56,6 +64,7 @@ class DocumentOut(BaseModel):
     review: list[str]  # Vietnamese: what a person must check
     files: list[FileLink]
     updated_at: datetime
+    rescan_requested: RescanOut | None = None
 
 
 class FieldOut(BaseModel):

@@ -8,8 +8,10 @@ from api.models import (
     FileLink,
     JobDocumentOut,
     JobOut,
+    RescanOut,
     VersionOut,
 )
+from storage.claims import Claim
 from storage.index import Hit
 from storage.jobs import JobRecord
 from storage.versions import Version
@@ -38,13 +40,16 @@ def file_links(version: Version) -> list[FileLink]:
             for kind in FILE_KINDS if keys[kind]]
 
 
-def document_out(hit: Hit, version: Version) -> DocumentOut:
+def document_out(hit: Hit, version: Version, claim: Claim | None = None) -> DocumentOut:
     return DocumentOut(
         id=hit.document_id, dossier_id=hit.dossier_id, status=version.status,
         document_type=version.document_type, version=version.version, etag=version.etag,
         pages=int(hit.archive.get("PageAmount") or 0), owners=hit.owners, archive=hit.archive,
         review=[e["message"] for e in version.errors], files=file_links(version),
-        updated_at=version.created_at)
+        updated_at=version.created_at,
+        rescan_requested=RescanOut(reason=claim.reason or "", requested_by=claim.actor,
+                                   requested_at=claim.since)
+        if claim is not None and claim.state == "rescan" else None)
 
 
 def fields_out(version: Version, doc_type) -> FieldsOut:

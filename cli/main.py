@@ -240,9 +240,11 @@ def _register_commands() -> None:
     from cli.find import find
     from cli.health import health
     from cli.serve import audit_trail, serve, token
+    from cli.users import user
     from cli.verify import verify
 
-    for command in (find, verify, certify, register, serve, token, audit_trail, audit, health):
+    for command in (find, verify, certify, register, serve, token, user, audit_trail, audit,
+                    health):
         main.add_command(command)
 
 

@@ -16,8 +16,10 @@ from storage.index_db import make_engine, upgrade
 from storage.jobs import JobStore
 from storage.ratelimits import RateLimitStore
 from storage.registry import DossierRegistry
+from storage.reports import ReportStore
 from storage.revocations import RevocationStore
 from storage.tokens import TokenStore
+from storage.users import UserStore
 from storage.versions import VersionStore
 from storage.webhooks import WebhookStore
 
@@ -47,6 +49,8 @@ class ArchiveDatabase:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         self._appending = make_engine(url, immediate=True) if sqlite else self.engine
         self.tokens = TokenStore(self.engine)
+        self.users = UserStore(self.engine)
+        self.reports = ReportStore(self.engine)
         self.jobs = JobStore(self.engine)
         self.versions = VersionStore(self.engine)
         self.idempotency = IdempotencyStore(self.engine)

@@ -1,9 +1,10 @@
 """Who is working on a document that needs review (the clerk's review screen).
 
 A claim is one row per document: `held` by one actor (a second clerk is refused and told
-who), or `rescan` when a clerk asked for the paper to be scanned again. Claiming is one
-INSERT, or one conditional UPDATE over a claim that is the caller's own, stale (older than
-`ttl`) or a rescan request, so two clerks claiming together cannot both win.
+who), or `rescan` when a clerk asked for the paper to be scanned again (the document then
+leaves the review queue until its new scan is recorded: workers/rescan.py). Claiming is
+one INSERT, or one conditional UPDATE over a hold that is the caller's own or stale (older
+than `ttl`), so two clerks claiming together cannot both win.
 """
 from __future__ import annotations
 
@@ -88,8 +89,10 @@ class ClaimStore:
             with self.engine.begin() as conn:
                 conn.execute(insert(claims).values(row))
         except IntegrityError:
-            takeable = ((claims.c.actor == actor) | (claims.c.state != "held")
-                        | (claims.c.since < now - self.ttl))
+            # one's own hold or a stale one; never a rescan request (the document waits
+            # for its new scan, out of the queue)
+            takeable = (claims.c.state == "held") & ((claims.c.actor == actor)
+                                                     | (claims.c.since < now - self.ttl))
             with self.engine.begin() as conn:
                 conn.execute(update(claims).where((claims.c.document_id == document_id)
                                                   & takeable).values(row))
@@ -109,3 +112,8 @@ class ClaimStore:
                                 .values(row))
             if not done.rowcount:
                 conn.execute(insert(claims).values(document_id=document_id, **row))
+
+    def clear_rescan(self, document_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(claims).where((claims.c.document_id == document_id)
+                                              & (claims.c.state == "rescan")))

@@ -26,11 +26,22 @@ def stored_result(archive: Archive, job: DocumentJob) -> DocumentResult:
 
 
 def record_document(archive: Archive, job: DocumentJob) -> DocumentResult:
-    """Index a finished document and give it version 1 (once)."""
+    """Index a finished document and give it version 1 (once); a new scan of a document
+    that has versions (a rescan) becomes its next version."""
     result = stored_result(archive, job)
     index_result(archive.db.index, archive.types, result.to_json_dict(), archive.root)
-    if archive.db.versions.current(result.document_id) is None:
+    current = archive.db.versions.current(result.document_id)
+    if current is None:
         first_version(archive, result.to_json_dict())
+    elif result.sha256.get("original") != current.sha256_original:  # a new scan of it
+        from workers.rescan import new_scan_version
+
+        data = result.to_json_dict()
+        try:
+            new_scan_version(archive, current, data, stored_evidence(
+                archive, result.document_id, result.sha256.get("original")))
+        except VersionConflict:  # recorded again after a restart: it is there already
+            log.info("the new scan of %s was recorded before", result.document_id)
     return result
 
 

@@ -1,6 +1,7 @@
-"""The agency administrator's pages: tokens (made with a role or scopes and an expiry,
-shown once, revoked, last use), users and their roles (staff are the labelled tokens: a
-name, a role), and the audit trail filtered by actor, object and action, exported as
+"""The agency administrator's pages: tokens for programs (made with a role or scopes and an
+expiry, shown once, revoked, last use), the agency's users (made with a role and a first
+password, role changed, locked and unlocked; another agency's user is not found), every
+change an audit event, and the audit trail filtered by actor, object and action, exported as
 NDJSON or CSV."""
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,6 +18,7 @@ from api.pages.session import ROLE_NAMES, SCOPE_NAMES, Staff, actor_names, needs
 from api.pages.web import HEADERS, PageError, csrf_form, render
 from api.service import Service, request_id, service
 from storage.tokens import ROLES, SCOPES
+from storage.users import MIN_PASSWORD, UserError
 
 router = APIRouter(include_in_schema=False)
 admin = needs("admin")
@@ -82,22 +85,86 @@ def revoke_token(token_id: str, request: Request, _form=Depends(csrf_form),
     return RedirectResponse("/quan-tri/ma-truy-cap?da_thu_hoi=" + token_id, status_code=303)
 
 
-@router.get("/quan-tri/nguoi-dung")
-def users_page(request: Request, staff: Staff = Depends(admin), svc: Service = Depends(service)):
-    now = datetime.now(UTC)
-    users: dict[str, dict] = {}
-    for t in svc.db.tokens.list(staff.agency_code):
-        name = t.label or f"Mã {t.id}"
-        user = users.setdefault(name, {"name": name, "roles": set(), "tokens": 0,
-                                       "active": 0, "last_used": None})
-        user["roles"].add(ROLE_NAMES.get(role_of(t.scopes) or "", "Quyền riêng"))
-        user["tokens"] += 1
-        user["active"] += int(t.usable(now))
-        if t.last_used_at and (user["last_used"] is None or t.last_used_at > user["last_used"]):
-            user["last_used"] = t.last_used_at
+def _users_page(request, svc, staff, *, error=None, notice=None, status=200, form=None):
+    users = [{"u": u, "role": ROLE_NAMES.get(u.role, u.role)}
+             for u in svc.db.users.list(staff.agency_code)]
     return render(request, "admin_users.html", {
-        "users": sorted(users.values(), key=lambda u: u["name"].lower()),
-        "roles": [(ROLE_NAMES[r], [SCOPE_NAMES[s] for s in ROLES[r]]) for r in ROLES]})
+        "users": users, "error": error, "notice": notice, "form": form or {},
+        "role_names": ROLE_NAMES, "min_password": MIN_PASSWORD,
+        "roles": [(ROLE_NAMES[r], [SCOPE_NAMES[s] for s in ROLES[r]]) for r in ROLES]},
+        status=status, headers={"Cache-Control": "no-store"})
+
+
+USER_NOTICES = {"tao": "Đã tạo người dùng {}.", "vai-tro": "Đã đổi vai trò của {}.",
+                "khoa": "Đã khóa tài khoản {}; mọi phiên đăng nhập của người này đã kết thúc.",
+                "mo-khoa": "Đã mở lại tài khoản {}."}
+
+
+@router.get("/quan-tri/nguoi-dung")
+def users_page(request: Request, xong: str = "", ten: str = "", staff: Staff = Depends(admin),
+               svc: Service = Depends(service)):
+    notice = USER_NOTICES[xong].format(ten[:100]) if xong in USER_NOTICES else None
+    return _users_page(request, svc, staff, notice=notice)
+
+
+@router.post("/quan-tri/nguoi-dung")
+def create_user(request: Request, form=Depends(csrf_form), staff: Staff = Depends(admin),
+                svc: Service = Depends(service)):
+    shown = {"ten_dang_nhap": str(form.get("ten_dang_nhap") or "").strip()[:64],
+             "ho_ten": " ".join(str(form.get("ho_ten") or "").split())[:200],
+             "vai_tro": str(form.get("vai_tro") or "")}
+    try:
+        made = svc.db.users.create(staff.agency_code, shown["ten_dang_nhap"], shown["ho_ten"],
+                                   shown["vai_tro"], password=str(form.get("mat_khau") or ""))
+    except UserError as exc:
+        return _users_page(request, svc, staff, error=str(exc), status=422, form=shown)
+    _audit(request, svc, staff, "user.created", "user", made.id,
+           {"username": made.username, "name": made.display_name, "role": made.role})
+    return RedirectResponse(f"/quan-tri/nguoi-dung?xong=tao&ten={quote(made.display_name)}",
+                            status_code=303)
+
+
+def _user_of(svc: Service, staff: Staff, user_id: str):
+    found = svc.db.users.get(user_id, staff.agency_code)
+    if found is None:  # another agency's user is not there at all
+        raise PageError(404, "Không có người dùng này trong cơ quan của quý vị.")
+    return found
+
+
+@router.post("/quan-tri/nguoi-dung/{user_id}/vai-tro")
+def change_role(user_id: str, request: Request, form=Depends(csrf_form),
+                staff: Staff = Depends(admin), svc: Service = Depends(service)):
+    user = _user_of(svc, staff, user_id)
+    role = str(form.get("vai_tro") or "")
+    if role not in ROLES:
+        return _users_page(request, svc, staff, status=422, error="Vai trò không hợp lệ.")
+    if user.actor == staff.actor and role != "agency_admin":
+        return _users_page(request, svc, staff, status=422, error=(
+            "Quý vị không thể tự bỏ vai trò quản trị của mình; xin nhờ một quản trị viên khác."))
+    if role != user.role:
+        svc.db.users.set_role(user.id, staff.agency_code, role)
+        _audit(request, svc, staff, "user.role_changed", "user", user.id,
+               {"from": user.role, "to": role})
+    return RedirectResponse(f"/quan-tri/nguoi-dung?xong=vai-tro&ten={quote(user.display_name)}",
+                            status_code=303)
+
+
+@router.post("/quan-tri/nguoi-dung/{user_id}/{what}")
+def lock_user(user_id: str, what: str, request: Request, _form=Depends(csrf_form),
+              staff: Staff = Depends(admin), svc: Service = Depends(service)):
+    if what not in ("khoa", "mo-khoa"):
+        raise PageError(404, "Không có thao tác này.")
+    user = _user_of(svc, staff, user_id)
+    active = what == "mo-khoa"
+    if user.actor == staff.actor and not active:
+        return _users_page(request, svc, staff, status=422,
+                           error="Quý vị không thể tự khóa tài khoản của mình.")
+    if user.active != active:
+        svc.db.users.set_active(user.id, staff.agency_code, active)
+        _audit(request, svc, staff, "user.reactivated" if active else "user.deactivated",
+               "user", user.id, {"username": user.username})
+    return RedirectResponse(f"/quan-tri/nguoi-dung?xong={what}&ten={quote(user.display_name)}",
+                            status_code=303)
 
 
 def _events(svc: Service, staff: Staff, actor: str, obj: str, action: str) -> list[dict]:

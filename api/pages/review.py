@@ -7,7 +7,6 @@ someone else's newer version is refused and names them. The OCR text layer is ne
 edited: clerks correct fields."""
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -26,7 +25,8 @@ from workers.corrections import correct
 router = APIRouter(include_in_schema=False)
 clerk = needs("dossiers:write", "documents:read")
 NOTICES = {"da-luu": "Đã lưu thay đổi.", "da-duyet": "Đã duyệt tài liệu; bản ký số mới đã được tạo.",
-           "quet-lai": "Đã ghi yêu cầu quét lại.", "het": "Không còn tài liệu nào chờ kiểm tra.",
+           "quet-lai": "Đã ghi yêu cầu quét lại; tài liệu rời hàng chờ cho tới khi "
+                           "bản quét mới được xử lý xong.", "het": "Không còn tài liệu nào chờ kiểm tra.",
            "da-tra": "Đã trả tài liệu về hàng chờ.", "khong-doi": "Không có thay đổi nào để lưu."}
 
 
@@ -48,7 +48,7 @@ def _held(svc: Service, staff: Staff, document_id: str):
 def review_queue(request: Request, thong_bao: str | None = None, staff: Staff = Depends(clerk),
                  svc: Service = Depends(service)):
     rows = data.queue(svc, staff)
-    return render(request, "review_queue.html", {"rows": rows,
+    return render(request, "review_queue.html", {"rows": rows, "rescans": data.rescans(svc, staff),
                                                  "notice": NOTICES.get(thong_bao or "")})
 
 
@@ -57,6 +57,10 @@ def claim(document_id: str, request: Request, _form=Depends(csrf_form),
           staff: Staff = Depends(clerk), svc: Service = Depends(service)):
     _held(svc, staff, document_id)
     standing = data.claims(svc).claim(document_id, staff.agency_code, staff.actor, staff.name)
+    if standing.state == "rescan":
+        raise PageError(409, f"Tài liệu {document_id} đang chờ quét lại (yêu cầu của "
+                        f"{standing.actor_name} lúc {vn_time(standing.since)}: {standing.reason})."
+                        " Tài liệu sẽ trở lại hàng chờ khi bản quét mới được xử lý xong.")
     if standing.actor != staff.actor:
         raise PageError(409, f"Tài liệu {document_id} đang được xử lý bởi {standing.actor_name} "
                         f"(từ {vn_time(standing.since)}). Xin chọn tài liệu khác.")
@@ -78,7 +82,8 @@ def page_image(document_id: str, index: int, staff: Staff = Depends(clerk),
 
 
 @router.get("/xu-ly/{document_id}")
-def review_document(document_id: str, request: Request, tab: str = "truong", trang: int = 0,
+def review_document(document_id: str, request: Request, tab: str = "truong",
+                    trang: int | None = None,
                     truong: str | None = None, thong_bao: str | None = None,
                     staff: Staff = Depends(clerk), svc: Service = Depends(service)):
     hit, version = _held(svc, staff, document_id)
@@ -88,31 +93,23 @@ def review_document(document_id: str, request: Request, tab: str = "truong", tra
                    notice=NOTICES.get(thong_bao or ""))
 
 
-def _screen(request, svc, staff, hit, version, *, tab="truong", page=0, selected=None,
+def _screen(request, svc, staff, hit, version, *, tab="truong", page=None, selected=None,
             notice=None, error=None, values=None, reason="", status=200):
     pages = data.page_images(svc, hit, version)
     fields = data.fields_of(svc, version)
     doc_type = svc.archive.types.get(version.document_type or "")
-    shown = {f.key for f in fields.fields}
-    extra = [k for k in (doc_type.schema.get("properties", {}) if doc_type else {})
-             if k not in shown]  # fields the type has but OCR did not read
-    rows = [{"key": f.key, "name": f.name, "value": _text(f.value), "source": f.source,
-             "confidence": f.confidence, "messages": f.messages, "page": f.page,
-             "box": data.box_percent(f.box, pages[f.page] if f.page is not None
-                                     and 0 <= f.page < len(pages) else None)}
-            for f in fields.fields]
-    rows += [{"key": k, "name": doc_type.display_name(k), "value": "", "source": "ocr",
-              "confidence": None, "messages": ["Chưa đọc được trường này."], "page": None,
-              "box": None} for k in extra]
+    rows = data.field_rows(fields, pages, doc_type)
     for row in rows:
         if values and row["key"] in values:
             row["value"] = values[row["key"]]
+        if row["key"] == selected and row["page"] is not None and page is None:
+            page = row["page"]  # the selected field's page, unless a page was asked for
     claim = data.claims(svc).get(hit.document_id)
     holder = data.claims(svc).live_holder(claim)
     context = {
         "hit": hit, "version": version, "type_name": data.type_name(svc, version.document_type),
         "fields": rows, "document_messages": fields.messages, "pages": pages,
-        "page": min(max(page, 0), max(len(pages) - 1, 0)), "selected": selected,
+        "page": min(max(page or 0, 0), max(len(pages) - 1, 0)), "selected": selected,
         "tab": tab, "notice": notice, "error": error, "reason": reason,
         "mine": holder is not None and holder.actor == staff.actor,
         "holder": holder if holder and holder.actor != staff.actor else None,
@@ -122,12 +119,6 @@ def _screen(request, svc, staff, hit, version, *, tab="truong", page=0, selected
         "last_by": data.actor_name(svc, staff, version.actor),
     }
     return render(request, "review_doc.html", context, status=status)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _typed(old, new: str):
@@ -168,7 +159,7 @@ def act(document_id: str, request: Request, form=Depends(csrf_form),
                      f"(phiên bản {version.version}) sau khi quý vị mở nó. Các giá trị mới nhất "
                      "đã được tải lại bên dưới; xin xem lại rồi lưu lần nữa.", 409)
     changes = {k: _typed(version.fields.get(k), v) for k, v in values.items()
-               if v.strip() != _text(version.fields.get(k)).strip()}
+               if v.strip() != data.text_of(version.fields.get(k)).strip()}
     if action == "quet-lai":
         if len(reason) < 3:
             return again("Xin ghi lý do yêu cầu quét lại.")

@@ -26,10 +26,10 @@ def claims(svc: Service) -> ClaimStore:
 class QueueRow:
     document_id: str
     type_name: str
-    weakest: float | None  # lowest field confidence, when known
+    weakest: float | None  # lowest field confidence (0..100), when known
     issues: int
     since: datetime
-    claim: Claim | None  # a live hold, or a rescan request
+    claim: Claim | None  # a live hold
 
     @property
     def age(self) -> str:
@@ -65,21 +65,34 @@ def queue(svc: Service, staff: Staff) -> list[QueueRow]:
         version = current_version(svc.archive, hit)
         if version.status != "needs_review":
             continue
-        first = svc.db.versions.get(hit.document_id, 1) or version
         claim = all_claims.get(hit.document_id)
-        claim = claim if claim and (claim.state == "rescan" or held.live_holder(claim)) else None
+        if claim is not None and claim.state == "rescan":
+            continue  # waiting for its new scan: listed apart (rescans())
+        first = svc.db.versions.get(hit.document_id, 1) or version
+        claim = claim if claim and held.live_holder(claim) else None
         fields = fields_of(svc, version)
         rows.append(QueueRow(hit.document_id, type_name(svc, version.document_type),
                              weakest(fields), len(version.errors), first.created_at, claim))
-    rows.sort(key=lambda r: (r.weakest if r.weakest is not None else 2.0, r.since))
+    rows.sort(key=lambda r: (r.weakest if r.weakest is not None else 101.0, r.since))
     return rows
+
+
+def rescans(svc: Service, staff: Staff) -> list[tuple[Claim, str]]:
+    """The agency's documents waiting for a new scan, oldest request first, with their
+    type's name."""
+    waiting = [c for c in claims(svc).of_agency(staff.agency_code).values()
+               if c.state == "rescan"]
+    out = []
+    for claim in sorted(waiting, key=lambda c: c.since):
+        hit = svc.db.index.get(claim.document_id)
+        out.append((claim, type_name(svc, hit.document_type if hit else None)))
+    return out
 
 
 def next_free(svc: Service, staff: Staff, after: str) -> str | None:
     """The next document of the queue nobody else holds (not `after`)."""
     for row in queue(svc, staff):
-        if row.document_id != after and (row.claim is None or row.claim.actor == staff.actor
-                                         or row.claim.state == "rescan"):
+        if row.document_id != after and (row.claim is None or row.claim.actor == staff.actor):
             return row.document_id
     return None
 
@@ -107,6 +120,40 @@ def page_images(svc: Service, hit: Hit, version: Version) -> list[PageImage]:
         out.append(PageImage(i, int(page.get("width") or 0), int(page.get("height") or 0),
                              record.get("jpeg") or ""))
     return out
+
+
+def page_index(page: int | None, pages: list[PageImage]) -> int | None:
+    """The index (from 0) in `pages` of a field's page as the API gives it (from 1, as in
+    /pages/{n} and pipeline.understand's evidence), or None if there is no such page."""
+    if page is None or not 1 <= page <= len(pages):
+        return None
+    return page - 1
+
+
+def field_rows(fields, pages: list[PageImage], doc_type) -> list[dict]:
+    """The rows of the field form: each field's value, confidence (0..100), messages, the
+    index (from 0) of its page image and its box in percent of that image, then the
+    fields the type has that OCR did not read."""
+    rows = []
+    for f in fields.fields:
+        index = page_index(f.page, pages)
+        rows.append({"key": f.key, "name": f.name, "value": text_of(f.value),
+                     "source": f.source, "confidence": f.confidence, "messages": f.messages,
+                     "page": index,
+                     "box": box_percent(f.box, pages[index] if index is not None else None)})
+    shown = {f.key for f in fields.fields}
+    for key in (doc_type.schema.get("properties", {}) if doc_type else {}):
+        if key not in shown:  # fields the type has but OCR did not read
+            rows.append({"key": key, "name": doc_type.display_name(key), "value": "",
+                         "source": "ocr", "confidence": None,
+                         "messages": ["Chưa đọc được trường này."], "page": None, "box": None})
+    return rows
+
+
+def text_of(value) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def box_percent(box, page: PageImage | None) -> list[float] | None:

@@ -1,8 +1,10 @@
-"""Staff sign in to the pages with their service token, kept in an HttpOnly,
-SameSite=Strict session cookie (never shown in a page or a log). What a page sees is a
-`Staff`: agency, actor, display name, role and scopes; signing in some other way later
-(OIDC) only has to make the same `Staff` from its claims (roles are named sets of scopes,
-storage.tokens.ROLES)."""
+"""Staff sign in to the pages as users of their agency (storage.users: a name and a
+password; Argon2id) and get a session whose random id sits in an HttpOnly,
+SameSite=Strict cookie (only its hash is stored; never shown in a page or a log). What a
+page sees is a `Staff`: agency, actor, display name, role and scopes, read afresh on every
+request (a deactivated user or a changed role counts at once); signing in some other way
+later (OIDC) only has to find the same user row by its issuer and subject (roles are
+named sets of scopes, storage.tokens.ROLES). Service tokens stay for programs (the API)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +14,8 @@ from fastapi import Depends, Request
 
 from api.pages.web import PageError
 from api.service import Service, service
-from storage.tokens import ROLES, TokenRecord
+from storage.tokens import ROLES
+from storage.users import User
 
 SESSION_COOKIE = "sohoa_session"
 ROLE_NAMES = {"clerk": "Cán bộ nhập liệu", "reviewer": "Cán bộ kiểm tra",
@@ -44,14 +47,13 @@ class Staff:
         return ROLE_NAMES.get(self.role or "", "Quyền riêng: " + ", ".join(sorted(self.scopes)))
 
 
-def staff_of(record: TokenRecord) -> Staff:
-    return Staff(record.agency_code, f"token:{record.id}", record.label or f"Mã {record.id}",
-                 role_of(record.scopes), record.scopes)
+def staff_of(user: User) -> Staff:
+    return Staff(user.agency_code, user.actor, user.display_name, user.role, user.scopes)
 
 
 def current_staff(request: Request, svc: Service = Depends(service)) -> Staff | None:
-    record = svc.db.tokens.authenticate(request.cookies.get(SESSION_COOKIE, ""))
-    staff = staff_of(record) if record else None
+    user = svc.db.users.session_user(request.cookies.get(SESSION_COOKIE, ""))
+    staff = staff_of(user) if user else None
     request.state.staff = staff
     return staff
 
@@ -74,5 +76,7 @@ def needs(*scopes: str):
 
 
 def actor_names(svc: Service, agency_code: str) -> dict[str, str]:
-    """actor → display name, for this agency's tokens (history and audit pages)."""
-    return {f"token:{t.id}": t.label or f"Mã {t.id}" for t in svc.db.tokens.list(agency_code)}
+    """actor → display name, for this agency's users and tokens (history and audit pages)."""
+    names = {f"token:{t.id}": t.label or f"Mã {t.id}" for t in svc.db.tokens.list(agency_code)}
+    names.update({u.actor: u.display_name for u in svc.db.users.list(agency_code)})
+    return names

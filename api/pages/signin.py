@@ -1,16 +1,44 @@
-"""Signing staff in and out: the token goes into an HttpOnly, SameSite=Strict cookie and
-is never shown again; signing in and out are audit events (without the token)."""
+"""Signing staff in and out with their user name and password: a new session's id goes
+into an HttpOnly, SameSite=Strict cookie; signing in (and a refused attempt) and out are
+audit events (never with the password or the session id). Failed attempts are limited
+per address (in this process, as the public verification page's lookups are)."""
 from __future__ import annotations
+
+import threading
+import time
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from api.pages.session import SESSION_COOKIE, current_staff, staff_of
-from api.pages.web import csrf_form, render, secure_cookie
+from api.pages.web import PageError, csrf_form, render, secure_cookie
+from api.ratelimit import RateLimiter
 from api.service import Service, request_id, service
 
 router = APIRouter(include_in_schema=False)
 SESSION_HOURS = 10
+FAILURES_PER_MINUTE = 10
+_failures = RateLimiter(FAILURES_PER_MINUTE)
+_blocked: dict[str, float] = {}  # address -> monotonic time its attempts are taken again
+_lock = threading.Lock()
+
+
+def _refuse_if_blocked(address: str) -> None:
+    with _lock:
+        until = _blocked.get(address, 0.0)
+    wait = until - time.monotonic()
+    if wait > 0:
+        raise PageError(429, "Đã có quá nhiều lần đăng nhập sai từ máy này; xin thử lại sau "
+                        f"khoảng {int(wait) + 1} giây.", {"Retry-After": str(int(wait) + 1)})
+
+
+def _failed(address: str) -> None:
+    wait = _failures.allow(address)
+    if wait:
+        with _lock:
+            if len(_blocked) > 100_000:
+                _blocked.clear()
+            _blocked[address] = time.monotonic() + wait
 
 
 def _safe_next(target: str | None) -> str:
@@ -26,20 +54,29 @@ def signin_form(request: Request, next: str | None = None,
 
 @router.post("/dang-nhap")
 def signin(request: Request, form=Depends(csrf_form), svc: Service = Depends(service)):
-    token = str(form.get("ma_truy_cap") or "").strip()
+    address = request.client.host if request.client else "unknown"
+    _refuse_if_blocked(address)
+    username = str(form.get("ten_dang_nhap") or "").strip().lower()[:64]
+    password = str(form.get("mat_khau") or "")
     target = _safe_next(str(form.get("next") or ""))
-    record = svc.db.tokens.authenticate(token)
-    if record is None:
-        return render(request, "signin.html", {"next": target, "error":
-                      "Mã truy cập không đúng, đã hết hạn hoặc đã bị thu hồi."}, status=401)
-    staff = staff_of(record)
-    svc.db.audit.append(actor=staff.actor, action="session.signed_in", object_type="session",
-                        object_id=record.id, agency_code=staff.agency_code,
+    user = svc.db.users.check_password(username, password) if username and password else None
+    if user is None:
+        _failed(address)
+        svc.db.audit.append(actor="public", action="session.sign_in_refused",
+                            object_type="user", object_id=username or "-",
+                            request_id=request_id(request))
+        return render(request, "signin.html", {"next": target, "username": username, "error":
+                      "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."},
+                      status=401)
+    staff = staff_of(user)
+    session = svc.db.users.start_session(user, SESSION_HOURS)
+    svc.db.audit.append(actor=staff.actor, action="session.signed_in", object_type="user",
+                        object_id=user.id, agency_code=staff.agency_code,
                         request_id=request_id(request))
     if target == "/xu-ly" and not staff.allows("dossiers:write"):
         target = "/quan-tri/ma-truy-cap" if staff.allows("admin") else "/verify"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True,
+    response.set_cookie(SESSION_COOKIE, session, max_age=SESSION_HOURS * 3600, httponly=True,
                         samesite="strict", secure=secure_cookie(request), path="/")
     return response
 
@@ -48,8 +85,9 @@ def signin(request: Request, form=Depends(csrf_form), svc: Service = Depends(ser
 def signout(request: Request, _form=Depends(csrf_form), staff=Depends(current_staff),
             svc: Service = Depends(service)):
     if staff is not None:
+        svc.db.users.end_session(request.cookies.get(SESSION_COOKIE, ""))
         svc.db.audit.append(actor=staff.actor, action="session.signed_out",
-                            object_type="session", object_id=staff.actor.split(":", 1)[-1],
+                            object_type="user", object_id=staff.actor.split(":", 1)[-1],
                             agency_code=staff.agency_code, request_id=request_id(request))
     response = RedirectResponse("/dang-nhap", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

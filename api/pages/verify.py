@@ -5,49 +5,18 @@ against the address's rate limit; the report downloads as JSON or PDF."""
 from __future__ import annotations
 
 import json
-import secrets
-import threading
-import time
-from collections import OrderedDict
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.pages.verify_view import Lookup, by_code, by_file, report_lines
+from api.pages.verify_view import by_code, by_file, pdf_lines
 from api.pages.web import HEADERS, PageError, csrf_form, render
 from api.service import Service, request_id, service
 from pipeline.certification.qr import parse_code
 from storage.archive import agency_of
+from storage.reports import StoredReport
 
 router = APIRouter(include_in_schema=False)
-_RECENT_SECONDS, _RECENT_MAX = 1800, 200
-
-
-class _Recent:
-    """Reports of uploaded files for a while, under an unguessable key, so the result
-    page can offer them for download (the file itself is not kept)."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, tuple[float, Lookup]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, lookup: Lookup) -> str:
-        key = secrets.token_urlsafe(18)
-        with self._lock:
-            self._items[key] = (time.monotonic(), lookup)
-            while len(self._items) > _RECENT_MAX:
-                self._items.popitem(last=False)
-        return key
-
-    def get(self, key: str) -> Lookup | None:
-        with self._lock:
-            found = self._items.get(key)
-        if found is None or time.monotonic() - found[0] > _RECENT_SECONDS:
-            return None
-        return found[1]
-
-
-recent = _Recent()
 
 
 def limited(request: Request, svc: Service = Depends(service)) -> None:
@@ -115,33 +84,33 @@ def verify_upload(request: Request, form=Depends(csrf_form), svc: Service = Depe
     _audit(request, svc, "verification.file_checked", lookup.sha256 or "",
            agency_of(svc.db.register.find_copy(copy_id).original_id) if copy_id else None,
            {"verdict": lookup.verdict, "matches_register": lookup.file_matches})
-    key = recent.put(lookup)
+    key = svc.db.reports.put(StoredReport(f"kiem-tra-{(lookup.sha256 or 'tep')[:12]}",
+                                          lookup.data, pdf_lines(lookup)))
     return render(request, "verify_result.html", {
         "lookup": lookup, "report_base": f"/verify/tep/{key}/bao-cao"})
 
 
-def _report(lookup: Lookup, fmt: str, stem: str) -> Response:
+def _report(report: StoredReport, fmt: str) -> Response:
     if fmt == "json":
-        body = json.dumps(lookup.data, ensure_ascii=False, indent=2).encode()
+        body = json.dumps(report.data, ensure_ascii=False, indent=2).encode()
         media = "application/json"
     elif fmt == "pdf":
         from pipeline.signing.report_pdf import report_pdf
 
-        body = report_pdf("Kết quả kiểm tra bản sao điện tử", report_lines(lookup),
-                          lookup.report)
+        body = report_pdf("Kết quả kiểm tra bản sao điện tử", report.lines, None)
         media = "application/pdf"
     else:
         raise PageError(404, "Không có định dạng báo cáo này.")
     return Response(body, media_type=media, headers={
-        **HEADERS, "Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+        **HEADERS, "Content-Disposition": f'attachment; filename="{report.stem}.{fmt}"'})
 
 
 @router.get("/verify/tep/{key}/bao-cao.{fmt}")
-def file_report(key: str, fmt: str):
-    lookup = recent.get(key)
-    if lookup is None:
+def file_report(key: str, fmt: str, svc: Service = Depends(service)):
+    report = svc.db.reports.get(key)
+    if report is None:
         raise PageError(404, "Báo cáo này đã hết hạn; xin tải tệp lên để kiểm tra lại.")
-    return _report(lookup, fmt, f"kiem-tra-{(lookup.sha256 or 'tep')[:12]}")
+    return _report(report, fmt)
 
 
 @router.get("/verify/{code}/bao-cao.{fmt}", dependencies=[Depends(limited)])
@@ -150,4 +119,4 @@ def code_report(code: str, fmt: str, request: Request, svc: Service = Depends(se
     lookup = by_code(svc, copy_id, entry)
     _audit(request, svc, "verification.report_downloaded", copy_id,
            agency_of(entry.original_id), {"format": fmt})
-    return _report(lookup, fmt, f"kiem-tra-{copy_id}")
+    return _report(StoredReport(f"kiem-tra-{copy_id}", lookup.data, pdf_lines(lookup)), fmt)

@@ -161,3 +161,11 @@ def report_lines(lookup: Lookup) -> list[str]:
                      if lookup.file_matches else "không trùng với bản sao nào trong sổ."))
     lines += [f"{label}: {value}" for label, value in lookup.register]
     return lines
+
+
+def pdf_lines(lookup: Lookup) -> list[str]:
+    """The PDF report's text: the page's lines, then the verification report's."""
+    from pipeline.signing.report import report_text
+
+    tail = [""] + report_text(lookup.report).splitlines() if lookup.report else []
+    return report_lines(lookup) + tail

@@ -11,6 +11,7 @@ from api.service import Service, service
 from api.uploads import media_type
 from api.views import API, FILE_KINDS, document_out, fields_out, version_out
 from storage.archive import owned_by
+from storage.claims import ClaimStore
 from storage.index import Hit
 from storage.versions import Version, VersionConflict
 from workers.archive_record import current_version
@@ -45,7 +46,7 @@ def get_document(document_id: str, request: Request, response: Response,
     if matches_etag(if_none_match, version.etag):
         return Response(status_code=304, headers={"ETag": version.etag})  # type: ignore[return-value]
     response.headers["ETag"] = version.etag
-    return document_out(hit, version)
+    return document_out(hit, version, ClaimStore(svc.db.engine).get(document_id))
 
 
 @router.get("/documents/{document_id}/fields", summary="Its fields: value, source, messages")
