@@ -1,7 +1,9 @@
 """Signing staff in and out with their user name and password: a new session's id goes
 into an HttpOnly, SameSite=Strict cookie; signing in (and a refused attempt) and out are
-audit events (never with the password or the session id). Failed attempts are limited
-per address (in this process, as the public verification page's lookups are)."""
+audit events (never with the password or the session id). Failed attempts are counted
+per address in the archive's database (storage.ratelimits, shared by every server
+process); the process that sees the limit passed refuses that address until the minute
+has faded, so N processes let at most N attempts more through."""
 from __future__ import annotations
 
 import threading
@@ -12,13 +14,11 @@ from fastapi.responses import RedirectResponse
 
 from api.pages.session import SESSION_COOKIE, current_staff, staff_of
 from api.pages.web import PageError, csrf_form, render, secure_cookie
-from api.ratelimit import RateLimiter
 from api.service import Service, request_id, service
 
 router = APIRouter(include_in_schema=False)
 SESSION_HOURS = 10
 FAILURES_PER_MINUTE = 10
-_failures = RateLimiter(FAILURES_PER_MINUTE)
 _blocked: dict[str, float] = {}  # address -> monotonic time its attempts are taken again
 _lock = threading.Lock()
 
@@ -32,8 +32,8 @@ def _refuse_if_blocked(address: str) -> None:
                         f"khoảng {int(wait) + 1} giây.", {"Retry-After": str(int(wait) + 1)})
 
 
-def _failed(address: str) -> None:
-    wait = _failures.allow(address)
+def _failed(address: str, svc: Service) -> None:
+    wait = svc.db.ratelimits.take(f"signin:{address}", FAILURES_PER_MINUTE)
     if wait:
         with _lock:
             if len(_blocked) > 100_000:
@@ -61,7 +61,7 @@ def signin(request: Request, form=Depends(csrf_form), svc: Service = Depends(ser
     target = _safe_next(str(form.get("next") or ""))
     user = svc.db.users.check_password(username, password) if username and password else None
     if user is None:
-        _failed(address)
+        _failed(address, svc)
         svc.db.audit.append(actor="public", action="session.sign_in_refused",
                             object_type="user", object_id=username or "-",
                             request_id=request_id(request))
