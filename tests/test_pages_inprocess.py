@@ -56,3 +56,21 @@ def test_a_typed_code_goes_to_its_page_and_a_bad_one_is_explained(client):
     assert moved.status_code == 303 and moved.headers["location"] == "/verify/7KQ2M9XH4RTD"
     bad = client.get("/verify", params={"ma": "123"})
     assert bad.status_code == 422 and "12 ký tự" in bad.text
+
+
+def test_repeated_failed_sign_ins_are_refused_for_a_while(client):
+    """Failed sign-ins are counted per address in the archive's database; past the limit
+    the address is refused with a Vietnamese page and Retry-After, before any password is
+    checked."""
+    from api.pages.signin import FAILURES_PER_MINUTE
+
+    client.get("/dang-nhap")
+    token = client.cookies.get("sohoa_csrf")
+    form = {"csrf": token, "ten_dang_nhap": "khong-co-ai", "mat_khau": "sai-mat-khau-123"}
+    answers = [client.post("/dang-nhap", data=form, follow_redirects=False)
+               for _ in range(FAILURES_PER_MINUTE + 2)]
+    assert all(a.status_code != 303 for a in answers)
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused and "quá nhiều lần đăng nhập sai" in refused[-1].text
+    assert int(refused[-1].headers["retry-after"]) >= 1
+    assert answers[0].status_code != 429
