@@ -684,6 +684,31 @@ def test_browser_an_admin_creates_and_revokes_a_token(site, chrome):
     screenshot(chrome, "admin-users")
 
 
+def test_browser_an_admin_registers_a_webhook_and_reads_its_deliveries(site, chrome):
+    from selenium.webdriver.common.by import By
+
+    _sign_in(chrome, site, "admin")
+    chrome.get(site["base"] + "/quan-tri/webhook")
+    _a11y(chrome, [])
+    chrome.find_element(By.ID, "dia_chi").send_keys("https://93.184.215.14/sohoa")
+    chrome.find_element(By.ID, "ten").send_keys("Cổng một cửa")
+    for box in chrome.find_elements(By.CSS_SELECTOR, "input[name=su_kien]")[2:]:
+        box.click()  # copy.issued, copy.revoked
+    _submit(chrome, chrome.find_element(By.CSS_SELECTOR, "form[action='/quan-tri/webhook'] button"))
+    secret = chrome.find_element(By.ID, "khoa-ky").text.strip()
+    assert secret.startswith("whsec_")
+    _a11y(chrome, [])
+    chrome.get(site["base"] + "/quan-tri/webhook")
+    assert secret not in chrome.page_source  # shown once
+    row = chrome.find_element(By.CSS_SELECTOR, "#cac-webhook tr[data-webhook]")
+    assert "copy.issued, copy.revoked" in row.text and "Đang dùng" in row.text
+    screenshot(chrome, "admin-webhooks")
+    _submit(chrome, row.find_element(By.LINK_TEXT, "Nhật ký gửi"))
+    assert chrome.find_element(By.ID, "lan-gui")
+    _a11y(chrome, [])
+    screenshot(chrome, "admin-webhook-deliveries")
+
+
 def test_browser_pages_fit_a_phone(site, chrome):
     """No page scrolls sideways at phone width (the tables scroll inside their box)."""
     chrome.set_window_size(390, 844)
