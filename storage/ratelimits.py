@@ -26,6 +26,20 @@ class RateLimitStore:
         self.insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
             engine.dialect.name]
 
+    def waiting(self, key: str, per_minute: int, now: float | None = None) -> float:
+        """Without counting anything: 0 if one more request of `key` would be allowed now,
+        else about the seconds until it would be."""
+        now = time.time() if now is None else now
+        window, into = divmod(now, WINDOW_S)
+        with self.engine.connect() as conn:
+            counts = dict(conn.execute(select(rate_limits.c.window, rate_limits.c.count).where(
+                (rate_limits.c.key == key[:200]) & rate_limits.c.window.in_(
+                    [int(window), int(window) - 1]))).all())
+        before, count = counts.get(int(window) - 1, 0), counts.get(int(window), 0)
+        if before * (1 - into / WINDOW_S) + count < per_minute:
+            return 0.0
+        return float(WINDOW_S - into) or 1.0
+
     def take(self, key: str, per_minute: int, now: float | None = None) -> float:
         """Count one request of `key`: 0 if it is allowed, else the seconds to wait."""
         now = time.time() if now is None else now

@@ -1,13 +1,9 @@
 """Signing staff in and out with their user name and password: a new session's id goes
 into an HttpOnly, SameSite=Strict cookie; signing in (and a refused attempt) and out are
 audit events (never with the password or the session id). Failed attempts are counted
-per address in the archive's database (storage.ratelimits, shared by every server
-process); the process that sees the limit passed refuses that address until the minute
-has faded, so N processes let at most N attempts more through."""
+per address in the archive's database (storage.ratelimits), so every server process of
+the archive refuses an address that has failed too often in the last minute."""
 from __future__ import annotations
-
-import threading
-import time
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -19,26 +15,17 @@ from api.service import Service, request_id, service
 router = APIRouter(include_in_schema=False)
 SESSION_HOURS = 10
 FAILURES_PER_MINUTE = 10
-_blocked: dict[str, float] = {}  # address -> monotonic time its attempts are taken again
-_lock = threading.Lock()
 
 
-def _refuse_if_blocked(address: str) -> None:
-    with _lock:
-        until = _blocked.get(address, 0.0)
-    wait = until - time.monotonic()
+def _refuse_if_blocked(address: str, svc: Service) -> None:
+    wait = svc.db.ratelimits.waiting(f"signin:{address}", FAILURES_PER_MINUTE)
     if wait > 0:
         raise PageError(429, "Đã có quá nhiều lần đăng nhập sai từ máy này; xin thử lại sau "
                         f"khoảng {int(wait) + 1} giây.", {"Retry-After": str(int(wait) + 1)})
 
 
 def _failed(address: str, svc: Service) -> None:
-    wait = svc.db.ratelimits.take(f"signin:{address}", FAILURES_PER_MINUTE)
-    if wait:
-        with _lock:
-            if len(_blocked) > 100_000:
-                _blocked.clear()
-            _blocked[address] = time.monotonic() + wait
+    svc.db.ratelimits.take(f"signin:{address}", FAILURES_PER_MINUTE)
 
 
 def _safe_next(target: str | None) -> str:
@@ -55,7 +42,7 @@ def signin_form(request: Request, next: str | None = None,
 @router.post("/dang-nhap")
 def signin(request: Request, form=Depends(csrf_form), svc: Service = Depends(service)):
     address = request.client.host if request.client else "unknown"
-    _refuse_if_blocked(address)
+    _refuse_if_blocked(address, svc)
     username = str(form.get("ten_dang_nhap") or "").strip().lower()[:64]
     password = str(form.get("mat_khau") or "")
     target = _safe_next(str(form.get("next") or ""))
