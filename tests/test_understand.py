@@ -181,6 +181,9 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("text", "Ủy ban nhân dân xã Mỹ Thạnh, huyện Hải Lăng, tỉnh", None),  # the name was cut off
     ("text", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG TỈNH", None),
     ("text", "huyện Sơn Tịnh, tỉnh Hà Tĩnh", "huyện Sơn Tịnh, tỉnh Hà Tĩnh"),  # names, not units
+    ("text", "Sử dụng đến ngày :20/03/2063", "Sử dụng đến ngày 20/03/2063"),  # a speck, not a colon
+    ("text", "Số: 12, lúc 10:30", "Số: 12, lúc 10:30"),  # colons printed after a word stay
+    ("text", "$ố 152 đường Lý Thường Kiệt", "Số 152 đường Lý Thường Kiệt"),  # S read as a dollar
 ])
 def test_normalisers(kind, raw, expected):
     options = {"mask": "AA 999999"} if kind == "code" else {}
@@ -415,3 +418,28 @@ def test_a_state_document_not_recognised_is_not_quietly_none():
             [(0.1, "Kính gửi: các phòng, ban")], [(0.1, "Nội dung trao đổi công việc")]]
     got = understand([page(rows)], load_types())
     assert got.document_type is None and "Quốc hiệu" in got.errors[0]["message"]
+
+
+def _official_letter(subject_line: str) -> list:
+    return [[(0.08, "UBND TỈNH KON TUM"), (0.5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+            [(0.08, "SỞ NỘI VỤ"), (0.55, "Độc lập - Tự do - Hạnh phúc")],
+            [(0.08, "Số: 1611/SNV-VP"), (0.55, "Kon Tum, ngày 18 tháng 12 năm 2023")],
+            [(0.05, subject_line)],
+            [(0.3, "Kính gửi: Ủy ban nhân dân các huyện, thành phố")],
+            [(0.1, "Sở Nội vụ đề nghị các đơn vị báo cáo kết quả thực hiện.")]]
+
+
+@pytest.mark.parametrize("read", ["V/v", "VỊ", "Vlv", "V|v", "V/V", "V/y"])
+def test_a_letter_whose_v_v_is_misread_is_still_a_cong_van_with_its_subject(read):
+    got = understand([page(_official_letter(f"{read} đôn đốc thực hiện Đề án 06"))], load_types())
+    assert got.document_type == "van_ban_hanh_chinh"
+    assert got.fields["loai_van_ban"] == "Công văn"
+    assert got.fields["trich_yeu"] == "V/v đôn đốc thực hiện Đề án 06"
+
+
+def test_words_like_v_v_lower_down_or_before_a_capital_are_left_as_read():
+    from pipeline.understand.layout import Layout
+
+    rows = _official_letter("VI Tổ chức thực hiện") + [[(0.1, "nội dung")]] * 30 + [[(0.1, "VỊ trí nêu trên")]]
+    lines = [line.text for line in Layout.from_pages([page(rows)]).lines]
+    assert "VI Tổ chức thực hiện" in lines and "VỊ trí nêu trên" in lines

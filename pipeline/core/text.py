@@ -77,6 +77,10 @@ def tidy_value(text: str) -> str:
     text = re.sub(r"^[\s.:;,…·_\-–'\"`|]+", "", text)
     text = re.sub(r"[\s.:;,…·_\-–'\"`|]+$", "", text)
     text = re.sub(r"\s*\.{2,}\s*", " ", text)  # leaders left inside a value
+    # a colon printed after a word hangs on it ("Số: 12"); one opening a word is a speck
+    # of a leader or of the paper ("đến ngày :20/03/2063")
+    text = re.sub(r"(?<=\s)[:;]+(?=\w)", "", text)
+    text = re.sub(r"\$(?=[^\W\d_])", "S", text)  # "$ố 152": no value prints a dollar sign
     text = re.sub(r"(?<!\w)['`‘’]|['`‘’](?!\w)", "", text)  # Vietnamese has no apostrophes
     if text.count('"') % 2:  # a lone quote is a speck, a pair may be printed
         text = text.replace('"', "")

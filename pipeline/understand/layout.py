@@ -89,12 +89,29 @@ class Layout:
             page_lines = _rows(tokens, [w.line for w in words])
             for line in page_lines:
                 line.page_width, line.page_height = float(page.width), float(page.height)
+                if number == 0:
+                    _mend_vv(line)
             if page_lines:
                 right[number] = sorted(line.x1 for line in page_lines)[int(0.9 * (len(page_lines) - 1))]
             lines.extend(page_lines)
         for i, line in enumerate(lines):
             line.index = i
         return cls(lines, right)
+
+
+# "V/v" (về việc) as OCR prints it: VỊ, Vlv, V|v, V/V, V/y, V/ (the slash taken for an I or
+# an l, the small v lost); a capital I-like letter: "Vì", "Vị" are words, "VỊ" is not one
+_VV_MISREAD = re.compile(r"V(?:[/|l1!\\ỊÌÍĨỈ][vVyY]?|I[vVyY])")
+
+
+def _mend_vv(line: Line) -> None:
+    """A Công văn's subject line opens with "V/v" under the number; read otherwise, the
+    document loses its type evidence and its subject's first word. Mended only where the
+    line opens the upper half of page 1 and the subject goes on in small letters."""
+    first = line.tokens[0]
+    if (len(line.tokens) > 1 and first.text != "V/v" and _VV_MISREAD.fullmatch(first.text)
+            and first.y0 < 0.5 * line.page_height and line.tokens[1].text[:1].islower()):
+        line.tokens[0] = replace(first, text="V/v", key="v v")
 
 
 _AFTER_INNER_COLON = re.compile(r"(?<=\w:)(?=\w)")
