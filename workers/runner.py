@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.core.errors import ConfigurationError, InputError, StorageError
@@ -33,40 +35,60 @@ def is_finished(out: Path, rel_result: str, sha: str) -> DocumentResult | None:
     return None
 
 
+ADMIT_THREADS = 4  # files checked, hashed and stored at once: on S3 each upload waits on the network
+
+
 def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob], list[DocumentSummary]]:
     """Jobs to run, and summaries of documents already finished or refused up front."""
     ctx = context_for(str(out))
     (out / ".sohoa").mkdir(parents=True, exist_ok=True)
+    entries: list[tuple[Source, DocumentJob]] = []
     with DossierRegistry(settings.database_for(out),
                          retry_budget_s=settings.retry_budget_s) as registry:
         today = vietnam_now().date()
-        jobs: list[DocumentJob] = []
-        settled: list[DocumentSummary] = []
         for source in discover(batch, out):
             # Keyed by output folder too: a shared (PostgreSQL) registry serves many batches.
             dossier_key, ma = registry.dossier(f"{out}/{source.dossier}", settings.agency_code, today)
             order = registry.document_order(dossier_key, f"{out}/{source.key}")
-            job = DocumentJob(out_root=str(out), source=source.rel, dossier_id=ma,
-                              document_id=document_name(ma, order), original_key="", kind="",
-                              page_count=0, result_path=source.result_path)
-            refusal = _admitted(job, source, batch, settings, ctx)
-            if refusal is not None:
-                settled.append(graph.record_failure(job, refusal))
-                continue
-            done = is_finished(out, job.result_path, job.original_key)
-            if done:
-                settled.append(DocumentSummary.of(done, skipped=True, result_path=job.result_path))
-            else:
-                jobs.append(job)
+            entries.append((source, DocumentJob(
+                out_root=str(out), source=source.rel, dossier_id=ma,
+                document_id=document_name(ma, order), original_key="", kind="", page_count=0,
+                result_path=source.result_path)))
+    storing = _StoringOnce()
+    with ThreadPoolExecutor(ADMIT_THREADS, thread_name_prefix="admit") as pool:
+        refusals = list(pool.map(lambda e: _admitted(e[1], e[0], batch, settings, ctx, storing),
+                                 entries))
+    jobs: list[DocumentJob] = []
+    settled: list[DocumentSummary] = []
+    for (_source, job), refusal in zip(entries, refusals):
+        if refusal is not None:
+            settled.append(graph.record_failure(job, refusal))
+        elif done := is_finished(out, job.result_path, job.original_key):
+            settled.append(DocumentSummary.of(done, skipped=True, result_path=job.result_path))
+        else:
+            jobs.append(job)
     return jobs, settled
 
 
+class _StoringOnce:
+    """One lock per content hash: two copies of one file in a batch, admitted side by side,
+    are stored once (a second upload would be a second version of the same object)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def lock(self, sha: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(sha, threading.Lock())
+
+
 def _admitted(job: DocumentJob, source: Source, batch: Path, settings: Settings,
-              ctx: Context) -> str | None:
+              ctx: Context, storing: _StoringOnce) -> str | None:
     """Fill in the job from its file; None, or the sentence it is refused with. Whatever
     is wrong with one entry, even a bug it shows, is that entry's failure alone."""
     try:
-        job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx)
+        job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx, storing)
     except InputError as exc:
         log.info("%r refused [%s]: %s", source.rel, exc.code, exc.detail)
         return exc.message
@@ -78,7 +100,8 @@ def _admitted(job: DocumentJob, source: Source, batch: Path, settings: Settings,
     return None
 
 
-def _admit(source: Source, batch: Path, settings: Settings, ctx: Context) -> tuple[str, str, int]:
+def _admit(source: Source, batch: Path, settings: Settings, ctx: Context,
+           storing: _StoringOnce) -> tuple[str, str, int]:
     """Check the file and copy it into the object store; the store's copy is what we read."""
     if source.problem is not None:
         raise source.problem
@@ -97,8 +120,9 @@ def _admit(source: Source, batch: Path, settings: Settings, ctx: Context) -> tup
         sha = sha256_file(path)
     except OSError as exc:
         raise unreadable(exc) from exc
-    if not ctx.store.exists(sha):
-        ctx.store.put_file(path)
+    with storing.lock(sha):
+        if not ctx.store.exists(sha):
+            ctx.store.put_file(path)
     return sha, info.kind, info.page_count
 
 
