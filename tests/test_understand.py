@@ -443,3 +443,14 @@ def test_words_like_v_v_lower_down_or_before_a_capital_are_left_as_read():
     rows = _official_letter("VI Tổ chức thực hiện") + [[(0.1, "nội dung")]] * 30 + [[(0.1, "VỊ trí nêu trên")]]
     lines = [line.text for line in Layout.from_pages([page(rows)]).lines]
     assert "VI Tổ chức thực hiện" in lines and "VỊ trí nêu trên" in lines
+
+
+def test_the_2024_card_whose_name_label_is_a_whole_row_without_a_colon():
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.3, "SOCIALIST REPUBLIC OF VIET NAM")],
+            [(0.4, "CĂN CƯỚC")], [(0.4, "IDENTITY CARD")],
+            [(0.3, "Số định danh cá nhân / Personal identification number:")], [(0.3, "062193289211")],
+            [(0.3, "Họ, chữ độm và tên khai sinh / Full name")], [(0.3, "PHAN MINH AN")],
+            [(0.3, "Ngày, tháng, năm sinh / Date of birth: 30/06/1993")],
+            [(0.3, "Giới tính / Sex: Nữ"), (0.55, "Quốc tịch / Nationality: Việt Nam")]]
+    got = understand([page(rows, width=2024, height=1276)], load_types())
+    assert got.document_type == "can_cuoc" and got.fields["ho_ten"] == "PHAN MINH AN"

@@ -251,7 +251,10 @@ def _label_like(line: Line, start: int, end: int, key: str) -> bool:
         return colon  # "Số" without a colon is just a word ("Số 24 đường ...")
     if colon:
         return True
-    if start == 0:  # a row starting with the label words: a label only if a value follows
-        return end < len(line.tokens)
+    if start == 0:  # a row starting with the label words: a label if a value follows, or
+        # if the row is a whole label of three words or more, its value under it (the 2024
+        # card prints "Họ, chữ đệm và tên khai sinh / Full name" with no colon); a row in
+        # capitals is a title ("TÌNH TRẠNG HÔN NHÂN" under "GIẤY XÁC NHẬN")
+        return end < len(line.tokens) or (len(key.split()) >= 3 and not line.text.isupper())
     gap = line.tokens[start].x0 - line.tokens[start - 1].x1
     return gap > 1.5 * line.height
