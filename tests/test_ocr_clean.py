@@ -128,3 +128,44 @@ def test_leaders_go_in_large_print_on_grainy_paper_and_run_together(size, grain)
     text = ocr.read(image, OcrOptions()).text
     assert "Kinh" in text and "Việt Nam" in text and "Thôn 4" in text
     assert ". ." not in text and "...." not in text
+
+
+def test_a_pale_background_pattern_is_not_looked_at_again():
+    """Guilloche arcs are letter-sized marks by the hundred, paler than the print: a pink
+    birth certificate's 406 of them made a strip Tesseract did not finish in 300 s."""
+    grey = np.full((1200, 1600), 255, np.uint8)
+    grey[100:130, 100:400] = 10  # a word read surely: the page's print is black
+    sure = [Word("NGUYỄN", 100, 100, 300, 30, 95.0, 0)]
+    unread_print = ocr._Region(100, 200, 400, 230, 20)
+    grey[200:231, 100:401] = 60  # faded print, still ink
+    arcs = [ocr._Region(100 + 40 * (i % 30), 300 + 25 * (i // 30), 130 + 40 * (i % 30),
+                        318 + 25 * (i // 30), 14) for i in range(300)]
+    for r in arcs:
+        grey[r.y0:r.y1 + 1, r.x0:r.x1 + 1] = 210  # the pattern's pale grey
+    assert ocr.inked(grey, [unread_print, *arcs], sure) == [unread_print]
+    for r in arcs:
+        grey[r.y0:r.y1 + 1, r.x0:r.x1 + 1] = 60  # as dark as print: kept, but no more than a page holds
+    kept = ocr.inked(grey, [unread_print, *arcs], sure)
+    assert len(kept) == ocr.MAX_SECOND_LOOK_LINES and kept[0] == unread_print
+
+
+def test_a_second_reading_that_times_out_keeps_the_first(monkeypatch):
+    # A fake fault: a second look that reliably overruns its deadline cannot be made to
+    # order on a real page; the page's first reading must survive it.
+    from pipeline.core.errors import OcrError
+    from pipeline.tools import tesseract
+
+    real, calls = tesseract.image_to_data, []
+
+    def slow_second_looks(grey, options, *, psm, dpi):
+        calls.append(psm)
+        if len(calls) > 1:
+            raise OcrError("Nhận dạng chữ (OCR) quá thời gian cho phép.", "ocr_timeout")
+        return real(grey, options, psm=psm, dpi=dpi)
+
+    monkeypatch.setattr(tesseract, "image_to_data", slow_second_looks)
+    image = Image.fromarray(_signed_page())  # and a date: a word holding digits is read twice
+    ImageDraw.Draw(image).text((150, 700), "Ngày 17/02/1998", font=ImageFont.truetype(FONT, 44),
+                               fill=(20, 20, 20))
+    text = ocr.read(prepare.prepare(np.asarray(image), 0.0, 300), OcrOptions()).text
+    assert len(calls) > 1 and "VĂN AN" in text and "17/02/1998" in text
