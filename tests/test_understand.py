@@ -454,3 +454,10 @@ def test_the_2024_card_whose_name_label_is_a_whole_row_without_a_colon():
             [(0.3, "Giới tính / Sex: Nữ"), (0.55, "Quốc tịch / Nationality: Việt Nam")]]
     got = understand([page(rows, width=2024, height=1276)], load_types())
     assert got.document_type == "can_cuoc" and got.fields["ho_ten"] == "PHAN MINH AN"
+
+
+def test_a_day_handwritten_against_ngay_still_gives_the_place_and_date():
+    rows = _official_letter("V/v báo cáo kết quả")
+    rows[2] = [(0.08, "Số: 1611/SNV-VP"), (0.55, "Kon Tum, ngày18 tháng 12 năm 2023")]
+    got = understand([page(rows)], load_types())
+    assert got.fields["dia_danh"] == "Kon Tum" and got.fields["ngay_ban_hanh"] == "2023-12-18"
