@@ -461,3 +461,10 @@ def test_a_day_handwritten_against_ngay_still_gives_the_place_and_date():
     rows[2] = [(0.08, "Số: 1611/SNV-VP"), (0.55, "Kon Tum, ngày18 tháng 12 năm 2023")]
     got = understand([page(rows)], load_types())
     assert got.fields["dia_danh"] == "Kon Tum" and got.fields["ngay_ban_hanh"] == "2023-12-18"
+
+
+def test_the_agency_ends_above_the_number_row_whatever_ocr_made_of_so():
+    rows = _official_letter("V/v báo cáo kết quả")
+    rows[2] = [(0.08, "S&3‡;? SNV-VP"), (0.55, "Kon Tum, ngày 18 tháng 12 năm 2023")]
+    got = understand([page(rows)], load_types())
+    assert got.fields["co_quan_ban_hanh"] == "SỞ NỘI VỤ"

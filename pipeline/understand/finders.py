@@ -72,6 +72,11 @@ def _slice_folded(tokens: list[Token], start: int, end: int) -> str:
     return " ".join(out)
 
 
+# A document symbol ("TB-SGDĐT", "/BC-UBND"): the number's row, whatever OCR made of "Số:"
+# (Nghị định 30 writes symbols in unaccented capitals and Đ, joined by hyphens)
+SYMBOL = re.compile(r"[A-ZĐ]{2,}-[A-ZĐ]{2,}")
+
+
 def block(layout: Layout, spec: dict) -> Found:
     """Consecutive capitalised rows from the top of the region (or under the row matching
     `after`) until a row matching `until`; with `drop_parent`, a first row is the parent agency unless it matches `keep_first`."""
@@ -84,7 +89,7 @@ def block(layout: Layout, spec: dict) -> Found:
         candidates = candidates[begin + 1:] if begin is not None else []
     for _line, tokens in candidates:
         text = _text(tokens)
-        if until.search(fold(text, keep_punct=True)):
+        if until.search(fold(text, keep_punct=True)) or any(SYMBOL.search(t.text) for t in tokens):
             break
         if _upper_share(text) >= 0.8:
             rows.append(tokens)
