@@ -75,12 +75,19 @@ def _first_word(part: str) -> tuple[str, str]:
     return (match[1] + match[2], match[3]) if match[2] else ("", part)
 
 
+_VOWELS = set("aeiouy")
+
+
 def as_name(value: str, options: dict) -> str | None:
     value = collapse(re.sub(r"[^\w\s'’.-]|\d|_", " ", value))
     # A lone consonant is no Vietnamese syllable: a speck or a stroke read as a letter.
     words = [w.strip(".-'’") or w for w in value.split()]  # a leader's last dot is no letter
+    words = [w.replace("Ð", "Đ").replace("ð", "đ") for w in words]  # the Icelandic eth, Đ's twin
+    # no vowel, no syllable (ethnic minorities' names too: "Y Bih", "H'Hen"): a speck or a
+    # stroke read as letters ("ĐNN A NHÂN")
     words = [w for w in words if w and w not in ".-'’"
-             and not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)]
+             and not (len(w) == 1 and strip_accents(w).upper() in _CONSONANTS)
+             and (len(w) == 1 or any(c in _VOWELS for c in strip_accents(w).lower()))]
     if not words or not any(c.isalpha() for c in value):
         return None
     words = [part for w in words for part in _unmerged(w)]
