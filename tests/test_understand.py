@@ -179,6 +179,9 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("register_number", "324/#%", None),  # a slash and no symbol: unreadable, not "324"
     ("digits", "58 Quyển số", "58"),  # a word after a space ends the number (Q is no 0 here)
     ("digits", "1 15", "115"),  # a gap in the print
+    ("register_number", "10?", None),  # a handwritten 2 read as a sign: not the number 10
+    ("digits", "2%", None),
+    ("digits", "1995.....", "1995"),  # leaders end a number
     ("book", "01\u20442018", "01/2018"),  # a fraction slash read for the slash
     ("text", "Ủy ban nhân dân xã Mỹ Thạnh, huyện Hải Lăng, tỉnh", None),  # the name was cut off
     ("text", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG TỈNH", None),

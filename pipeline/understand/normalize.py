@@ -179,8 +179,14 @@ def as_digits(value: str, options: dict) -> str | None:
     # a space inside a number ("1 15") is a gap in the print; before a word it ends the
     # number ("58 Quyển số" is 58, not 580 from a Q taken for a 0)
     found = re.match(rf"{_DIGITISH}+(?: \d+)*", value.strip())
+    if found and re.match(_MISREAD_DIGIT, value.strip()[found.end():]):
+        return None  # "10?", "2%": a digit read as a sign (a handwritten 2), not the end
     text = digits(found.group(0).replace(" ", "")) if found else ""
     return text if text.isdigit() else None
+
+
+# right after a number's digits, a sign no number ends with
+_MISREAD_DIGIT = re.compile(r"[^\w\s.,;:)…_\-–'\"]")
 
 
 def as_register_number(value: str, options: dict) -> str | None:
