@@ -473,3 +473,17 @@ def test_the_agency_ends_above_the_number_row_whatever_ocr_made_of_so():
     rows[2] = [(0.08, "S&3‡;? SNV-VP"), (0.55, "Kon Tum, ngày 18 tháng 12 năm 2023")]
     got = understand([page(rows)], load_types())
     assert got.fields["co_quan_ban_hanh"] == "SỞ NỘI VỤ"
+
+
+@pytest.mark.parametrize("doc_type,key,value,flagged", [
+    ("giay_chung_nhan_qsdd", "co_quan_cap", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG TỈNH GIÁM", True),  # no such province
+    ("giay_chung_nhan_qsdd", "co_quan_cap", "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG TỈNH THÁI BÌNH", False),
+    ("can_cuoc", "noi_thuong_tru", "Số 9 đường Nguyễn Huệ, phường Bình", True),  # cut at a wrap
+    ("can_cuoc", "noi_thuong_tru", "Số 9 đường Nguyễn Huệ, phường Bình An, thành phố Thái Bình, "
+                                   "tỉnh Thái Bình", False),
+    ("can_cuoc", "que_quan", "Hiệp Phú, Tuy Hòa, Phú Yên", False),  # the card prints no unit words
+    ("giay_khai_sinh", "noi_sinh", "Trạm Y tế xã An Phú", False),  # not an address rule: no province needed
+])
+def test_a_place_that_names_no_province_is_not_trusted_unseen(doc_type, key, value, flagged):
+    messages = _errors(doc_type, {key: value}).get(key, [])
+    assert any("tên một tỉnh" in m for m in messages) == flagged

@@ -4,6 +4,7 @@ future), and a person's name that does not start with a family name. Messages ar
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -11,6 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, reference
 from pipeline.understand.normalize import snap
+from pipeline.understand.places import register
 
 
 def validate(doc_type: DocumentType, fields: dict, today: date | None = None) -> list[dict]:
@@ -27,7 +29,35 @@ def validate(doc_type: DocumentType, fields: dict, today: date | None = None) ->
         errors += CHECKS[check["check"]](fields, check, name)
     errors += _not_in_future(doc_type, fields, today or date.today())
     errors += _names_without_a_family_name(doc_type, fields)
+    errors += _places_no_province_has(doc_type, fields)
     return _unique(errors)
+
+
+_AFTER_TINH = re.compile(r"(?:^|\s)tinh\s+([^,]+)$")
+
+
+def _places_no_province_has(doc_type: DocumentType, fields: dict) -> list[dict]:
+    """"… MÔI TRƯỜNG TỈNH GIÁM" (the province lost under a seal, a word of the signer's
+    title in its place), "…, phường Bình" (a wrapped address cut at its line's end): a
+    value whose "tỉnh …" names no province, or an address (rule option `address`) that
+    does not end in one, is not what is printed. Not an error in the value: a reason not
+    to trust it unseen."""
+    provinces = register().provinces
+    errors = []
+    for rule in doc_type.fields:
+        value = fields.get(rule.key)
+        if not isinstance(value, str):
+            continue
+        folded = fold(value)
+        after = _AFTER_TINH.search(folded.rsplit(",", 1)[-1]) if "tinh" in folded else None
+        named = after is None or any(after.group(1).strip().startswith(p) for p in provinces)
+        ends = not rule.options.get("address") or any(
+            folded == p or folded.endswith(" " + p) for p in provinces)
+        if not (named and ends):
+            errors.append({"field": rule.key, "message": f"{doc_type.display_name(rule.key)}: "
+                           f"“{value}” không kết thúc bằng tên một tỉnh, thành phố (có thể "
+                           "thiếu hoặc đọc sai), cần đối chiếu bản giấy."})
+    return errors
 
 
 def _names_without_a_family_name(doc_type: DocumentType, fields: dict) -> list[dict]:
