@@ -13,6 +13,7 @@ import pytest
 from pipeline.core.model import PageResult, Word
 from pipeline.understand.doctypes import load_types
 from pipeline.understand.document import understand
+from pipeline.understand.layout import Layout
 from pipeline.understand.normalize import normalise
 from pipeline.understand.validate import validate
 
@@ -487,3 +488,10 @@ def test_the_agency_ends_above_the_number_row_whatever_ocr_made_of_so():
 def test_a_place_that_names_no_province_is_not_trusted_unseen(doc_type, key, value, flagged):
     messages = _errors(doc_type, {key: value}).get(key, [])
     assert any("tên một tỉnh" in m for m in messages) == flagged
+
+
+def test_a_number_written_against_its_label_is_read():
+    rows = [[(0.1, "Số:224"), (0.5, "Quyển số: 02/2023")] if row[0][1] == "Số: 224" else row for row in BIRTH]
+    got = understand([page(rows)], load_types())
+    assert got.fields["so"] == "224" and got.fields["quyen_so"] == "02/2023"
+    assert "20:43" in [line.text for line in Layout.from_pages([page([[(0.1, "20:43")]])]).lines]

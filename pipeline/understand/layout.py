@@ -114,15 +114,15 @@ def _mend_vv(line: Line) -> None:
         line.tokens[0] = replace(first, text="V/v", key="v v")
 
 
-_AFTER_INNER_COLON = re.compile(r"(?<=\w:)(?=\w)")
+_AFTER_INNER_COLON = re.compile(r"(?<=[^\W\d_]:)(?=\w)")  # after a letter's colon: 20:43 is a time
 
 
 def _split_at_colons(word: Word) -> list[Word]:
-    """"Số:định:danh" is three words (Tesseract joins words when dots of a leader or a
-    speck sit in the spaces): split after each colon between letters, the box shared out
-    by characters."""
+    """"Số:định:danh" is three words, "Số:325" two (Tesseract joins words when dots of a
+    leader or a speck sit in the spaces, or a number is written close to its label): split
+    after each colon that follows a letter, the box shared out by characters."""
     parts = _AFTER_INNER_COLON.split(word.text)
-    if len(parts) == 1 or any(c.isdigit() for c in word.text):  # 20:43 is a time
+    if len(parts) == 1:
         return [word]
     out, left, per_char = [], word.left, word.width / len(word.text)
     for part in parts:
