@@ -495,3 +495,15 @@ def test_a_number_written_against_its_label_is_read():
     got = understand([page(rows)], load_types())
     assert got.fields["so"] == "224" and got.fields["quyen_so"] == "02/2023"
     assert "20:43" in [line.text for line in Layout.from_pages([page([[(0.1, "20:43")]])]).lines]
+
+
+def test_a_piece_of_a_labels_english_half_is_no_value():
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.3, "SOCIALIST REPUBLIC OF VIET NAM")],
+            [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số / No.: 062090001234")],
+            [(0.3, "Họ và tên name:")], [(0.3, "LƯU CÔNG VIỆT")],  # "/ Full" lost to OCR
+            [(0.3, "Ngày sinh / Date of birth: 05/03/1990")],
+            [(0.3, "Giới tính / Sex: Nam"), (0.55, "Quốc tịch / Nationality: Việt Nam")],
+            [(0.3, "Nơi thường trú / P,")], [(0.3, "Xóm 3, Phú Thịnh, Củ Chi, Hồ Chí Minh")]]
+    got = understand([page(rows, width=2024, height=1276)], load_types())
+    assert got.fields["ho_ten"] == "LƯU CÔNG VIỆT"
+    assert got.fields["noi_thuong_tru"] == "Xóm 3, Phú Thịnh, Củ Chi, Hồ Chí Minh"

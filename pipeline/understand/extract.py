@@ -85,10 +85,19 @@ def _without_label_tail(raw: str) -> str:
 
 def _echoes_a_label(raw: str, rule: FieldRule) -> bool:
     """A "value" that is the rest of a bilingual label ("Quê quán" matched, "/ Place of
-    origin" left over) is no value: the field's value is elsewhere."""
+    origin" left over), or a piece of its English half ("name:" of "Full name", "P," of
+    "Place of residence": the rest lost to OCR), is no value: the field's value is elsewhere."""
     read = fold(raw).strip(" /:")
-    return any(read.startswith(fold(label.split(" / ", 1)[1]).strip(" /:"))
-               for label in rule.labels if " / " in label)
+    if not read:
+        return False
+    for label in rule.labels:
+        if " / " not in label:
+            continue
+        english = fold(label.split(" / ", 1)[1]).strip(" /:")
+        if read.startswith(english) or english.startswith(read) \
+                or english.split()[-len(read.split()):] == read.split():
+            return True
+    return False
 
 
 def _candidates(rule: FieldRule, by_label: dict[str, list[LabelHit]]) -> list[LabelHit]:
