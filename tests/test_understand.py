@@ -507,3 +507,11 @@ def test_a_piece_of_a_labels_english_half_is_no_value():
     got = understand([page(rows, width=2024, height=1276)], load_types())
     assert got.fields["ho_ten"] == "LƯU CÔNG VIỆT"
     assert got.fields["noi_thuong_tru"] == "Xóm 3, Phú Thịnh, Củ Chi, Hồ Chí Minh"
+
+
+def test_a_form_that_prints_the_father_before_the_mother():
+    mother, father = BIRTH[9:12], BIRTH[12:14]
+    rows = BIRTH[:9] + father + mother + BIRTH[14:]
+    got = understand([page(rows)], load_types())
+    assert got.fields["me_ho_ten"] == "NGUYỄN PHƯƠNG GIANG" and got.fields["me_nam_sinh"] == 1997
+    assert got.fields["cha_ho_ten"] == "NGUYỄN QUANG KHOA" and got.fields["cha_nam_sinh"] == 1981

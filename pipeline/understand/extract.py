@@ -121,11 +121,16 @@ def _allowed(candidates: list[LabelHit], rule: FieldRule, anchors: dict[str, Lab
     def position(h: LabelHit) -> tuple[int, int]:
         return (h.line.index, h.start)
 
+    after = anchors.get(rule.after) if rule.after else None
+    before = anchors.get(rule.before) if rule.before and use_before else None
+    if after and before and position(before) <= position(after):
+        before = None  # the sections come the other way round (a form that prints the
+        # father before the mother): the next section is not above this one's end
     out = []
     for hit in candidates:
-        if rule.after and rule.after in anchors and position(hit) <= position(anchors[rule.after]):
+        if after and position(hit) <= position(after):
             continue
-        if use_before and rule.before and rule.before in anchors and position(hit) >= position(anchors[rule.before]):
+        if before and position(hit) >= position(before):
             continue
         if rule.region and not _in_region(hit.line.tokens[hit.start], hit.line, rule.region):
             continue
