@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import psutil
@@ -41,6 +42,8 @@ class Run:
     wall_s: list[float] = field(default_factory=list)  # the whole `sohoa process` command
     busy_s: list[float] = field(default_factory=list)  # first task received to last task done
     in_flight: list[float] = field(default_factory=list)  # tasks running at once, on average
+    lead_s: list[float] = field(default_factory=list)  # command start to the first task received
+    tail_s: list[float] = field(default_factory=list)  # last task done to the command's end
     server_cpu_s: list[float] = field(default_factory=list)  # the S3 server's, during the run
     worker_cpu_s: list[float] = field(default_factory=list)
     client_cpu_s: list[float] = field(default_factory=list)  # `sohoa process` itself
@@ -102,13 +105,16 @@ def _measure(run: Run, batch: Path, out: Path, env: dict, processes: int) -> Non
     log = out.parent / f"{out.name}.worker.log"
     worker = _start_worker(env, log, processes)
     try:
-        started, children = time.monotonic(), _children_cpu()
+        started, children, clock = time.monotonic(), _children_cpu(), datetime.now()
         done = subprocess.run([str(BIN / "sohoa"), "process", str(batch), "--out", str(out)],
                               env=env, capture_output=True, text=True)
         run.wall_s.append(time.monotonic() - started)
         run.client_cpu_s.append(_children_cpu() - children)
         run.worker_cpu_s.append(_tree_cpu(worker.pid))
-        run.busy_s.append(_busy_span(log))
+        first, last = _task_stamps(log)
+        run.busy_s.append((last - first).total_seconds())
+        run.lead_s.append((first - clock).total_seconds())
+        run.tail_s.append(run.wall_s[-1] - run.lead_s[-1] - run.busy_s[-1])
         run.in_flight.append(_task_seconds(log) / run.busy_s[-1])
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
@@ -129,15 +135,16 @@ def _warm_up(batch: Path, work: Path, env: dict) -> None:
                    env=env, capture_output=True, check=False)
 
 
-def _busy_span(log: Path) -> float:
-    """Seconds from the first task a worker received to the last one it finished (its log):
-    the throughput of the workers, without the client's start-up and planning."""
-    from datetime import datetime
-
+def _task_stamps(log: Path) -> tuple[datetime, datetime]:
+    """When the first task a worker received arrived and the last one it finished ended
+    (its log): between them, the workers' busy span, without the client's start-up and
+    planning before or its recording after."""
     stamps = [datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
               for line in log.read_text().splitlines()
               if "] received" in line or "] succeeded" in line]
-    return (max(stamps) - min(stamps)).total_seconds() if stamps else float("nan")
+    if not stamps:
+        raise SystemExit(f"no task in the worker's log {log}")
+    return min(stamps), max(stamps)
 
 
 def _task_seconds(log: Path) -> float:
@@ -258,11 +265,14 @@ def _report(runs: list[Run]) -> None:
           f"load average now {os.getloadavg()[0]:.2f} (shared machine)")
     print("command s: wall time of the whole `sohoa process`; workers busy s: wall time from the "
           "first task a worker received to the last it finished; CPU: user+system seconds")
-    print(f"{'':32}{'command s':>10}{'workers busy s':>15}{'pages/s':>9}{'worker CPU s/page':>19}"
-          f"{'client CPU s':>13}{'tasks at once':>14}{'cores obtained':>15}")
+    print("before / after: the command's start to the first task received, the last task "
+          "done to its end")
+    print(f"{'':32}{'command s':>10}{'workers busy s':>15}{'before s':>9}{'after s':>8}{'pages/s':>9}"
+          f"{'worker CPU s/page':>19}{'client CPU s':>13}{'tasks at once':>14}{'cores obtained':>15}")
     for r in runs:
         cores = statistics.median(r.worker_cpu_s) / r.busy
-        print(f"{r.label:32}{r.wall:10.1f}{r.busy:15.1f}{r.pages_per_s:9.2f}{r.cpu_per_page:19.2f}"
+        print(f"{r.label:32}{r.wall:10.1f}{r.busy:15.1f}{statistics.median(r.lead_s):9.1f}"
+              f"{statistics.median(r.tail_s):8.1f}{r.pages_per_s:9.2f}{r.cpu_per_page:19.2f}"
               f"{statistics.median(r.client_cpu_s):13.1f}{statistics.median(r.in_flight):14.2f}"
               f"{cores:15.2f}")
     if s3.server_cpu_s:

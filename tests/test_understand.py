@@ -484,6 +484,9 @@ def test_the_agency_ends_above_the_number_row_whatever_ocr_made_of_so():
                                    "tỉnh Thái Bình", False),
     ("can_cuoc", "que_quan", "Hiệp Phú, Tuy Hòa, Phú Yên", False),  # the card prints no unit words
     ("giay_khai_sinh", "noi_sinh", "Trạm Y tế xã An Phú", False),  # not an address rule: no province needed
+    ("giay_khai_sinh", "noi_dang_ky", "Ủy ban nhân dân phường Duy Tân, thành phố Hà Tĩnh, tỉnh Hà Tĩnh",
+     False),  # "Hà Tĩnh" holds a "tĩnh" too
+    ("giay_khai_sinh", "noi_sinh", "Trạm Y tế huyện Sơn Tịnh tỉnh Quảng Ngãi", False),
 ])
 def test_a_place_that_names_no_province_is_not_trusted_unseen(doc_type, key, value, flagged):
     messages = _errors(doc_type, {key: value}).get(key, [])

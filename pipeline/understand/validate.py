@@ -33,7 +33,8 @@ def validate(doc_type: DocumentType, fields: dict, today: date | None = None) ->
     return _unique(errors)
 
 
-_AFTER_TINH = re.compile(r"(?:^|\s)tinh\s+([^,]+)$")
+# what follows each "tỉnh" of the value's last part ("Hà Tĩnh", "Sơn Tịnh" hold one too)
+_AFTER_TINH = re.compile(r"(?<!\S)tinh\s+(?=(\S.*)$)")
 
 
 def _places_no_province_has(doc_type: DocumentType, fields: dict) -> list[dict]:
@@ -49,8 +50,8 @@ def _places_no_province_has(doc_type: DocumentType, fields: dict) -> list[dict]:
         if not isinstance(value, str):
             continue
         folded = fold(value)
-        after = _AFTER_TINH.search(folded.rsplit(",", 1)[-1]) if "tinh" in folded else None
-        named = after is None or any(after.group(1).strip().startswith(p) for p in provinces)
+        tails = [m.group(1) for m in _AFTER_TINH.finditer(fold(value.rsplit(",", 1)[-1]))]
+        named = not tails or any(t.startswith(p) for t in tails for p in provinces)
         ends = not rule.options.get("address") or any(
             folded == p or folded.endswith(" " + p) for p in provinces)
         if not (named and ends):
