@@ -32,6 +32,7 @@ from workers.celery_app import (
     restore_interval_s,
 )
 from workers.graph import INTERNAL_ERROR, DocumentJob
+from workers.originals import Originals, refused
 from workers.progress import BatchProgress, Waiting
 
 log = logging.getLogger("sohoa.celery")
@@ -45,10 +46,11 @@ def gave_up_message(deadline_s: float) -> str:
             "rồi chạy lại đúng lệnh này để làm tiếp; phần đã xong được giữ nguyên.")
 
 
-def run_jobs(jobs: list[DocumentJob], settings: Settings,
-             progress: BatchProgress) -> list[DocumentSummary]:
+def run_jobs(jobs: list[DocumentJob], settings: Settings, progress: BatchProgress,
+             originals: Originals | None = None) -> list[DocumentSummary]:
+    """`originals`: the jobs' originals still on their way into the store (none: stored)."""
     configure_app(settings)
-    return _Dispatch(jobs, settings, progress).run()
+    return _Dispatch(jobs, settings, progress, originals).run()
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ class _Sent:
 
 
 class _Dispatch:
-    def __init__(self, jobs: list[DocumentJob], settings: Settings, progress: BatchProgress):
-        self.jobs, self.settings, self.progress = jobs, settings, progress
+    def __init__(self, jobs: list[DocumentJob], settings: Settings, progress: BatchProgress,
+                 originals: Originals | None = None):
+        self.jobs, self.settings, self.progress, self.originals = jobs, settings, progress, originals
         self.waiting = [_Task(i, p) for i, job in enumerate(jobs) for p in range(job.page_count)]
         self.waiting.reverse()  # pop() from the end keeps document order
         self.outcomes: dict[int, list[PageOutcome | None]] = {
@@ -104,9 +107,24 @@ class _Dispatch:
         in_flight = sum(s.task.page is not None for s in self.running.values())
         while self.waiting and in_flight < self.settings.celery_window:
             task = self.waiting[-1]
+            if self.originals is not None:
+                if not self.originals.ready(task.job):
+                    return  # its original is still being stored: the next round sends it
+                refusal = self.originals.wait(task.job)
+                if refusal is not None:
+                    self._fail(task.job, refusal)
+                    continue
             self._send(task, process_page.s(self.jobs[task.job].to_dict(), task.page))
             self.waiting.pop()
             in_flight += 1
+            self.last_progress = time.monotonic()  # an original stored is the client's progress
+
+    def _fail(self, index: int, refusal: str) -> None:
+        """A job whose original could not be stored: its document fails, its pages go."""
+        pages = sum(t.job == index for t in self.waiting)
+        self.waiting = [t for t in self.waiting if t.job != index]
+        self.outcomes.pop(index, None)
+        self.results.append(refused(self.jobs[index], refusal, pages, self.progress))
 
     def _send_assembly(self, index: int) -> None:
         pages = [o.model_dump() for o in self.outcomes.pop(index) if o is not None]

@@ -21,19 +21,22 @@ from pipeline.core.result import DocumentSummary, PageOutcome
 from pipeline.core.settings import Settings
 from workers import graph
 from workers.graph import INTERNAL_ERROR, DocumentJob
+from workers.originals import Originals, refused
 from workers.progress import BatchProgress
 
 log = logging.getLogger("sohoa.local")
 
 
-def run_jobs(jobs: list[DocumentJob], settings: Settings,
-             progress: BatchProgress) -> list[DocumentSummary]:
+def run_jobs(jobs: list[DocumentJob], settings: Settings, progress: BatchProgress,
+             originals: Originals | None = None) -> list[DocumentSummary]:
+    """`originals`: the jobs' originals still on their way into the store (none: stored)."""
     if not jobs:
         return []
     # At most half the threads hold a page decoded at full resolution (pipeline.scan.page):
     # the others are in Tesseract meanwhile, so speed stays and peak memory drops.
     graph.configure(settings, threading.BoundedSemaphore(max(1, settings.concurrency // 2)))
-    batch = _Schedule(jobs, window=3 * settings.concurrency, progress=progress)
+    batch = _Schedule(jobs, window=3 * settings.concurrency, progress=progress,
+                      originals=originals)
     with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="sohoa-page") as pool:
         try:
             while batch.unfinished():
@@ -61,8 +64,9 @@ class _Task:
 class _Schedule:
     """Which pages are waiting, running and done; documents go to assembly when complete."""
 
-    def __init__(self, jobs: list[DocumentJob], *, window: int, progress: BatchProgress):
-        self.jobs, self.window, self.progress = jobs, window, progress
+    def __init__(self, jobs: list[DocumentJob], *, window: int, progress: BatchProgress,
+                 originals: Originals | None):
+        self.jobs, self.window, self.progress, self.originals = jobs, window, progress, originals
         self.outcomes: dict[int, list[PageOutcome | None]] = {
             i: [None] * job.page_count for i, job in enumerate(jobs)}
         self.waiting = [_Task(i, p) for i, job in enumerate(jobs) for p in range(job.page_count)]
@@ -75,9 +79,24 @@ class _Schedule:
 
     def submit_pages(self, pool: ThreadPoolExecutor) -> None:
         while self.waiting and sum(t.is_page for t in self.running.values()) < self.window:
-            task = self.waiting.pop()
+            task = self.waiting[-1]
+            if self.originals is not None:
+                if self.running and not self.originals.ready(task.job):
+                    return  # its original is still being stored: after the next page done
+                refusal = self.originals.wait(task.job)
+                if refusal is not None:
+                    self._fail(task.job, refusal)
+                    continue
+            self.waiting.pop()
             job = self.jobs[task.job]
             self.running[pool.submit(graph.process_page, job, task.page)] = task
+
+    def _fail(self, index: int, refusal: str) -> None:
+        """A job whose original could not be stored: its document fails, its pages go."""
+        pages = sum(t.job == index for t in self.waiting)
+        self.waiting = [t for t in self.waiting if t.job != index]
+        self.outcomes.pop(index, None)
+        self.results.append(refused(self.jobs[index], refusal, pages, self.progress))
 
     def collect(self, done: set[Future], pool: ThreadPoolExecutor) -> None:
         for future in done:

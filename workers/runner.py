@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,8 +17,9 @@ from storage.objects import sha256_file
 from storage.registry import DossierRegistry
 from workers import graph
 from workers.batch_entries import Source, discover
-from workers.graph import INTERNAL_ERROR, Context, DocumentJob, context_for
+from workers.graph import INTERNAL_ERROR, DocumentJob, context_for
 from workers.indexing import IndexRecorder
+from workers.originals import Originals
 from workers.progress import BatchProgress, SilentProgress, Waiting
 
 log = logging.getLogger("sohoa.runner")
@@ -35,11 +35,13 @@ def is_finished(out: Path, rel_result: str, sha: str) -> DocumentResult | None:
     return None
 
 
-ADMIT_THREADS = 4  # files checked, hashed and stored at once: on S3 each upload waits on the network
+ADMIT_THREADS = 4  # files checked and hashed at once
 
 
-def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob], list[DocumentSummary]]:
-    """Jobs to run, and summaries of documents already finished or refused up front."""
+def plan(batch: Path, out: Path, settings: Settings
+         ) -> tuple[list[DocumentJob], list[DocumentSummary], Originals]:
+    """Jobs to run; summaries of documents already finished or refused up front; and the
+    jobs' originals on their way into the object store (workers.originals)."""
     ctx = context_for(str(out))
     (out / ".sohoa").mkdir(parents=True, exist_ok=True)
     entries: list[tuple[Source, DocumentJob]] = []
@@ -54,41 +56,27 @@ def plan(batch: Path, out: Path, settings: Settings) -> tuple[list[DocumentJob],
                 out_root=str(out), source=source.rel, dossier_id=ma,
                 document_id=document_name(ma, order), original_key="", kind="", page_count=0,
                 result_path=source.result_path)))
-    storing = _StoringOnce()
     with ThreadPoolExecutor(ADMIT_THREADS, thread_name_prefix="admit") as pool:
-        refusals = list(pool.map(lambda e: _admitted(e[1], e[0], batch, settings, ctx, storing),
-                                 entries))
+        refusals = list(pool.map(lambda e: _admitted(e[1], e[0], batch, settings), entries))
     jobs: list[DocumentJob] = []
     settled: list[DocumentSummary] = []
-    for (_source, job), refusal in zip(entries, refusals):
+    originals = Originals(ctx)
+    for (source, job), refusal in zip(entries, refusals):
         if refusal is not None:
             settled.append(graph.record_failure(job, refusal))
         elif done := is_finished(out, job.result_path, job.original_key):
             settled.append(DocumentSummary.of(done, skipped=True, result_path=job.result_path))
         else:
+            originals.store(len(jobs), source.path, job.original_key)
             jobs.append(job)
-    return jobs, settled
+    return jobs, settled, originals
 
 
-class _StoringOnce:
-    """One lock per content hash: two copies of one file in a batch, admitted side by side,
-    are stored once (a second upload would be a second version of the same object)."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-
-    def lock(self, sha: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(sha, threading.Lock())
-
-
-def _admitted(job: DocumentJob, source: Source, batch: Path, settings: Settings,
-              ctx: Context, storing: _StoringOnce) -> str | None:
+def _admitted(job: DocumentJob, source: Source, batch: Path, settings: Settings) -> str | None:
     """Fill in the job from its file; None, or the sentence it is refused with. Whatever
     is wrong with one entry, even a bug it shows, is that entry's failure alone."""
     try:
-        job.original_key, job.kind, job.page_count = _admit(source, batch, settings, ctx, storing)
+        job.original_key, job.kind, job.page_count = _admit(source, batch, settings)
     except InputError as exc:
         log.info("%r refused [%s]: %s", source.rel, exc.code, exc.detail)
         return exc.message
@@ -100,9 +88,8 @@ def _admitted(job: DocumentJob, source: Source, batch: Path, settings: Settings,
     return None
 
 
-def _admit(source: Source, batch: Path, settings: Settings, ctx: Context,
-           storing: _StoringOnce) -> tuple[str, str, int]:
-    """Check the file and copy it into the object store; the store's copy is what we read."""
+def _admit(source: Source, batch: Path, settings: Settings) -> tuple[str, str, int]:
+    """Check the file: its content hash, kind and page count (Originals stores it)."""
     if source.problem is not None:
         raise source.problem
     path = source.path
@@ -120,9 +107,6 @@ def _admit(source: Source, batch: Path, settings: Settings, ctx: Context,
         sha = sha256_file(path)
     except OSError as exc:
         raise unreadable(exc) from exc
-    with storing.lock(sha):
-        if not ctx.store.exists(sha):
-            ctx.store.put_file(path)
     return sha, info.kind, info.page_count
 
 
@@ -132,21 +116,24 @@ def run_batch(batch: Path, out: Path, settings: Settings,
     progress = progress or SilentProgress()
     out.mkdir(parents=True, exist_ok=True)
     graph.configure(settings)
-    jobs, settled = plan(batch, out, settings)
-    progress.planned(sum(j.page_count for j in jobs), len(jobs) + len(settled))
-    paths = {j.source: j.result_path for j in jobs} | {s.source: s.result_path for s in settled}
-    recorder = IndexRecorder(settings, out, paths)
-    watcher = _Recording(progress, recorder)
+    jobs, settled, originals = plan(batch, out, settings)
     try:
-        for item in settled:
-            watcher.document_done(item)
-        if settings.broker_url:
-            from workers.celery_executor import run_jobs
-        else:
-            from workers.local_executor import run_jobs
-        results = run_jobs(jobs, settings, watcher)
+        progress.planned(sum(j.page_count for j in jobs), len(jobs) + len(settled))
+        paths = {j.source: j.result_path for j in jobs} | {s.source: s.result_path for s in settled}
+        recorder = IndexRecorder(settings, out, paths)
+        watcher = _Recording(progress, recorder)
+        try:
+            for item in settled:
+                watcher.document_done(item)
+            if settings.broker_url:
+                from workers.celery_executor import run_jobs
+            else:
+                from workers.local_executor import run_jobs
+            results = run_jobs(jobs, settings, watcher, originals)
+        finally:
+            recorder.close()
     finally:
-        recorder.close()
+        originals.close()
     return settled + results
 
 
