@@ -36,7 +36,9 @@ class RateLimitStore:
                 (rate_limits.c.key == key[:200]) & rate_limits.c.window.in_(
                     [int(window), int(window) - 1]))).all())
         before, count = counts.get(int(window) - 1, 0), counts.get(int(window), 0)
-        if before * (1 - into / WINDOW_S) + count < per_minute:
+        # as `take` would count it: with this one request, within the limit (a fraction of
+        # the last minute's share left over must not let a request through uncounted)
+        if before * (1 - into / WINDOW_S) + count + 1 <= per_minute:
             return 0.0
         return float(WINDOW_S - into) or 1.0
 
