@@ -518,3 +518,14 @@ def test_a_form_that_prints_the_father_before_the_mother():
     got = understand([page(rows)], load_types())
     assert got.fields["me_ho_ten"] == "NGUYỄN PHƯƠNG GIANG" and got.fields["me_nam_sinh"] == 1997
     assert got.fields["cha_ho_ten"] == "NGUYỄN QUANG KHOA" and got.fields["cha_nam_sinh"] == 1981
+
+
+def test_two_fields_of_one_label_read_from_the_same_words_wait_for_a_person():
+    """The parents' name rows lost under a stain: each "Năm sinh" has nothing to place it,
+    and both are taken from the first such row (a form that prints the father first)."""
+    mother, father = BIRTH[9:12], BIRTH[12:14]
+    rows = BIRTH[:9] + father[1:] + mother[1:] + BIRTH[14:]
+    got = understand([page(rows)], load_types())
+    assert got.fields["me_nam_sinh"] == got.fields["cha_nam_sinh"] == 1981
+    flagged = {e["field"] for e in got.errors if "cùng chỗ" in e["message"]}
+    assert flagged == {"me_nam_sinh", "cha_nam_sinh"}

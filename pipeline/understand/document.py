@@ -83,11 +83,33 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
     for problem in problems:
         errors.append({"field": problem.field, "message": f"{doc_type.display_name(problem.field)}: không đọc được "
                        f"giá trị (trên giấy in “{problem.raw[:60]}”), cần nhập tay."})
+    errors += _read_twice(doc_type, found)
     owners = doc_type.owners_of(fields)
     return Understanding(doc_type.key, kind.confidence, fields, errors, owners,
                          doc_type.archive_metadata(fields, len(pages)),
                          {key: _evidence(got, pages) for key, got in found.items()
                           if key in fields})
+
+
+def _read_twice(doc_type: DocumentType, found: dict) -> list[dict]:
+    """Two fields of one label read from the same printed words (the mother's "Năm sinh"
+    taken from the father's row when the label that places it was lost): one of them is
+    not what its section says, and nothing tells which; both wait for a person. (Fields of
+    different labels may share a row: the place and date of a Công văn.)"""
+    readers: dict[tuple, list[str]] = {}
+    for key, got in found.items():
+        labels = tuple(sorted(doc_type.field(key).labels))
+        for t in got.tokens:
+            if labels:
+                readers.setdefault((labels, t.page, t.x0, t.y0), []).append(key)
+    shared = {k: keys for k, keys in readers.items() if len(set(keys)) > 1}
+    errors = []
+    for key in dict.fromkeys(k for keys in shared.values() for k in keys):
+        others = {o for keys in shared.values() if key in keys for o in keys} - {key}
+        errors.append({"field": key, "message": f"{doc_type.display_name(key)}: đọc từ cùng chỗ "
+                       f"với {', '.join(doc_type.display_name(o) for o in sorted(others))}, cần "
+                       "đối chiếu bản giấy."})
+    return errors
 
 
 def _evidence(got: Extracted, pages: list[PageResult]) -> dict:
