@@ -311,6 +311,8 @@ def inked(grey: np.ndarray, regions: list[_Region], words: list[Word]) -> list[_
     def darkness(x0: int, y0: int, x1: int, y1: int) -> float:
         return float(np.percentile(grey[y0:y1 + 1, x0:x1 + 1], 5))
 
+    if not regions:  # most clean pages: the sure words need not be measured
+        return regions
     sure = [darkness(w.left, w.top, w.left + w.width - 1, w.top + w.height - 1)
             for w in words if w.conf >= SURE_CONF and w.width > 2 and w.height > 2]
     ink = float(np.median(sure)) if sure else UNKNOWN_INK

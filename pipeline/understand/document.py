@@ -99,9 +99,8 @@ def _read_twice(doc_type: DocumentType, found: dict) -> list[dict]:
     readers: dict[tuple, list[str]] = {}
     for key, got in found.items():
         labels = tuple(sorted(doc_type.field(key).labels))
-        for t in got.tokens:
-            if labels:
-                readers.setdefault((labels, t.page, t.x0, t.y0), []).append(key)
+        for t in got.tokens if labels else ():  # a finder's field reads whole rows
+            readers.setdefault((labels, t.page, t.x0, t.y0), []).append(key)
     shared = {k: keys for k, keys in readers.items() if len(set(keys)) > 1}
     errors = []
     for key in dict.fromkeys(k for keys in shared.values() for k in keys):
