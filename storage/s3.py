@@ -30,6 +30,7 @@ import io
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -59,6 +60,15 @@ class S3ObjectStore:
         self.cache = Path(cache_dir)
         (self.cache / "tmp").mkdir(parents=True, exist_ok=True)
         self._ensure_bucket(retention_days, retention_mode)
+        # One writer per content key in this process: two threads storing the same bytes
+        # (a scan present twice, its identical page images) would both find the key absent
+        # and leave two versions of one object.
+        self._guard = threading.Lock()
+        self._writing: dict[str, threading.Lock] = {}
+
+    def _writer(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._writing.setdefault(key, threading.Lock())
 
     @classmethod
     def from_settings(cls, settings, cache_dir: Path, **options) -> S3ObjectStore:
@@ -98,13 +108,14 @@ class S3ObjectStore:
 
     def put(self, data: bytes) -> str:
         key = hashlib.sha256(data).hexdigest()
-        if self._cache_path(key).exists():  # the cache holds only what the bucket holds
-            return key
-        if not self._in_bucket(key):
-            self._upload(_content(key), data)
-        # What was just stored is published or read next (a hard link into the cache, the
-        # assembly's page images): keeping it spares downloading it again.
-        self._cache_write([data], expected=key)
+        with self._writer(key):
+            if self._cache_path(key).exists():  # the cache holds only what the bucket holds
+                return key
+            if not self._in_bucket(key):
+                self._upload(_content(key), data)
+            # What was just stored is published or read next (a hard link into the cache,
+            # the assembly's page images): keeping it spares downloading it again.
+            self._cache_write([data], expected=key)
         return key
 
     def put_file(self, path: Path) -> str:
@@ -114,15 +125,16 @@ class S3ObjectStore:
         try:
             with os.fdopen(fd, "wb") as out, Path(path).open("rb") as fh:
                 key = _copy_hashed(iter(lambda: fh.read(_CHUNK), b""), out)
-            if self._cache_path(key).exists():
-                return key
-            if not self._in_bucket(key):
-                size = os.stat(tmp).st_size
-                if size <= PART_SIZE:
-                    self._upload(_content(key), Path(tmp).read_bytes())
-                else:
-                    self.client.fput_object(self.bucket, _content(key), tmp, part_size=PART_SIZE)
-            self._keep(tmp, key)
+            with self._writer(key):
+                if self._cache_path(key).exists():
+                    return key
+                if not self._in_bucket(key):
+                    size = os.stat(tmp).st_size
+                    if size <= PART_SIZE:
+                        self._upload(_content(key), Path(tmp).read_bytes())
+                    else:
+                        self.client.fput_object(self.bucket, _content(key), tmp, part_size=PART_SIZE)
+                self._keep(tmp, key)
             return key
         finally:
             os.unlink(tmp)

@@ -9,7 +9,6 @@ stored (`ready`, `wait`): the store's copy is what the pages read.
 from __future__ import annotations
 
 import logging
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,8 +31,6 @@ class Originals:
         self.ctx = ctx
         self._pool = ThreadPoolExecutor(UPLOADS, thread_name_prefix="sohoa-store")
         self._futures: dict[int, Future] = {}
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
 
     def store(self, index: int, path: Path, sha: str) -> None:
         self._futures[index] = self._pool.submit(self._put, path, sha)
@@ -66,16 +63,12 @@ class Originals:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _put(self, path: Path, sha: str) -> None:
-        # One lock per content hash: the same scan twice in a batch is stored once (a
-        # second upload would be a second version of the same object).
-        with self._guard:
-            lock = self._locks.setdefault(sha, threading.Lock())
-        with lock:
-            if not self.ctx.store.exists(sha):
-                stored = self.ctx.store.put_file(path)
-                if stored != sha:  # changed since it was hashed: its pages would not find it
-                    raise InputError("Tệp đã thay đổi trong lúc đang số hóa; chạy lại lệnh "
-                                     "này để số hóa bản mới.", "changed_while_read")
+        # The same scan twice in a batch is stored once: the store writes one key at a time.
+        if not self.ctx.store.exists(sha):
+            stored = self.ctx.store.put_file(path)
+            if stored != sha:  # changed since it was hashed: its pages would not find it
+                raise InputError("Tệp đã thay đổi trong lúc đang số hóa; chạy lại lệnh "
+                                 "này để số hóa bản mới.", "changed_while_read")
 
 
 def refused(job: DocumentJob, refusal: str, pages: int, progress: BatchProgress) -> DocumentSummary:
