@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pikepdf
 import pytest
@@ -169,3 +170,34 @@ def test_a_second_reading_that_times_out_keeps_the_first(monkeypatch):
                                fill=(20, 20, 20))
     text = ocr.read(prepare.prepare(np.asarray(image), 0.0, 300), OcrOptions()).text
     assert len(calls) > 1 and "VĂN AN" in text and "17/02/1998" in text
+
+
+def test_leaders_go_on_a_blurred_low_resolution_photo():
+    """A phone photo at ~107 dpi: blur spreads each leader dot a pixel past the size the
+    print's letters and resolution allow (5 px against 4). Left on the page, the dots read as a
+    number ("Số: 157 ....." as "15T 06027271015")."""
+    pixels, leaders = _form_page(60, False)
+    small = cv2.resize(pixels, None, fx=107 / 300, fy=107 / 300, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), 1.0)
+    image = prepare.prepare(small, 0.0, 107)
+    scale = image.scale_x * 107 / 300
+    for x0, y0, x1, y1 in leaders[:2]:  # the dotted ones
+        area = image.grey[round(y0 * scale):round(y1 * scale), round(x0 * scale):round(x1 * scale)]
+        assert (area < 128).mean() < 0.002, "the leader is still there"
+
+
+def test_small_print_on_a_card_is_not_taken_for_leader_dots():
+    """On a card at 300 dpi the print is so small that its small letters (o, a, e) are no
+    bigger than a leader's dots, and as evenly spaced; they have holes, dots do not."""
+    page = Image.new("L", (1011, 638), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 22)
+    rows = ["Họ, chữ đệm và tên / Full name:", "Nơi thường trú / Place of residence:",
+            "Quê quán / Place of origin: Tân Lập, Mỏ Cày Nam", "Ngày sinh / Date of birth:"]
+    for i, text in enumerate(rows * 3):
+        draw.text((40, 30 + 48 * i), text, font=font, fill=30)
+    pixels = np.asarray(page)
+    image = prepare.prepare(pixels, 0.0, 300)
+    before = (pixels < 128).sum()
+    after = (cv2.resize(image.grey, pixels.shape[::-1]) < 128).sum()
+    assert after > 0.97 * before, f"{before - after} of {before} pixels of print erased"

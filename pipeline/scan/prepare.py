@@ -222,6 +222,8 @@ def _chroma_against_paper(crop: np.ndarray) -> np.ndarray:
 # --- dotted leaders --------------------------------------------------------------------
 
 DOT_OF_LETTER = 0.25
+# a blurred photo's dot spreads a pixel past that (a 4-px dot at 107 dpi is 5 px wide)
+DOT_RIM = 1
 LEADER_INK = 225  # on the flattened page (paper ~255): faint grey leader dots count too
 LEADER_MIN_DOTS = 4
 
@@ -236,7 +238,7 @@ def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
     the leader is then missed; leaving the grain out breaks guilloche pages instead.)"""
     # a printed dot, with its anti-aliased rim, is < 0.9 mm in 12-pt print, and a quarter
     # of the tall letters' height in any print (a 16-pt form's dots are ~1 mm)
-    dot = max(3, round(dpi / 30), round(DOT_OF_LETTER * _tall_letter_px(stats, dpi)))
+    dot = max(3, round(dpi / 30), round(DOT_OF_LETTER * _tall_letter_px(stats, dpi))) + DOT_RIM
     noise = max(2, round((dpi / 150) ** 2))  # smaller than a dot: scanner noise
     erased = _leader_dots(flat.shape, dpi, stats, centres, dot, noise)
     if not len(erased):
@@ -276,7 +278,7 @@ def _leader_dots(shape: tuple[int, ...], dpi: float, stats: np.ndarray, centres:
         return none
     order = candidates[np.lexsort((cx[candidates], run_of[candidates]))]
     groups = np.split(order, np.flatnonzero(np.diff(run_of[order])) + 1)
-    sizes = stats[tiny, 2], stats[tiny, 3]
+    sizes = stats[tiny, 2], stats[tiny, 3], stats[tiny, 4]
     leaders = [i for group in groups for i in _even_dots(group, cx, cy, *sizes)]
     return tiny[np.array(leaders, int)] if leaders else none
 
@@ -314,8 +316,14 @@ def _tall_letter_px(stats: np.ndarray, dpi: float) -> float:
     return float(np.percentile(letters[:, 3] - letters[:, 1], 75))
 
 
-def _even_dots(group: np.ndarray, cx, cy, w, h) -> list[int]:
-    """The members of a smeared run that are evenly spaced dots of one size on one line."""
+# A printed dot fills its box (0.73-0.84 measured, round and solid); small letters in
+# small print, as tiny as dots on a card, have holes and strokes (~0.57)
+DOT_FILL = 0.65
+
+
+def _even_dots(group: np.ndarray, cx, cy, w, h, area) -> list[int]:
+    """The members of a smeared run that are evenly spaced solid dots of one size on one
+    line."""
     if len(group) < LEADER_MIN_DOTS:
         return []
     mh, mw, my = np.median(h[group]), np.median(w[group]), np.median(cy[group])
@@ -323,7 +331,7 @@ def _even_dots(group: np.ndarray, cx, cy, w, h) -> list[int]:
     same = (np.abs(cy[group] - my) <= tol) & (np.abs(h[group] - mh) <= tol) \
         & (np.abs(w[group] - mw) <= max(1.5, 0.5 * mw))
     kept = group[same]
-    if len(kept) < LEADER_MIN_DOTS:
+    if len(kept) < LEADER_MIN_DOTS or np.median(area[kept] / (w[kept] * h[kept])) < DOT_FILL:
         return []
     gaps = np.diff(cx[kept])
     step = np.median(gaps)
