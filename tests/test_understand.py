@@ -182,6 +182,8 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("digits", "1 15", "115"),  # a gap in the print
     ("register_number", "10?", None),  # a handwritten 2 read as a sign: not the number 10
     ("digits", "2%", None),
+    ("register_number", "4J6", "416"),  # a handwritten 1 with its foot
+    ("digits", "4K6", None),  # a letter glued to the digits is one misread: not the number 4
     ("digits", "1995.....", "1995"),  # leaders end a number
     ("book", "01\u20442018", "01/2018"),  # a fraction slash read for the slash
     ("text", "Ủy ban nhân dân xã Mỹ Thạnh, huyện Hải Lăng, tỉnh", None),  # the name was cut off

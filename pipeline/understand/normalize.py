@@ -18,10 +18,11 @@ from pipeline.understand.places import settle_address
 
 # What OCR prints for a digit (and, the other way round, for a capital letter).
 TO_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "U": "0", "l": "1", "I": "1",
-                          "i": "1", "|": "1", "!": "1", "]": "1", "Z": "2", "z": "2", "S": "5",
-                          "s": "5", "B": "8", "G": "6", "b": "6", "g": "9", "q": "9", "T": "7"})
+                          "i": "1", "|": "1", "!": "1", "]": "1", "J": "1", "j": "1", "Z": "2",
+                          "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "g": "9",
+                          "q": "9", "T": "7"})
 TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "7": "T"})
-_DIGITISH = r"[0-9OoDQUlIi|!\]ZzSsBGbgqT]"
+_DIGITISH = r"[0-9OoDQUlIi|!\]JjZzSsBGbgqT]"  # J: a handwritten 1 with its foot
 
 
 def digits(text: str) -> str:
@@ -179,8 +180,9 @@ def as_digits(value: str, options: dict) -> str | None:
     # a space inside a number ("1 15") is a gap in the print; before a word it ends the
     # number ("58 Quyển số" is 58, not 580 from a Q taken for a 0)
     found = re.match(rf"{_DIGITISH}+(?: \d+)*", value.strip())
-    if found and re.match(_MISREAD_DIGIT, value.strip()[found.end():]):
-        return None  # "10?", "2%": a digit read as a sign (a handwritten 2), not the end
+    after = value.strip()[found.end():] if found else ""
+    if re.match(_MISREAD_DIGIT, after) or re.match(r"[^\W\d_]", after):
+        return None  # "10?", "2%", "4K6": a digit read as a sign or letter, not the end
     text = digits(found.group(0).replace(" ", "")) if found else ""
     return text if text.isdigit() else None
 
