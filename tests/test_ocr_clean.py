@@ -201,3 +201,22 @@ def test_small_print_on_a_card_is_not_taken_for_leader_dots():
     before = (pixels < 128).sum()
     after = (cv2.resize(image.grey, pixels.shape[::-1]) < 128).sum()
     assert after > 0.97 * before, f"{before - after} of {before} pixels of print erased"
+
+
+def test_leaders_go_on_guilloche_paper():
+    """A guilloche's pale waves join a leader's dots into larger blobs, no longer dots;
+    at a darker threshold the print stands alone and its dots are found."""
+    pixels, leaders = _form_page(50, False)
+    waves = np.full_like(pixels, 255)
+    xs = np.arange(0, pixels.shape[1])
+    for k in range(0, pixels.shape[0], 9):  # dense pale waves, as on a certificate
+        ys = (k + 14 * np.sin(xs / 23.0 + k)).astype(np.int32)
+        cv2.polylines(waves, [np.stack([xs, ys], axis=1)], False, 200, 1)
+    pixels = np.minimum(pixels, waves)
+    image = prepare.prepare(pixels, 0.0, 300)
+    scale = image.scale_x
+    for x0, y0, x1, y1 in leaders[:2]:  # the dotted ones
+        area = image.grey[round(y0 * scale):round(y1 * scale), round(x0 * scale):round(x1 * scale)]
+        assert (area < 128).mean() < 0.002, "the leader is still there"
+    label = image.grey[round(150 * scale):round(200 * scale), round(150 * scale):round(400 * scale)]
+    assert (label < 128).mean() > 0.05, "the label went with the leader"

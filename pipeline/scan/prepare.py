@@ -53,8 +53,9 @@ def prepare(page: np.ndarray, skew_deg: float, dpi: float, enlarge: bool = False
     del grey
     # leaders are found on level lines: after the deskew
     _, ink = cv2.threshold(flat, LEADER_INK, 255, cv2.THRESH_BINARY_INV)
-    _, _, stats, centres = components(ink)
-    flat, leaders = _erase_leaders(flat, dpi, stats, centres)
+    _, labels, stats, centres = components(ink)
+    flat, leaders = _erase_leaders(flat, dpi, labels, stats, centres)
+    del labels
     stats[leaders, 3] = 0  # erased: no letters
     flat, rules = _erase_rules(flat, dpi, stats)
     stats[rules, 3] = 0
@@ -228,7 +229,7 @@ LEADER_INK = 225  # on the flattened page (paper ~255): faint grey leader dots c
 LEADER_MIN_DOTS = 4
 
 
-def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
+def _erase_leaders(flat: np.ndarray, dpi: float, labels: np.ndarray, stats: np.ndarray,
                    centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The page without its leaders, and the erased blobs' labels. Leaders are rows of
     evenly spaced dots of one size on one baseline. Tiny blobs (from the LEADER_INK blobs'
@@ -241,9 +242,18 @@ def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
     dot = max(3, round(dpi / 30), round(DOT_OF_LETTER * _tall_letter_px(stats, dpi))) + DOT_RIM
     noise = max(2, round((dpi / 150) ** 2))  # smaller than a dot: scanner noise
     erased = _leader_dots(flat.shape, dpi, stats, centres, dot, noise)
-    if not len(erased):
+    boxes = stats[erased]
+    if _patterned(flat):
+        # A guilloche's pale lines join the dots into larger blobs at LEADER_INK; the
+        # print alone, at a darker threshold, has its dots apart again.
+        _, dark = cv2.threshold(flat, PATTERN_INK, 255, cv2.THRESH_BINARY_INV)
+        _, _, dark_stats, dark_centres = components(dark)
+        dots = _leader_dots(flat.shape, dpi, dark_stats, dark_centres, dot, noise)
+        dots = dots[_in_pattern(labels, stats, dark_stats[dots], dot)]
+        boxes = np.concatenate([boxes, dark_stats[dots]])
+    if not len(boxes):
         return flat, erased
-    boxes = stats[erased].copy()
+    boxes = boxes.copy()
     boxes[:, :2] -= 1  # and the pale rim around each dot
     boxes[:, 2:4] += 2
     out = flat.copy()
@@ -251,6 +261,33 @@ def _erase_leaders(flat: np.ndarray, dpi: float, stats: np.ndarray,
     inside = (rows >= 0) & (cols >= 0) & (rows < flat.shape[0]) & (cols < flat.shape[1])
     out[rows[inside], cols[inside]] = 255
     return out, erased
+
+
+PATTERN_INK = 160  # darker than any guilloche or tint pattern, paler than print
+PATTERN_SHARE = 2.0  # pale ink over dark ink on a page with a background pattern (~1.2 plain)
+
+
+def _patterned(flat: np.ndarray) -> bool:
+    """A page printed over a background pattern: much more pale ink than dark."""
+    counts = np.bincount(flat[::4, ::4].ravel(), minlength=256).cumsum()
+    return bool(counts[LEADER_INK - 1] > PATTERN_SHARE * max(1, counts[PATTERN_INK - 1]))
+
+
+PATTERN_FILL = 0.2  # a pattern's lines, joined into one blob, fill little of its box
+
+
+def _in_pattern(labels: np.ndarray, stats: np.ndarray, dots: np.ndarray, dot: int) -> np.ndarray:
+    """Which points lie in a pale blob that is dots (no taller than one) or pattern lines
+    (far larger than a dot, and sparse), not print: a blurred photo leaves grey around dark cores in
+    compact blobs, letters or words, whose cores look like evenly spaced dots at the
+    darker threshold."""
+    if not len(dots):
+        return np.zeros(0, bool)
+    blob = labels[dots[:, 1] + dots[:, 3] // 2, dots[:, 0] + dots[:, 2] // 2]
+    x, y, w, h, area = (stats[blob, i] for i in range(5))
+    lines = (np.maximum(w, h) > 4 * dot) & (area < PATTERN_FILL * w * h)
+    # dots, or dots run together: no taller than the dot and its pale rim
+    return (blob > 0) & (lines | (h <= dots[:, 3] + 3))
 
 
 def _leader_dots(shape: tuple[int, ...], dpi: float, stats: np.ndarray, centres: np.ndarray,
@@ -327,6 +364,8 @@ def _even_dots(group: np.ndarray, cx, cy, w, h, area) -> list[int]:
     if len(group) < LEADER_MIN_DOTS:
         return []
     mh, mw, my = np.median(h[group]), np.median(w[group]), np.median(cy[group])
+    if mh > 2 * mw or mw > 2 * mh:  # dots are round; letters' strokes are not
+        return []
     tol = max(1.5, 0.5 * mh)
     same = (np.abs(cy[group] - my) <= tol) & (np.abs(h[group] - mh) <= tol) \
         & (np.abs(w[group] - mw) <= max(1.5, 0.5 * mw))
