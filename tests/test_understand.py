@@ -295,6 +295,8 @@ def test_personal_id_is_checked_against_birth_and_sex():
     ("Thế Khoa", True), ("BẢO NHUNG", True),  # the family name lost under a signature
     ("Nguyễn Thế Khoa", False), ("NGUYEN BAO NHUNG", False),  # marks lost: still a family name
     ("Rơ Châm Hiền", False), ("Ksor H'Nhi", False), ("A THỊNH", False),  # Central Highlands names
+    ("Kim Uyên", True), ("TRẦN NGỌC", True), ("NGUYỄN", True),  # a word lost: a look
+    ("Thạch Sa", False), ("H'Nhi Niê", False),  # Khmer, Ê Đê: two words are a whole name
 ])
 def test_a_name_that_does_not_start_with_a_family_name_is_not_trusted_unseen(name, flagged):
     assert ("nguoi_ky" in _errors("van_ban_hanh_chinh", {"nguoi_ky": name})) is flagged
