@@ -302,6 +302,15 @@ def test_a_name_that_does_not_start_with_a_family_name_is_not_trusted_unseen(nam
     assert ("nguoi_ky" in _errors("van_ban_hanh_chinh", {"nguoi_ky": name})) is flagged
 
 
+@pytest.mark.parametrize("title,flagged", [
+    ("PHÓ CHỦ TỊCH", False), ("KT. CHỦ TỊCH", False), ("GIÁM ĐỐC SỞ TƯ PHÁP", False),
+    ("TRƯỞNG PHÒNG", False), ("TỊCH", True), ("TIỀN", True), ("CHỦ", True),
+])
+def test_a_signer_title_that_begins_with_no_known_title_is_not_trusted_unseen(title, flagged):
+    assert ("chuc_vu_nguoi_ky" in _errors("van_ban_hanh_chinh", {"chuc_vu_nguoi_ky": title})) \
+        is flagged
+
+
 def test_dates_in_order_not_in_future_and_known_ethnic_group():
     errors = _errors("trich_luc_khai_tu", {"ngay_sinh": "1990-01-01", "ngay_chet": "1989-05-05",
                                           "ngay_dang_ky": "2027-01-01", "dan_toc": "Klingon"})
