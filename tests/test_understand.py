@@ -127,6 +127,23 @@ def test_marriage_columns_are_kept_apart():
     assert sorted(got.owners) == ["062083123456", "062193654321"]
 
 
+def test_marriage_columns_without_the_wifes_header_wait_for_a_person():
+    """Her column's header lost (and so her values): the row's one value may be either
+    side's. "Chồng" and "Vợ" under the signatures head no column."""
+    rows = [[(0.3, "GIẤY CHỨNG NHẬN KẾT HÔN")], [(0.1, "Số: 53"), (0.5, "Quyển số: 01/2024")],
+            [(0.45, "Bên chồng")],
+            [(0.1, "Họ, chữ đệm, tên:"), (0.42, "NGUYỄN MINH ANH")],
+            [(0.1, "Ngày, tháng, năm sinh:"), (0.42, "17/02/1983")],
+            [(0.1, "Dân tộc:"), (0.42, "Kinh")],
+            [(0.1, "Nơi đăng ký: Ủy ban nhân dân xã An Phú, huyện Tuy An, tỉnh Phú Yên")],
+            [(0.15, "Chồng"), (0.45, "Vợ"), (0.7, "NGƯỜI KÝ GIẤY CHỨNG NHẬN")]]
+    got = understand([page(rows)], load_types())
+    flagged = {e["field"] for e in got.errors}
+    column_fields = {k for k in got.fields if k.startswith(("chong_", "vo_"))}
+    assert column_fields and column_fields <= flagged
+    assert "noi_dang_ky" not in flagged  # a field of no column is as sure as before
+
+
 def test_a_wide_space_inside_a_value_is_no_gutter():
     rows = [[(0.3, "GIẤY CHỨNG NHẬN KẾT HÔN")], [(0.1, "Số: 53"), (0.5, "Quyển số: 01/2024")],
             [(0.45, "Bên chồng"), (0.72, "Bên vợ")],

@@ -80,6 +80,9 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
         if got.confidence < floor:
             errors.append({"field": key, "message": f"{doc_type.display_name(key)}: đọc được với "
                            f"độ tin cậy thấp (“{got.raw}”), cần đối chiếu bản giấy."})
+    for key, got in found.items():
+        if got.doubt:
+            errors.append({"field": key, "message": f"{doc_type.display_name(key)}: {got.doubt}"})
     for problem in problems:
         errors.append({"field": problem.field, "message": f"{doc_type.display_name(problem.field)}: không đọc được "
                        f"giá trị (trên giấy in “{problem.raw[:60]}”), cần nhập tay."})

@@ -19,6 +19,8 @@ from pipeline.understand.layout import LabelHit, Layout, Line, Token, find_label
 from pipeline.understand.normalize import normalise
 
 LEADER = re.compile(r"(\.{5,}|…{2,})")
+COLUMNS_UNPLACED = ("tiêu đề các cột (bên này, bên kia) không đọc được hết nên không chắc giá "
+                    "trị thuộc đúng cột, cần đối chiếu bản giấy.")
 WIDE_GAP = 3.0  # × line height: a gap this wide between two words ends a value
 
 
@@ -28,6 +30,7 @@ class Extracted:
     raw: str
     confidence: float  # lowest OCR confidence of the words read
     tokens: list[Token] = field(default_factory=list, repr=False)  # the words read, where they are
+    doubt: str | None = None  # why a person must look, whatever the OCR's confidence (Vietnamese)
 
 
 @dataclass
@@ -44,7 +47,13 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
     for hit in hits:
         by_label.setdefault(hit.label, []).append(hit)
     starts = {(h.line.index, h.start) for h in hits if h.label not in headers}
-    columns = _columns(by_label, doc_type.columns)
+    # column headers head the columns: a "Vợ" under the signatures is no header
+    rows = [h.line.index for f in doc_type.fields if f.column for label in f.labels
+            for h in by_label.get(label, [])]
+    columns = _columns(by_label, doc_type.columns, before=max(rows, default=len(layout.lines)))
+    # Without every column's header the gutters are guesses: a row's one value may be
+    # either side's (the husband's birth date read as the wife's when her column was lost)
+    unplaced = COLUMNS_UNPLACED if set(columns) != set(doc_type.columns) else None
     anchors = _anchors(doc_type, by_label)
     found: dict[str, Extracted] = {}
     problems: list[Problem] = []
@@ -61,7 +70,8 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
             raw = _without_label_tail(raw)
             value = normalise(rule.kind, raw, rule.options)
             if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
-                found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens), tokens)
+                found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens), tokens,
+                                            unplaced if rule.column else None)
                 break
             raw_seen = raw_seen or raw
         if rule.key not in found and rule.finders:
@@ -144,11 +154,13 @@ def _in_region(token: Token, line: Line, region: dict) -> bool:
     return x[0] <= fx <= x[1] and y[0] <= fy <= y[1] and region.get("page", line.page) == line.page
 
 
-def _columns(by_label: dict[str, list[LabelHit]], spec: dict) -> dict[str, tuple[float, float]]:
-    """Column name -> x band, from the headers' centres (gutters half-way between)."""
+def _columns(by_label: dict[str, list[LabelHit]], spec: dict, before: int
+             ) -> dict[str, tuple[float, float]]:
+    """Column name -> x band, from the centres of the headers found on rows before row
+    `before` (gutters half-way between)."""
     centres = []
     for name, headers in spec.items():
-        hits = [h for label in headers for h in by_label.get(label, [])]
+        hits = [h for label in headers for h in by_label.get(label, []) if h.line.index < before]
         if hits:
             centres.append(((hits[0].x0 + hits[0].x1) / 2, name))
     centres.sort()
