@@ -209,6 +209,7 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("text", "Sử dụng đến ngày :20/03/2063", "Sử dụng đến ngày 20/03/2063"),  # a speck, not a colon
     ("text", "Số: 12, lúc 10:30", "Số: 12, lúc 10:30"),  # colons printed after a word stay
     ("text", "$ố 152 đường Lý Thường Kiệt", "Số 152 đường Lý Thường Kiệt"),  # S read as a dollar
+    ("text", "Về việc tổ chức tuyến đụng công chức", "Về việc tổ chức tuyển dụng công chức"),
 ])
 def test_normalisers(kind, raw, expected):
     options = {"mask": "AA 999999"} if kind == "code" else {}
@@ -225,6 +226,8 @@ def _errors(doc_type: str, fields: dict) -> dict[str, list[str]]:
 @pytest.mark.parametrize("raw,expected", [
     ("Tố 16, Phú Hòa, tính Hà Tỉnh", "Tổ 16, Phú Hòa, tỉnh Hà Tĩnh"),
     ("Đông Phong, Sơn Tịnh, Quảng Ngãi", "Đông Phong, Sơn Tịnh, Quảng Ngãi"),  # a name, not a unit
+    ("Số 33 dương Quang Trung, Tân Phú", "Số 33 đường Quang Trung, Tân Phú"),  # after the house
+    ("Số 7 Dương Minh Châu, Tân Phú", "Số 7 Dương Minh Châu, Tân Phú"),  # a street's name
 ])
 def test_address_unit_words_are_mended_where_an_address_prints_them(raw, expected):
     assert normalise("text", raw, {"places": True}) == expected

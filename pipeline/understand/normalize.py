@@ -55,7 +55,8 @@ def as_text(value: str, options: dict) -> str | None:
     if options.get("places"):  # an address: the unit word opening each part ("tỉnh", "Tổ")
         parts = [mend_word(w, word_list("places")) + rest if w else rest
                  for w, rest in (_first_word(p) for p in value.split(","))]
-        value = ",".join(parts)
+        value = _HOUSE_THEN_UNIT.sub(lambda m: m[1] + mend_word(m[2], word_list("places")),
+                                     ",".join(parts))
     return None if _ends_in_a_unit_word(value) else value
 
 
@@ -67,6 +68,10 @@ def _ends_in_a_unit_word(value: str) -> bool:
     """"… huyện Hải Lăng, tỉnh" or "… MÔI TRƯỜNG TỈNH": the place's name was cut off (a
     wrapped row lost, a seal over it), so the value is not what is printed."""
     return bool(_UNIT_WORDS.search(unicodedata.normalize("NFC", value).lower().rstrip(" ,.")))
+
+
+# a house number is followed by its street's unit word ("Số 33 đường", "số 12 ngõ")
+_HOUSE_THEN_UNIT = re.compile(r"(\b[Ss]ố\s+\d+[A-Za-z]?\s+)([a-zđ]\w*)")
 
 
 def _first_word(part: str) -> tuple[str, str]:
