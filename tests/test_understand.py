@@ -228,6 +228,8 @@ def _errors(doc_type: str, fields: dict) -> dict[str, list[str]]:
     ("Đông Phong, Sơn Tịnh, Quảng Ngãi", "Đông Phong, Sơn Tịnh, Quảng Ngãi"),  # a name, not a unit
     ("Số 33 dương Quang Trung, Tân Phú", "Số 33 đường Quang Trung, Tân Phú"),  # after the house
     ("Số 7 Dương Minh Châu, Tân Phú", "Số 7 Dương Minh Châu, Tân Phú"),  # a street's name
+    ("xã Bình Minh, huyện Long Điền, tỉnh Bà Rịa -Vũng Tàu",
+     "xã Bình Minh, huyện Long Điền, tỉnh Bà Rịa - Vũng Tàu"),  # a space lost by the dash
 ])
 def test_address_unit_words_are_mended_where_an_address_prints_them(raw, expected):
     assert normalise("text", raw, {"places": True}) == expected
@@ -329,6 +331,17 @@ def test_a_name_that_does_not_start_with_a_family_name_is_not_trusted_unseen(nam
 def test_a_signer_title_that_begins_with_no_known_title_is_not_trusted_unseen(title, flagged):
     assert ("chuc_vu_nguoi_ky" in _errors("van_ban_hanh_chinh", {"chuc_vu_nguoi_ky": title})) \
         is flagged
+
+
+@pytest.mark.parametrize("doc_type,key,value,flagged", [
+    ("van_ban_hanh_chinh", "co_quan_ban_hanh", "SỞ Y TẾ", False),
+    ("van_ban_hanh_chinh", "co_quan_ban_hanh", "TẾ", True),
+    ("giay_chung_nhan_qsdd", "co_quan_cap", "ỦY BAN NHÂN DÂN HUYỆN VĂN CHẤN", False),
+    ("giay_chung_nhan_qsdd", "co_quan_cap", "NHÂN DÂN HUYỆN VĂN CHẤN", True),
+])
+def test_a_body_whose_name_begins_as_no_body_does_is_not_trusted_unseen(doc_type, key, value,
+                                                                        flagged):
+    assert (key in _errors(doc_type, {key: value})) is flagged
 
 
 def test_dates_in_order_not_in_future_and_known_ethnic_group():

@@ -57,6 +57,8 @@ def as_text(value: str, options: dict) -> str | None:
                  for w, rest in (_first_word(p) for p in value.split(","))]
         value = _HOUSE_THEN_UNIT.sub(lambda m: m[1] + mend_word(m[2], word_list("places")),
                                      ",".join(parts))
+        # a dash with a space on one side only lost the other ("Bà Rịa -Vũng Tàu")
+        value = re.sub(r"(?<=\w)(?: -|- )(?=\w)", " - ", value)
     return None if _ends_in_a_unit_word(value) else value
 
 

@@ -188,21 +188,22 @@ def _unique(errors: list[dict]) -> list[dict]:
 SIGNING_FOR = {"kt", "tm", "tl", "tuq", "q"}  # KT., TM., TL., TUQ., Q. folded
 
 
-def check_known_title(fields: dict, check: dict, name) -> list[dict]:
-    """A signer's title that begins with no known title (reference "signer_titles"): most
-    often its start lost under the seal or the signature ("TỊCH" of PHÓ CHỦ TỊCH)."""
+def check_known_start(fields: dict, check: dict, name) -> list[dict]:
+    """A signer's title or a body's name that begins with none of the reference list's
+    heads ("signer_titles", "agency_heads"): most often its start was lost under the seal
+    or the signature, or to a stain ("TỊCH" of PHÓ CHỦ TỊCH, "TẾ" of SỞ Y TẾ)."""
     key = check["field"]
     value = fields.get(key)
-    heads = [fold(h) for h in reference("signer_titles")["heads"]]
+    heads = [fold(h) for h in reference(check["reference"])["heads"]]
     words = fold(value).split() if isinstance(value, str) else []
     while words and words[0] in SIGNING_FOR:  # "KT. PHÓ CHỦ TỊCH" read as one title
         words = words[1:]
     if value and not any(f"{' '.join(words)} ".startswith(h + " ") for h in heads):
-        return [{"field": key, "message": f"{name(key)}: “{value}” không bắt đầu bằng một chức "
-                 "danh thường gặp (có thể thiếu chữ đầu), cần đối chiếu bản giấy."}]
+        return [{"field": key, "message": f"{name(key)}: “{value}” không bắt đầu như những tên "
+                 "thường gặp (có thể thiếu chữ đầu), cần đối chiếu bản giấy."}]
     return []
 
 
 CHECKS = {"personal_id": check_personal_id, "date_order": check_date_order,
           "ethnic_group": check_ethnic_group, "expiry_at_age": check_expiry_at_age,
-          "known_title": check_known_title}
+          "known_start": check_known_start}
