@@ -3,6 +3,7 @@ scanner's PDF page is its own JPEG; a name hidden by a seal is read."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -220,3 +221,21 @@ def test_leaders_go_on_guilloche_paper():
         assert (area < 128).mean() < 0.002, "the leader is still there"
     label = image.grey[round(150 * scale):round(200 * scale), round(150 * scale):round(400 * scale)]
     assert (label < 128).mean() > 0.05, "the label went with the leader"
+
+
+@pytest.mark.parametrize("first", ["10?", "1⁄02", "/102"])
+def test_a_number_read_with_signs_in_it_takes_its_cut_out_reading(first):
+    """A handwritten number the page's reading gave with signs in it (a 2 read as "?", a 1
+    as a slash): read again alone, all digits, that reading replaces it, flagged."""
+    page = Image.new("L", (1200, 300), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((100, 100), "Số:", font=ImageFont.truetype(FONT, 44), fill=20)
+    draw.text((220, 100), "102", font=ImageFont.truetype(FONT, 44), fill=20)
+    box = ImageDraw.Draw(page).textbbox((220, 100), "102", font=ImageFont.truetype(FONT, 44))
+    words = [Word("Số:", 100, 100, 100, 50, 96.0, 0),
+             Word(first, box[0], box[1], box[2] - box[0], box[3] - box[1], 88.0, 0)]
+    image = prepare.OcrImage(np.asarray(page), 300)
+    got = ocr.recheck_digits(image, OcrOptions(), words)
+    assert got[1].text == "102" and got[1].conf <= ocr.DISAGREED_CONF
+    assert got[0] == words[0]
+    assert ocr.recheck_digits(image, OcrOptions(), [replace(words[1], text="102")])[0].text == "102"

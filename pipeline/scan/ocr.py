@@ -12,6 +12,7 @@ costs nothing to encode, unlike PNG.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -237,13 +238,23 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
     # alone loses the line's context, so its letter-like digits (l for 1, O for 0) are taken
     # as digits, and a reading with other digits' count is its own segmentation failing.
-    doubtful = set()
+    doubtful, reread = set(), {}
     for i, w in enumerate(targets):
         first, second = _digits(w.text), _digits(again.get(i, "").translate(_DIGIT_LIKE))
         if second and len(second) == len(first) and second != first:
             doubtful.add(id(w))
-    return [replace(w, conf=min(w.conf, DISAGREED_CONF)) if id(w) in doubtful else w
-            for w in words]
+        elif _MALFORMED_NUMBER.fullmatch(w.text) and again.get(i, "").isdigit() \
+                and len(again[i]) >= len(first):
+            # a handwritten number read with signs in it ("/11", "10?", "1⁄49"): the cut-out
+            # read alone, all digits, is the better reading, and still one to check
+            reread[id(w)] = again[i]
+    return [replace(w, text=reread.get(id(w), w.text), conf=min(w.conf, DISAGREED_CONF))
+            if id(w) in doubtful or id(w) in reread else w for w in words]
+
+
+# digits with signs no number, date or symbol prints where they are: a leading slash, or
+# ? # % * ⁄ among the digits
+_MALFORMED_NUMBER = re.compile(r"/\d+|\d*[?#%*⁄]\d*[?#%*⁄\d]*|\d+[?#%*⁄]")
 
 
 _DIGIT_LIKE = str.maketrans("lI|!oOQDSsZzBGg", "111100000552866")
