@@ -277,14 +277,14 @@ PATTERN_FILL = 0.2  # a pattern's lines, joined into one blob, fill little of it
 
 
 def _in_pattern(labels: np.ndarray, stats: np.ndarray, dots: np.ndarray, dot: int) -> np.ndarray:
-    """Which points lie in a pale blob that is dots (no taller than one) or pattern lines
-    (far larger than a dot, and sparse), not print: a blurred photo leaves grey around dark cores in
-    compact blobs, letters or words, whose cores look like evenly spaced dots at the
-    darker threshold."""
+    """Which of the dark threshold's `dots` (their stats) lie in a pale blob that is dots
+    (no taller than one) or pattern lines (far larger than a dot, and sparse), not print:
+    a blurred photo leaves grey around dark cores in compact blobs, letters or words,
+    whose cores look like evenly spaced dots at the darker threshold."""
     if not len(dots):
         return np.zeros(0, bool)
     blob = labels[dots[:, 1] + dots[:, 3] // 2, dots[:, 0] + dots[:, 2] // 2]
-    x, y, w, h, area = (stats[blob, i] for i in range(5))
+    w, h, area = stats[blob, 2], stats[blob, 3], stats[blob, 4]
     lines = (np.maximum(w, h) > 4 * dot) & (area < PATTERN_FILL * w * h)
     # dots, or dots run together: no taller than the dot and its pale rim
     return (blob > 0) & (lines | (h <= dots[:, 3] + 3))
