@@ -163,7 +163,7 @@ def paint_out_colour_marks(rgb: np.ndarray, grey: np.ndarray, dpi: float) -> np.
     pad = max(2, round(dpi / 50))
     for label, (x0, y0, x1, y1), whole in marks:
         x0, y0, x1, y1 = max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
-        chroma = _chroma_against_paper(rgb[y0:y1, x0:x1])
+        chroma, brightest = _chroma_against_paper(rgb[y0:y1, x0:x1])
         ink = (chroma > COLOUR_INK).view(np.uint8)
         if not whole:  # the frame's own strokes, from the half-size labels
             own = (labels[y0 // 2:(y1 + 1) // 2, x0 // 2:(x1 + 1) // 2] == label).view(np.uint8)
@@ -171,6 +171,9 @@ def paint_out_colour_marks(rgb: np.ndarray, grey: np.ndarray, dpi: float) -> np.
             ink &= cv2.dilate(own, np.ones((5, 5), np.uint8))
         # the anti-aliased rim of a stroke is paler; take it too, or its ghost reads as letters
         ink = cv2.dilate(ink, np.ones((3, 3), np.uint8)).view(bool) & (chroma > COLOUR_INK // 3)
+        # black print under the ink is dark in every channel, coloured ink is bright in
+        # its own: a blurred photo mixes the two at a name under a seal, which must stay
+        ink &= brightest >= PRINT_UNDER_INK
         region = out[y0:y1, x0:x1]
         region[ink] = int(np.percentile(region, 90))
     return out
@@ -208,16 +211,21 @@ def _flat_chroma(rgb: np.ndarray) -> np.ndarray:
     return cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
 
 
-def _chroma_against_paper(crop: np.ndarray) -> np.ndarray:
+PRINT_UNDER_INK = 128  # of 255 against the paper: a pixel darker in every channel is print
+
+
+def _chroma_against_paper(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Chroma of each pixel against the paper seen around the crop's edge (a solid emblem
-    fills its own box, so the paper cannot come from inside)."""
+    fills its own box, so the paper cannot come from inside), and its brightest channel
+    against the paper's."""
     edge = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]]).astype(np.float32)
     lum = edge.sum(axis=1)
     paper = np.median(edge[lum >= np.median(lum)], axis=0)
     r, g, b = cv2.split(cv2.blur(crop, (3, 3)))
     # each channel divided by the paper's (saturating at white), in 8 bits
     r, g, b = (cv2.convertScaleAbs(c, alpha=255.0 / max(1.0, float(p))) for c, p in zip((r, g, b), paper))
-    return cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
+    brightest = cv2.max(cv2.max(r, g), b)
+    return cv2.subtract(brightest, cv2.min(cv2.min(r, g), b)), brightest
 
 
 # --- dotted leaders --------------------------------------------------------------------
