@@ -15,6 +15,7 @@ from pipeline.understand.doctypes import load_types
 from pipeline.understand.document import understand
 from pipeline.understand.layout import Layout
 from pipeline.understand.normalize import normalise
+from pipeline.understand.places import settle_address
 from pipeline.understand.validate import validate
 
 CHAR_W, LINE_H = 22, 44  # pixels of one character and one row at 300 dpi
@@ -278,9 +279,17 @@ def test_places_read_with_wrong_marks_are_mended_from_the_register_of_units(raw,
      "Ủy ban nhân dân phường Quang Trung, thành phố Đồng Hới, tỉnh Quảng Bình"),
     ("Thôn 2, xã Mới, huyện Không Có, tỉnh Vĩnh", "Thôn 2, xã Mới, huyện Không Có, tỉnh Vĩnh"),
     ("ẤP 3, XÃ AN NHƠN, HUYỆN CHÂU THÀNH, TỈNH ĐỒNG THÁP", "ẤP 3, XÃ AN NHƠN, HUYỆN CHÂU THÀNH, TỈNH ĐỒNG THÁP"),
+    # a province and a district each read a letter off, the register confirming both
+    ("xã Hà Mòn, huyện Khoái Chúa, tỉnh Hưng Yếm", "xã Hà Mòn, huyện Khoái Châu, tỉnh Hưng Yên"),
 ])
 def test_addresses_are_settled_against_the_register_of_units(raw, expected):
     assert normalise("text", raw, {"places": True}) == expected
+
+
+def test_a_province_read_off_is_settled_only_when_it_holds_the_unit_named():
+    assert settle_address("xã Hà Mòn, huyện Không Có, tỉnh Hưng Yếm") == \
+        "xã Hà Mòn, huyện Không Có, tỉnh Hưng Yếm"  # no province near holds "Không Có"
+    assert settle_address("huyện Khoái Châu, tỉnh Hưng Yếm") == "huyện Khoái Châu, tỉnh Hưng Yên"
 
 
 def test_a_short_label_read_exactly_beats_a_long_one_stretched_over_the_value():

@@ -11,15 +11,21 @@ what a single word cannot:
 - a province cut short where its line wrapped ("…, thành phố Phúc Yên, tỉnh Vĩnh") is
   completed, but only when one province with that beginning holds the unit named just
   before it;
-- words after a whole province name ("tỉnh Kon Tum sim": a seal, a margin note) go.
+- words after a whole province name ("tỉnh Kon Tum sim": a seal, a margin note) go;
+- a name no unit has, read a letter or two off one ("tỉnh Kem Tum", "huyện Khoái Chúa"),
+  is that unit when the register confirms it: the province must hold the unit named
+  before it, and only one unit of the province may be that near.
 
-Nothing here invents a unit: a part the register does not know is left as read.
+Nothing here invents a unit: a part the register does not know or cannot settle is left
+as read.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.core.text import fold
 from pipeline.understand.doctypes import reference
@@ -73,6 +79,8 @@ def settle_address(value: str) -> str:
     others = [fold(_unit_name(p)) for p in parts[:-1]]
     province = _province(name, others, reg, trim=bool(unit_word) or len(parts) >= 3,
                          complete=bool(unit_word))
+    if province is None and unit_word:
+        province = _province_misread(name, others, reg)
     if province is None:
         return value
     lead = re.match(r"\s*", parts[-1])[0]
@@ -86,7 +94,7 @@ def settle_address(value: str) -> str:
         # a name some unit has is kept: it may be a unit the register no longer holds here
         if not read or read.casefold() in reg.names:
             continue
-        known = closest(read, spellings)
+        known = closest(read, spellings) or _misread_unit(read, near, far)
         if known:  # the name is the part's tail
             end = len(part.rstrip())
             parts[i] = part[:end - len(read)] + _same_case(known, read) + part[end:]
@@ -130,6 +138,42 @@ def _province(name: str, others: list[str], reg: Register, trim: bool, complete:
     holding = [p for p in started if others and (others[-1] in reg.districts.get(p, {})
                                                  or others[-1] in reg.communes.get(p, {}))]
     return reg.provinces[holding[0]] if len(holding) == 1 else None
+
+
+# Letters OCR may have got wrong in a name no unit has, the register still naming one:
+# none in names under 6 letters (too many units differ by one), one up to 9, two beyond
+def _letters_off(folded: str) -> int:
+    return 0 if len(folded) < 6 else 1 if len(folded) < 10 else 2
+
+
+def _province_misread(name: str, others: list[str], reg: Register) -> str | None:
+    """The province a name no province has was read from ("Kem Tum", "Hưng Yếm"): the one
+    province a few letters away that also holds the unit named before it, itself read
+    right or as near. Nothing when two could be meant, or the register confirms none."""
+    folded = fold(name)
+    near = [p for p in reg.provinces
+            if Levenshtein.distance(p, folded) <= _letters_off(folded)]
+    held = [p for p in near if others and _holds(reg, p, others[-1])]
+    return reg.provinces[held[0]] if len(held) == 1 else None
+
+
+def _holds(reg: Register, province: str, folded_unit: str) -> bool:
+    units = [*reg.districts.get(province, {}), *reg.communes.get(province, {})]
+    return folded_unit in units or any(
+        Levenshtein.distance(u, folded_unit) <= _letters_off(folded_unit) for u in units)
+
+
+def _misread_unit(read: str, near: dict, far: dict) -> str | None:
+    """The one unit of the province, of the part's likely kind first, a few letters from
+    a name no unit has ("Khoái Chúa" for Khoái Châu, "Đắk Mai" for Đắk Mar)."""
+    folded = fold(read)
+    for units in (near, far):
+        found = [u for u in units if Levenshtein.distance(u, folded) <= _letters_off(folded)]
+        if len(found) == 1 and len(units[found[0]]) == 1:
+            return units[found[0]][0]
+        if found:
+            return None  # two units as near: nothing tells which
+    return None
 
 
 def _is_a_unit(folded: str, reg: Register) -> bool:
