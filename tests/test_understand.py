@@ -195,6 +195,7 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("register_number", "324/TLKS-BS", "324/TLKS-BS"),  # an extract: number/its symbol
     ("register_number", "127 / 2O21", "127/2021"),  # Thông tư 04/2020: number/year
     ("register_number", "58 Quyển số: 01/2017", "58"),  # the book's slash is not the number's
+    ("register_number", "J47 TLKS", "147/TLKS"),  # the slash lost between number and symbol
     ("register_number", "324/#%", None),  # a slash and no symbol: unreadable, not "324"
     ("digits", "58 Quyển số", "58"),  # a word after a space ends the number (Q is no 0 here)
     ("digits", "1 15", "115"),  # a gap in the print

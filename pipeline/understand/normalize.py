@@ -198,11 +198,15 @@ def as_digits(value: str, options: dict) -> str | None:
 _MISREAD_DIGIT = re.compile(r"[^\w\s.,;:)…_\-–'\"]")
 
 
+_SYMBOL = r"[A-ZĐ]{2,}(?:-[A-ZĐ]{2,})*"  # a paper's symbol: TLKS, XNTTHN, TLKS-BS
+
+
 def as_register_number(value: str, options: dict) -> str | None:
     """Số of a civil-status paper as printed after "Số:": 198; 127/2021 (the Thông tư
     04/2020 forms: number/year); 305/TLKS-BS (an extract or a copy: number/its symbol). A
     slash followed by something else is unreadable, not a bare number."""
-    found = re.match(rf"\s*({_DIGITISH}{{1,7}})\s*/\s*(\S+)", value)
+    found = re.match(rf"\s*({_DIGITISH}{{1,7}})\s*/\s*(\S+)", value) or re.match(
+        rf"\s*({_DIGITISH}{{1,7}})\s+({_SYMBOL})(?!\S)", value)  # the slash lost: "147 TLKS"
     if not found:
         return as_digits(value, options)
     number, rest = digits(found.group(1)), found.group(2).rstrip(".,;:")
@@ -210,7 +214,7 @@ def as_register_number(value: str, options: dict) -> str | None:
         return None
     if re.fullmatch(rf"{_DIGITISH}{{4}}", rest) and digits(rest).isdigit():
         return f"{number}/{digits(rest)}"
-    if re.fullmatch(r"[A-ZĐa-zđ]{2,}(?:-[A-ZĐa-zđ]{2,})*", rest):
+    if re.fullmatch(_SYMBOL, rest, re.IGNORECASE):
         return f"{number}/{rest.upper()}"
     return None
 
