@@ -188,6 +188,8 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("name", "LÊ THỊ MỸ", "LÊ THỊ MỸ"),  # read as a known name: never changed
     ("name", "ÐNN A NHÂN", "A NHÂN"),  # no vowel, no syllable: a speck read as letters
     ("name", "ÐỖ VĂN AN", "ĐỖ VĂN AN"),  # the Icelandic eth read for Đ
+    ("name", "so e LÊ DIỆU NGỌC ue", "LÊ DIỆU NGỌC"),  # specks around a name in capitals
+    ("name", "Nguyễn Thế Khoa", "Nguyễn Thế Khoa"),
     ("code", "BÙ 194943", "BU 194943"),  # serial letters are plain Latin
     ("text", "Trạm Ÿ tế xã An Phú", "Trạm Y tế xã An Phú"),  # Vietnamese has no diaeresis
     ("text", "ỦY BAN NHÂN DẦN THÀNH PHỔ KON TUM", "ỦY BAN NHÂN DÂN THÀNH PHỐ KON TUM"),
