@@ -167,6 +167,7 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("personal_id", "06222100123", None),  # 11 digits
     ("personal_id", "D 062190647942", "062190647942"),  # a letter before is no leading 0
     ("personal_id", "0621906479421", None),  # 13 digits: no 12 of them are the number
+    ("personal_id", "962070886034", "062070886034"),  # every number opens with 0
     ("area", "1.234,5 m²", 1234.5),
     ("area", "267,1 m2, (bằng chữ: ...)", 267.1),
     ("code", "AB l23456", "AB 123456"),
@@ -587,3 +588,12 @@ def test_two_fields_of_one_label_read_from_the_same_words_wait_for_a_person():
     assert got.fields["me_nam_sinh"] == got.fields["cha_nam_sinh"] == 1981
     flagged = {e["field"] for e in got.errors if "cùng chỗ" in e["message"]}
     assert flagged == {"me_nam_sinh", "cha_nam_sinh"}
+
+
+def test_a_personal_id_whose_first_0_was_read_as_another_digit_is_mended_and_checked():
+    rows = [[(0.3, "CĂN CƯỚC CÔNG DÂN")], [(0.1, "Số / No.: 962070886034")],
+            [(0.1, "Họ và tên / Full name:")], [(0.1, "NGUYỄN VĂN AN")],
+            [(0.1, "Ngày sinh / Date of birth: 04/11/1970")], [(0.1, "Giới tính / Sex: Nam")]]
+    got = understand([page(rows)], load_types())
+    assert got.fields["so"] == "062070886034"
+    assert any(e["field"] == "so" and "bắt đầu bằng 0" in e["message"] for e in got.errors)

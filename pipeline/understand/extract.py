@@ -16,7 +16,7 @@ from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, FieldRule
 from pipeline.understand.finders import FINDERS
 from pipeline.understand.layout import LabelHit, Layout, Line, Token, find_labels
-from pipeline.understand.normalize import normalise
+from pipeline.understand.normalize import digits, normalise
 
 LEADER = re.compile(r"(\.{5,}|…{2,})")
 COLUMNS_UNPLACED = ("tiêu đề các cột (bên này, bên kia) không đọc được hết nên không chắc giá "
@@ -71,7 +71,7 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
             value = normalise(rule.kind, raw, rule.options)
             if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
                 found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens), tokens,
-                                            unplaced if rule.column else None)
+                                            unplaced if rule.column else _mended(rule, value, raw))
                 break
             raw_seen = raw_seen or raw
         if rule.key not in found and rule.finders:
@@ -152,6 +152,15 @@ def _in_region(token: Token, line: Line, region: dict) -> bool:
     x, y = region.get("x", (0, 1)), region.get("y", (0, 1))
     fx, fy = token.cx / line.page_width, token.y0 / line.page_height
     return x[0] <= fx <= x[1] and y[0] <= fy <= y[1] and region.get("page", line.page) == line.page
+
+
+def _mended(rule: FieldRule, value: object, raw: str) -> str | None:
+    """Why a person must check a value the normaliser had to mend beyond reading it."""
+    printed = re.sub(r"[\s.]", "", digits(raw))  # an O read for 0 is the usual slip: no doubt
+    if rule.kind == "personal_id" and str(value) not in printed:
+        return (f"chữ số đầu đọc được là “{printed[:1]}”, nhưng mọi số định danh bắt đầu bằng 0; "
+                "đã sửa thành 0, cần đối chiếu bản giấy.") if str(value)[1:] in printed else None
+    return None
 
 
 def _columns(by_label: dict[str, list[LabelHit]], spec: dict, before: int

@@ -187,7 +187,12 @@ def as_personal_id(value: str, options: dict) -> str | None:
     if not found:
         return None
     text = re.sub(r"[\s.]", "", digits(found.group(0)))
+    if text[:1] in _ROUND_DIGITS:  # every number opens with 0, its province code's (001-096)
+        text = "0" + text[1:]
     return text if re.fullmatch(r"\d{12}", text) else None
+
+
+_ROUND_DIGITS = set("689")  # read for a 0 in worn or blurred print
 
 
 def as_digits(value: str, options: dict) -> str | None:
