@@ -254,3 +254,20 @@ def test_a_number_read_with_signs_in_it_takes_its_cut_out_reading(first):
     assert got[1].text == "102" and got[1].conf <= ocr.DISAGREED_CONF
     assert got[0] == words[0]
     assert ocr.recheck_digits(image, OcrOptions(), [replace(words[1], text="102")])[0].text == "102"
+
+
+def test_leaders_go_on_paper_whose_grain_joins_the_rows():
+    """Dot-sized grain between the rows joins a leader's run to the rows above and below;
+    looked at row by row, the leader's dots are still found."""
+    pixels, leaders = _form_page(50, False)
+    rng = np.random.default_rng(7)
+    ys, xs = rng.integers(0, 1198, 5000), rng.integers(0, 2398, 5000)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            pixels[ys + dy, xs + dx] = np.minimum(pixels[ys + dy, xs + dx], 140)
+    image = prepare.prepare(pixels, 0.0, 300)
+    scale = image.scale_x
+    for x0, y0, x1, y1 in leaders[:2]:  # the dotted ones
+        area = image.grey[round(y0 * scale):round(y1 * scale), round(x0 * scale):round(x1 * scale)]
+        dots = cv2.connectedComponentsWithStats((area < 128).view(np.uint8))[2][1:]
+        assert (dots[:, 2] >= 5).sum() < 10, "the leader's dots are still there"

@@ -243,8 +243,7 @@ def _erase_leaders(flat: np.ndarray, dpi: float, labels: np.ndarray, stats: np.n
     evenly spaced dots of one size on one baseline. Tiny blobs (from the LEADER_INK blobs'
     `stats`) are smeared sideways so that a leader's dots merge into one run; a run is a
     leader when its dots pass that test, which diacritics and i-dots in a line of text do
-    not. (Grainy paper's specks can join a run of dots to the rows above and below, and
-    the leader is then missed; leaving the grain out breaks guilloche pages instead.)"""
+    not."""
     # a printed dot, with its anti-aliased rim, is < 0.9 mm in 12-pt print, and a quarter
     # of the tall letters' height in any print (a 16-pt form's dots are ~1 mm)
     dot = max(3, round(dpi / 30), round(DOT_OF_LETTER * _tall_letter_px(stats, dpi))) + DOT_RIM
@@ -314,18 +313,25 @@ def _leader_dots(shape: tuple[int, ...], dpi: float, stats: np.ndarray, centres:
     gap = max(2, round(dpi * 4.2 / MM_PER_IN / 4))  # leader dots sit up to ~4 mm apart
     smear = cv2.dilate(dots, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     _, runs, run_stats, _ = components(smear)
-    long_run = (4 * run_stats[:, cv2.CC_STAT_WIDTH] >= dpi / 5) \
-        & (run_stats[:, cv2.CC_STAT_HEIGHT] <= max(2, dot // 2))
+    long_run = 4 * run_stats[:, cv2.CC_STAT_WIDTH] >= dpi / 5
     long_run[0] = False
     run_of = runs[qy, qx]
     candidates = np.flatnonzero(long_run[run_of])
     if not len(candidates):
         return none
-    order = candidates[np.lexsort((cx[candidates], run_of[candidates]))]
-    groups = np.split(order, np.flatnonzero(np.diff(run_of[order])) + 1)
+    # Grainy paper's specks can join a run to the rows above and below: each run is looked
+    # at row by row, in bands two dots high, twice (the second half a band lower, so that
+    # one of the two holds a whole row of dots)
     sizes = stats[tiny, 2], stats[tiny, 3], stats[tiny, 4]
-    leaders = [i for group in groups for i in _even_dots(group, cx, cy, *sizes)]
-    return tiny[np.array(leaders, int)] if leaders else none
+    band = 2 * dot
+    leaders: set[int] = set()
+    for shift in (0, dot):
+        row = (cy[candidates] + shift).astype(int) // band
+        key = run_of[candidates].astype(np.int64) * (shape[0] // band + 2) + row
+        order = np.lexsort((cx[candidates], key))
+        groups = np.split(candidates[order], np.flatnonzero(np.diff(key[order])) + 1)
+        leaders.update(i for group in groups for i in _even_dots(group, cx, cy, *sizes))
+    return tiny[np.array(sorted(leaders), int)] if leaders else none
 
 
 RULE_MIN_MM = 10.0  # a thin stroke this long is a rule or leader, never a letter or a dash
