@@ -447,6 +447,16 @@ def test_a_field_every_variant_prints_but_not_read_needs_a_person():
                for e in got.errors)
 
 
+def test_a_label_printed_with_nothing_read_beside_it_needs_a_person():
+    """"Số:" is printed, its handwritten number was not read at all: unread, not absent."""
+    rows = [[(0.35, "TRÍCH LỤC KHAI TỬ")], [(0.1, "Số:"), (0.5, "Quyển số: 02/2018")],
+            [(0.1, "Họ, chữ đệm, tên: PHẠM KHÁNH QUỲNH")],
+            [(0.1, "Đã chết vào lúc: 10 giờ 05 phút, ngày 12 tháng 3 năm 2018")]]
+    got = understand([page(rows)], load_types())
+    assert got.document_type == "trich_luc_khai_tu" and "so" not in got.fields
+    assert any(e["field"] == "so" for e in got.errors)
+
+
 def test_the_2016_card_with_vietnamese_only_labels():
     rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
             [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số: 062090001234")],

@@ -84,8 +84,9 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
         if got.doubt:
             errors.append({"field": key, "message": f"{doc_type.display_name(key)}: {got.doubt}"})
     for problem in problems:
+        printed = f" (trên giấy in “{problem.raw[:60]}”)" if problem.raw else " bên cạnh nhãn in trên giấy"
         errors.append({"field": problem.field, "message": f"{doc_type.display_name(problem.field)}: không đọc được "
-                       f"giá trị (trên giấy in “{problem.raw[:60]}”), cần nhập tay."})
+                       f"giá trị{printed}, cần nhập tay."})
     errors += _read_twice(doc_type, found)
     owners = doc_type.owners_of(fields)
     return Understanding(doc_type.key, kind.confidence, fields, errors, owners,

@@ -78,8 +78,9 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
             got = _by_finders(layout, rule)
             if got:
                 found[rule.key] = got
-        if rule.key not in found and raw_seen:
-            problems.append(Problem(rule.key, raw_seen))
+        if rule.key not in found and (raw_seen or candidates):
+            # its label is printed, so is its value: unread ("Số: ?" past a wide gap), not absent
+            problems.append(Problem(rule.key, raw_seen or ""))
     return found, problems
 
 
