@@ -158,10 +158,13 @@ def _in_region(token: Token, line: Line, region: dict) -> bool:
 def _mended(rule: FieldRule, value: object, raw: str) -> str | None:
     """Why a person must check a value the normaliser had to mend beyond reading it."""
     printed = re.sub(r"[\s.]", "", digits(raw))  # an O read for 0 is the usual slip: no doubt
-    if rule.kind == "personal_id" and str(value) not in printed:
-        return (f"chữ số đầu đọc được là “{printed[:1]}”, nhưng mọi số định danh bắt đầu bằng 0; "
-                "đã sửa thành 0, cần đối chiếu bản giấy.") if str(value)[1:] in printed else None
-    return None
+    if rule.kind != "personal_id" or str(value) in printed:
+        return None
+    rest = printed.find(str(value)[1:])
+    if rest < 1:
+        return None
+    return (f"chữ số đầu đọc được là “{printed[rest - 1]}”, nhưng mọi số định danh bắt đầu bằng "
+            "0; đã sửa thành 0, cần đối chiếu bản giấy.")
 
 
 def _columns(by_label: dict[str, list[LabelHit]], spec: dict, before: int

@@ -12,7 +12,7 @@ what a single word cannot:
   completed, but only when one province with that beginning holds the unit named just
   before it;
 - words after a whole province name ("tỉnh Kon Tum sim": a seal, a margin note) go;
-- a name no unit has, read a letter or two off one ("tỉnh Kem Tum", "huyện Khoái Chúa"),
+- a name no unit has, read a letter or two off one ("tỉnh Hưng Yếm", "huyện Khoái Chúa"),
   is that unit when the register confirms it: the province must hold the unit named
   before it, and only one unit of the province may be that near.
 
@@ -147,7 +147,7 @@ def _letters_off(folded: str) -> int:
 
 
 def _province_misread(name: str, others: list[str], reg: Register) -> str | None:
-    """The province a name no province has was read from ("Kem Tum", "Hưng Yếm"): the one
+    """The province a name no province has was read from ("Hưng Yếm"): the one
     province a few letters away that also holds the unit named before it, itself read
     right or as near. Nothing when two could be meant, or the register confirms none."""
     folded = fold(name)
@@ -165,7 +165,7 @@ def _holds(reg: Register, province: str, folded_unit: str) -> bool:
 
 def _misread_unit(read: str, near: dict, far: dict) -> str | None:
     """The one unit of the province, of the part's likely kind first, a few letters from
-    a name no unit has ("Khoái Chúa" for Khoái Châu, "Đắk Mai" for Đắk Mar)."""
+    a name no unit has ("Khoái Chúa" for Khoái Châu)."""
     folded = fold(read)
     for units in (near, far):
         found = [u for u in units if Levenshtein.distance(u, folded) <= _letters_off(folded)]
