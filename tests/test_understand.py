@@ -128,6 +128,18 @@ def test_marriage_columns_are_kept_apart():
     assert sorted(got.owners) == ["062083123456", "062193654321"]
 
 
+def test_a_mended_personal_id_in_a_column_is_flagged_too():
+    rows = [[(0.3, "GIẤY CHỨNG NHẬN KẾT HÔN")], [(0.1, "Số: 53"), (0.5, "Quyển số: 01/2024")],
+            [(0.45, "Bên chồng"), (0.72, "Bên vợ")],
+            [(0.1, "Họ, chữ đệm, tên:"), (0.42, "NGUYỄN MINH ANH"), (0.7, "VÕ THANH NGA")],
+            [(0.1, "Số định danh cá nhân:"), (0.42, "062083123456"), (0.7, "962193654321")]]
+    got = understand([page(rows)], load_types())
+    assert got.fields["vo_so_dinh_danh"] == "062193654321"
+    assert any(e["field"] == "vo_so_dinh_danh" and "bắt đầu bằng 0" in e["message"]
+               for e in got.errors)
+    assert not any(e["field"] == "chong_so_dinh_danh" for e in got.errors)
+
+
 def test_marriage_columns_without_the_wifes_header_wait_for_a_person():
     """Her column's header lost (and so her values): the row's one value may be either
     side's. "Chồng" and "Vợ" under the signatures head no column."""

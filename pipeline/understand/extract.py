@@ -70,8 +70,8 @@ def extract(layout: Layout, doc_type: DocumentType) -> tuple[dict[str, Extracted
             raw = _without_label_tail(raw)
             value = normalise(rule.kind, raw, rule.options)
             if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
-                found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens), tokens,
-                                            unplaced if rule.column else _mended(rule, value, raw))
+                doubt = (unplaced if rule.column else None) or _mended(rule, value, raw)
+                found[rule.key] = Extracted(value, raw, min(t.conf for t in tokens), tokens, doubt)
                 break
             raw_seen = raw_seen or raw
         if rule.key not in found and rule.finders:
