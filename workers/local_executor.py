@@ -93,10 +93,9 @@ class _Schedule:
 
     def _fail(self, index: int, refusal: str) -> None:
         """A job whose original could not be stored: its document fails, its pages go."""
-        pages = sum(t.job == index for t in self.waiting)
-        self.waiting = [t for t in self.waiting if t.job != index]
-        self.outcomes.pop(index, None)
-        self.results.append(refused(self.jobs[index], refusal, pages, self.progress))
+        self.waiting, summary = refused(self.jobs, index, refusal, self.waiting, self.outcomes,
+                                        self.progress)
+        self.results.append(summary)
 
     def collect(self, done: set[Future], pool: ThreadPoolExecutor) -> None:
         for future in done:

@@ -71,10 +71,12 @@ class Originals:
                                  "này để số hóa bản mới.", "changed_while_read")
 
 
-def refused(job: DocumentJob, refusal: str, pages: int, progress: BatchProgress) -> DocumentSummary:
-    """The failed result of a job whose original could not be stored, its pages counted
-    done (an executor drops them)."""
-    summary = graph.record_failure(job, refusal)
-    progress.pages_done(pages)
+def refused(jobs: list[DocumentJob], index: int, refusal: str, waiting: list,
+            outcomes: dict, progress: BatchProgress) -> tuple[list, DocumentSummary]:
+    """An executor's waiting pages without job `index`, whose original could not be stored,
+    and the job's failed result; its outcomes go, its pages count as done."""
+    summary = graph.record_failure(jobs[index], refusal)
+    outcomes.pop(index, None)
+    progress.pages_done(sum(t.job == index for t in waiting))
     progress.document_done(summary)
-    return summary
+    return [t for t in waiting if t.job != index], summary

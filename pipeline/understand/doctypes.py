@@ -120,7 +120,6 @@ def load_types(extra_dirs: tuple[str, ...] = ()) -> dict[str, DocumentType]:
 
 
 @cache
-@cache
 def reference(name: str) -> dict:
     """A reference list from schemas/reference/<name>.json, read once; callers only read it."""
     return json.loads((SHIPPED / "reference" / f"{name}.json").read_text("utf-8"))

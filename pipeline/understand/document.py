@@ -80,7 +80,6 @@ def understand(pages: list[PageResult], types: dict[str, DocumentType]) -> Under
         if got.confidence < floor:
             errors.append({"field": key, "message": f"{doc_type.display_name(key)}: đọc được với "
                            f"độ tin cậy thấp (“{got.raw}”), cần đối chiếu bản giấy."})
-    for key, got in found.items():
         if got.doubt:
             errors.append({"field": key, "message": f"{doc_type.display_name(key)}: {got.doubt}"})
     for problem in problems:

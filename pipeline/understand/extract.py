@@ -16,7 +16,7 @@ from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, FieldRule
 from pipeline.understand.finders import FINDERS
 from pipeline.understand.layout import LabelHit, Layout, Line, Token, find_labels
-from pipeline.understand.normalize import digits, normalise
+from pipeline.understand.normalize import mended_first_digit, normalise
 
 LEADER = re.compile(r"(\.{5,}|…{2,})")
 COLUMNS_UNPLACED = ("tiêu đề các cột (bên này, bên kia) không đọc được hết nên không chắc giá "
@@ -157,14 +157,11 @@ def _in_region(token: Token, line: Line, region: dict) -> bool:
 
 def _mended(rule: FieldRule, value: object, raw: str) -> str | None:
     """Why a person must check a value the normaliser had to mend beyond reading it."""
-    printed = re.sub(r"[\s.]", "", digits(raw))  # an O read for 0 is the usual slip: no doubt
-    if rule.kind != "personal_id" or str(value) in printed:
+    read = mended_first_digit(raw, str(value)) if rule.kind == "personal_id" else None
+    if read is None:
         return None
-    rest = printed.find(str(value)[1:])
-    if rest < 1:
-        return None
-    return (f"chữ số đầu đọc được là “{printed[rest - 1]}”, nhưng mọi số định danh bắt đầu bằng "
-            "0; đã sửa thành 0, cần đối chiếu bản giấy.")
+    return (f"chữ số đầu đọc được là “{read}”, nhưng mọi số định danh bắt đầu bằng 0; đã sửa "
+            "thành 0, cần đối chiếu bản giấy.")
 
 
 def _columns(by_label: dict[str, list[LabelHit]], spec: dict, before: int

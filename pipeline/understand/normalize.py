@@ -195,6 +195,14 @@ def as_personal_id(value: str, options: dict) -> str | None:
 _ROUND_DIGITS = set("689")  # read for a 0 in worn or blurred print
 
 
+def mended_first_digit(raw: str, value: str) -> str | None:
+    """The digit `as_personal_id` read where it put the ID's leading 0, or None if it did
+    not (an O read for a 0 is the usual slip, no mend)."""
+    printed = re.sub(r"[\s.]", "", digits(raw))
+    rest = printed.find(value[1:])
+    return printed[rest - 1] if value not in printed and rest >= 1 else None
+
+
 def as_digits(value: str, options: dict) -> str | None:
     # a space inside a number ("1 15") is a gap in the print; before a word it ends the
     # number ("58 Quyển số" is 58, not 580 from a Q taken for a 0)
