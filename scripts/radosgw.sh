@@ -97,10 +97,20 @@ osd pool default pg autoscale mode = off
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 mon warn on insecure global id reclaim allowed = false
+# Daemons of one machine talk over loopback: no checksums on the wire, no in-memory debug
+# logs. Both cost server CPU that a test or benchmark on a shared machine would pay.
+ms crc data = false
+ms crc header = false
+debug ms = 0/0
+debug osd = 0/0
+debug rgw = 0/0
+debug objclass = 0/0
 
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
 rgw data = $dir/rgw
+rgw enable usage log = false
+rgw enable ops log = false
 EOF
 }
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -154,9 +156,15 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     from pipeline.scan.page import read_page
 
     s = ctx.settings
-    record, jpeg = read_page(ctx.store.local_path(job.original_key), job.kind, index,
-                             s.limits(), s.ocr(), _decode_permit)
-    return {"page": record.to_dict(), "jpeg": ctx.store.put(jpeg)}
+    # The archive image is stored while Tesseract reads the page: a network store's answer
+    # then costs no time. Stored before the page's record, which names it, is.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-store") as writer:
+        storing: dict[bytes, Future[str]] = {}
+        record, jpeg = read_page(
+            ctx.store.local_path(job.original_key), job.kind, index, s.limits(), s.ocr(),
+            _decode_permit, lambda made: storing.setdefault(made, writer.submit(ctx.store.put, made)))
+        key = storing[jpeg].result() if jpeg in storing else ctx.store.put(jpeg)
+    return {"page": record.to_dict(), "jpeg": key}
 
 
 def assemble(job: DocumentJob, outcomes: list[PageOutcome],
@@ -209,10 +217,21 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> Do
         stored = [json.loads(ctx.store.get_named(o.name or "")) for o in outcomes]
         pages = [PageResult.from_dict(s["page"]) for s in stored]
         known = understand(pages, load_types(ctx.settings.extra_schema_dirs()))
-        ctx.store.put_named(evidence_name(ctx, job.document_id, job.original_key),
-                            json.dumps(known.evidence, sort_keys=True).encode())
-        document, signed = build_signed(ctx, stored, pages, job.document_id, known.archive,
-                                        Path(job.source).name)
+        # A network store answers each request in milliseconds (tens of them across a data
+        # centre): the evidence is stored while the PDF/A is built, the PDF/A while it is
+        # signed. All is stored before assemble stores the result that names it.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-store") as writer:
+            evidence = writer.submit(
+                ctx.store.put_named, evidence_name(ctx, job.document_id, job.original_key),
+                json.dumps(known.evidence, sort_keys=True).encode())
+            now = vietnam_now()
+            document = build_pdfa(ctx, stored, pages, job.document_id, known.archive,
+                                  Path(job.source).name, now)
+            pdfa_key = writer.submit(ctx.store.put, document)
+            signed_key = ctx.store.put(sign(ctx, document, now))
+            evidence.result()
+            sha256 = {"original": job.original_key, "pdfa": pdfa_key.result(),
+                      "signed": signed_key}
     except SohoaError as exc:
         log.error("assembling %s failed [%s]: %s", job.source, exc.code, exc.detail)
         return fail(job, exc.message)
@@ -220,8 +239,7 @@ def _assemble(ctx: Context, job: DocumentJob, outcomes: list[PageOutcome]) -> Do
     return document_result(
         dossier_id=job.dossier_id, document_id=job.document_id, source=job.source, pages=pages,
         document_type=known.document_type, fields=known.fields, errors=known.errors,
-        sha256={"original": job.original_key, "pdfa": ctx.store.put(document),
-                "signed": ctx.store.put(signed)},
+        sha256=sha256,
         artifacts={"pdfa": str(dossier_dir / f"{job.document_id}.unsigned.pdf"),
                    "signed": str(dossier_dir / f"{job.document_id}.pdf")},
     )
@@ -231,22 +249,34 @@ def build_signed(ctx: Context, stored: list[dict], pages: list[PageResult], docu
                  archive: dict, source_name: str) -> tuple[bytes, bytes]:
     """(PDF/A, signed copy) of a document's stored pages (also how a clerk's correction
     makes its new version: workers/corrections.py)."""
-    from pipeline.pdf import pdfa
-    from pipeline.signing.sign import STAMP_ROOM, sign_pdf
-
     now = vietnam_now()
+    document = build_pdfa(ctx, stored, pages, document_id, archive, source_name, now)
+    return document, sign(ctx, document, now)
+
+
+def build_pdfa(ctx: Context, stored: list[dict], pages: list[PageResult], document_id: str,
+               archive: dict, source_name: str, now: datetime) -> bytes:
+    """The PDF/A of a document's stored pages, dated `now` (its signing time)."""
+    from pipeline.pdf import pdfa
+    from pipeline.signing.sign import STAMP_ROOM
+
     # local_path: the page images were just stored by this host's workers, whose S3 cache
     # keeps them (verified when written): no download.
-    document = pdfa.build_pdfa(
+    return pdfa.build_pdfa(
         [pdfa.PdfPage(ctx.store.local_path(s["jpeg"]).read_bytes(), p.width, p.height, p.dpi, p.words, p.skew_deg)
          for s, p in zip(stored, pages)],
         pdfa.DocumentInfo(title=document_id, created=now, archive=archive,
                           subject=f"Số hóa từ bản giấy: {source_name}"),
         stamp_room=STAMP_ROOM,  # a card or a cropped line gets a band above it for the stamp
     )
-    signed = sign_pdf(document, ctx.identity, agency_name=ctx.settings.agency_name,
-                      signing_time=now)
-    return document, signed
+
+
+def sign(ctx: Context, document: bytes, now: datetime) -> bytes:
+    """The agency's PAdES signature on `document`, with the stamp, at `now`."""
+    from pipeline.signing.sign import sign_pdf
+
+    return sign_pdf(document, ctx.identity, agency_name=ctx.settings.agency_name,
+                    signing_time=now)
 
 
 def fail(job: DocumentJob, error: str) -> DocumentResult:

@@ -4,6 +4,7 @@ measures it alone."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,14 +32,21 @@ class _View:
 
 def read_page(source: Path, kind: str, index: int, limits: Limits, options: OcrOptions,
               decode_permit: AbstractContextManager = nullcontext(),  # noqa: B008 (stateless)
+              archive_image_made: Callable[[bytes], object] | None = None,
               ) -> tuple[PageResult, bytes]:
     """The page's record and its archive JPEG. `decode_permit` is held while the page is
     decoded at full resolution and cleaned for OCR (~100 MB for a 300-dpi colour page, for
-    a fraction of a second); Tesseract, the long part, runs outside it."""
+    a fraction of a second); Tesseract, the long part, runs outside it.
+
+    `archive_image_made` is given the archive JPEG as soon as it is made, before OCR, so
+    the caller can store it meanwhile. It is almost always the one returned; when OCR shows
+    the page was turned wrong (rare), another is made and returned, and the first is unused."""
     with decode_permit:
         loaded = _load(source, kind, index, limits)
         found = orient.detect(loaded.pixels, osd=lambda grey: ocr.osd_rotation(grey, options))
         view, ocr_input = _view(loaded, found.rotation, found.skew_deg)
+    if archive_image_made is not None:
+        archive_image_made(view.jpeg)
     read, turned_over = ocr.read_upright(ocr_input, options)
     del ocr_input
     rotation = (view.rotation + 180) % 360 if turned_over else view.rotation
