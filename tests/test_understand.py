@@ -190,6 +190,8 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("ethnic", "Ê-đê", "Ê-đê"),  # a known printed spelling is kept
     ("symbol", "511/ QĐ - UBND", "511/QĐ-UBND"),
     ("symbol", "1878 /!SYT-KT", "1878/SYT-KT"),  # a speck of the handwritten number after /
+    ("symbol", "208 'XNTTHN Nghĩa Hưng, ngày 29", "208/XNTTHN"),  # the slash read as a speck
+    ("symbol", "208 Nghĩa Hưng", None),  # no slash and no symbol: not a number/symbol
     ("name", "NGUYÊN  VĂN   AN....", "NGUYỄN VĂN AN"),
     ("name", "NGUYẼỄN TRƯNG THẲNG", "NGUYỄN TRUNG THẮNG"),  # doubled tone; marks of known names
     ("name", "LÊ KIM DƯNG", "LÊ KIM DƯNG"),  # Dung or Dũng? a tie is left as read
@@ -211,6 +213,7 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("register_number", "127 / 2O21", "127/2021"),  # Thông tư 04/2020: number/year
     ("register_number", "58 Quyển số: 01/2017", "58"),  # the book's slash is not the number's
     ("register_number", "J47 TLKS", "147/TLKS"),  # the slash lost between number and symbol
+    ("register_number", "208 'XNTTHN", "208/XNTTHN"),  # the slash read as a speck
     ("register_number", "324/#%", None),  # a slash and no symbol: unreadable, not "324"
     ("digits", "58 Quyển số", "58"),  # a word after a space ends the number (Q is no 0 here)
     ("digits", "1 15", "115"),  # a gap in the print

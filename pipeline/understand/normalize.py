@@ -225,8 +225,9 @@ def as_register_number(value: str, options: dict) -> str | None:
     """Số of a civil-status paper as printed after "Số:": 198; 127/2021 (the Thông tư
     04/2020 forms: number/year); 305/TLKS-BS (an extract or a copy: number/its symbol). A
     slash followed by something else is unreadable, not a bare number."""
+    # The slash lost, or read as a speck, between number and symbol: "147 TLKS", "208 'XNTTHN"
     found = re.match(rf"\s*({_DIGITISH}{{1,7}})\s*/\s*(\S+)", value) or re.match(
-        rf"\s*({_DIGITISH}{{1,7}})\s+({_SYMBOL})(?!\S)", value)  # the slash lost: "147 TLKS"
+        rf"\s*({_DIGITISH}{{1,7}})(?:\s+|\s*[^\w\s]\s*)({_SYMBOL})(?!\S)", value)
     if not found:
         return as_digits(value, options)
     number, rest = digits(found.group(1)), found.group(2).rstrip(".,;:")
@@ -271,7 +272,8 @@ def as_code(value: str, options: dict) -> str | None:
 def as_symbol(value: str, options: dict) -> str | None:
     """Số, ký hiệu of an administrative document: 511/QĐ-UBND (no spaces inside)."""
     # a speck after the slash ("1878 /!SYT-KT": ink of the handwritten number) is no letter
-    found = re.search(rf"({_DIGITISH}+)\s*/\s*[^\w\s]?\s*([\wĐđ][\wĐđ\s\-]*)", value)
+    found = re.search(rf"({_DIGITISH}+)\s*/\s*[^\w\s]?\s*([\wĐđ][\wĐđ\s\-]*)", value) or re.match(
+        rf"\s*({_DIGITISH}+)(?:\s+|\s*[^\w\s/]\s*)({_SYMBOL})(?!\S)", value)  # the slash lost
     if not found:
         return None
     number = digits(found.group(1))
