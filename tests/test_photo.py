@@ -72,12 +72,12 @@ def _table(shape: tuple[int, int], rng: np.random.Generator, kind: str) -> np.nd
 
 
 def make_photo(page: np.ndarray, seed: int, frame=(1600, 1200), fill=0.6, table="wood",
-               shadow=0.6, tilt=(15, 30)) -> tuple[bytes, np.ndarray]:
+               shadow=0.6, tilt=(15, 30), shift=(0.0, 0.0)) -> tuple[bytes, np.ndarray]:
     """A phone photo (JPEG bytes) of `page` lying on a table, and the page's true corners
     in it: a camera (focal length 0.9x the frame's long side) tilted by `tilt` degrees one
     way and up to 12° (or the tilt) the other, turned as much, at the distance where the page covers
-    about `fill` of the frame (less if it would reach the edge); a shadow, lens blur, noise
-    and JPEG."""
+    about `fill` of the frame (less if it would reach the edge), then moved by `shift`
+    (shares of the frame's width and height); a shadow, lens blur, noise and JPEG."""
     rng = np.random.default_rng(seed)
     r = random.Random(seed)
     fh, fw = frame
@@ -105,7 +105,7 @@ def make_photo(page: np.ndarray, seed: int, frame=(1600, 1200), fill=0.6, table=
     reach = np.abs(corners - np.array([fw / 2, fh / 2])).max(axis=0) / (0.48 * np.array([fw, fh]))
     if reach.max() > 1:
         corners = np.array([fw / 2, fh / 2]) + (corners - np.array([fw / 2, fh / 2])) / reach.max()
-    corners = corners.astype(np.float32)
+    corners = (corners + np.array(shift) * np.array([fw, fh])).astype(np.float32)
     source = np.float32([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]])
     matrix = cv2.getPerspectiveTransform(source, corners)
     # the lens and sensor average the page over each pixel: blurred to the photo's scale first
@@ -152,6 +152,23 @@ def test_the_page_is_found_in_a_photo(seed, fill, table, tilt):
     # and the page comes out A4-shaped, whatever the slant
     page = photo.rectify(pixels, found)
     assert abs(page.shape[0] / page.shape[1] - 11.69 / 8.27) < 0.02
+
+
+@pytest.mark.parametrize("seed,shift", [(5, (0.12, 0.0)), (6, (0.0, 0.1))])
+def test_a_page_whose_corner_the_frame_cuts_off_is_found(seed, shift):
+    jpeg, truth = make_photo(render_page(), seed, fill=0.7, table="cloth", tilt=(8, 15),
+                             shift=shift)
+    past = np.maximum(0, np.maximum(-truth, truth - np.array([1199, 1599]))).max(axis=1)
+    assert (past > 0).sum() == 1 and past.max() > 100  # one corner 100 px off the photo
+    pixels = _decoded(jpeg)
+    found = photo.find_page(pixels)
+    assert found is not None
+    # the corners within 1.5% of the frame's diagonal of the truth, the cut one included
+    assert np.abs(found - truth).max() <= 0.015 * np.hypot(1600, 1200), (found, truth)
+    # A4-shaped, more loosely than above: the shift moves the picture, not the camera, so
+    # the slant is not quite what a lens centred on the frame would show
+    page = photo.rectify(pixels, found)
+    assert abs(page.shape[0] / page.shape[1] - 11.69 / 8.27) < 0.05
 
 
 def _read(tmp_path, jpeg: bytes, monkeypatch=None, corrected: bool = True):

@@ -29,6 +29,10 @@ MIN_MARGIN = 0.005  # every corner this far (share of the side) inside the frame
 MIN_CONTRAST = 40.0  # RGB distance between the paper and what is around it
 MIN_EDGE_SUPPORT = 0.75  # share of the outline lying on a strong edge
 MIN_ANGLE, MAX_ANGLE = 45.0, 135.0  # corner angles of a page seen at a slant
+# A photo often cuts off a corner of the page: the corner then lies past the frame, where
+# the two sides meeting there lead. At most one, this far (share of the frame's side).
+MAX_CUT = 0.15
+MAX_FRAME_CONTACT = 0.15  # share of the frame's border a page with a corner cut off covers
 PHOTO_MIN_DPI = 70  # Tesseract refuses lower resolutions
 
 
@@ -81,7 +85,7 @@ def find_page(pixels: np.ndarray) -> np.ndarray | None:
     field = cv2.GaussianBlur(cv2.morphologyEx(grey, cv2.MORPH_CLOSE, kernel), (5, 5), 0)
     best, best_score = None, 0.0
     for outline in _outlines(field):
-        quad = _quad(outline)
+        quad = _quad(outline, field.shape)
         if quad is None:
             continue
         score = _photo_score(quad, colour, field)
@@ -93,9 +97,9 @@ def find_page(pixels: np.ndarray) -> np.ndarray | None:
 
 
 def _outlines(field: np.ndarray) -> list[np.ndarray]:
-    """Candidate page outlines: the regions either side of Otsu's threshold that do not
-    touch the frame (bright paper on a dark table, or the reverse), and the largest closed
-    edge."""
+    """Candidate page outlines: the regions either side of Otsu's threshold that touch the
+    frame little if at all (bright paper on a dark table, or the reverse), and the largest
+    closed edge."""
     h, w = field.shape
     outlines = []
     _, bright = cv2.threshold(field, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -104,9 +108,9 @@ def _outlines(field: np.ndarray) -> list[np.ndarray]:
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
         for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:2] + 1:
             x, y, bw, bh, area = stats[i]
-            if area < MIN_AREA * h * w or x == 0 or y == 0 or x + bw >= w or y + bh >= h:
-                continue
             region = (labels == i).astype(np.uint8)
+            if area < MIN_AREA * h * w or _frame_contact(region) > MAX_FRAME_CONTACT:
+                continue
             contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             outlines.append(max(contours, key=cv2.contourArea))
     high, _ = cv2.threshold(field, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -117,21 +121,36 @@ def _outlines(field: np.ndarray) -> list[np.ndarray]:
     return outlines
 
 
-def _quad(outline: np.ndarray) -> np.ndarray | None:
-    """Four corners fitted to an outline: its hull simplified to four points, then each side
-    refitted as a line through the outline's points near it (a dog-eared or rounded
-    corner does not pull the corner in), corners where the lines meet."""
+def _frame_contact(region: np.ndarray) -> float:
+    """Share of the frame's border that `region` covers (0: background all round it)."""
+    border = np.concatenate([region[0], region[-1], region[1:-1, 0], region[1:-1, -1]])
+    return float(border.mean())
+
+
+def _quad(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
+    """Four corners fitted to an outline: its hull simplified to four points (or to five,
+    one side along the frame's edge: a corner cut off, put back where the sides meeting
+    there lead), then each side refitted as a line through the outline's points near it
+    (a dog-eared or rounded corner does not pull the corner in), corners where the lines
+    meet."""
     hull = cv2.convexHull(outline)
     perimeter = cv2.arcLength(hull, True)
-    approx = None
+    quad = None
     for eps in (0.01, 0.02, 0.03, 0.05, 0.08):
-        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
-        if len(approx) <= 4:
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True).reshape(-1, 2).astype(np.float64)
+        if len(approx) == 5:
+            quad = _cut_corner(approx, shape)
+        elif len(approx) == 4:
+            quad = approx
+        if quad is not None or len(approx) < 4:
             break
-    if approx is None or len(approx) != 4:
+    if quad is None:
         return None
-    quad = _ordered(approx.reshape(4, 2).astype(np.float64))
+    quad = _ordered(quad)
     points = outline.reshape(-1, 2).astype(np.float64)
+    h, w = shape
+    off_frame = (points[:, 0] > 1) & (points[:, 1] > 1) & (points[:, 0] < w - 2) & (points[:, 1] < h - 2)
+    points = points[off_frame]  # the frame's edge along a cut corner is no side of the page
     lines = []
     for k in range(4):
         a, b = quad[k], quad[(k + 1) % 4]
@@ -156,6 +175,29 @@ def _quad(outline: np.ndarray) -> np.ndarray | None:
     return _ordered(np.array(corners))
 
 
+def _cut_corner(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
+    """The four corners of a five-sided outline one of whose sides runs along the frame's
+    edge (both its ends on it): that side's neighbours, extended, meet at the cut corner."""
+    h, w = shape
+
+    def on_frame(p: np.ndarray) -> bool:
+        return bool(p[0] <= 2 or p[1] <= 2 or p[0] >= w - 3 or p[1] >= h - 3)
+
+    cut = [k for k in range(5) if on_frame(polygon[k]) and on_frame(polygon[(k + 1) % 5])]
+    if len(cut) != 1:
+        return None
+    k = cut[0]
+    before, a, b, after = (polygon[(k + i) % 5] for i in (-1, 0, 1, 2))
+    d, e = a - before, after - b
+    det = d[0] * -e[1] + d[1] * e[0]
+    if abs(det) < 1e-6:
+        return None
+    s = ((b - before)[0] * -e[1] + (b - before)[1] * e[0]) / det
+    corner = before + s * d
+    rest = [polygon[(k + i) % 5] for i in (2, 3, 4)]  # after, and the two beyond it
+    return np.array([corner, *rest])
+
+
 def _ordered(points: np.ndarray) -> np.ndarray:
     """Four points as top left, top right, bottom right, bottom left (clockwise on screen,
     starting nearest the frame's top left)."""
@@ -174,8 +216,10 @@ def _photo_score(quad: np.ndarray, colour: np.ndarray, field: np.ndarray) -> flo
     if not MIN_AREA <= area <= MAX_AREA or not cv2.isContourConvex(quad.astype(np.float32)):
         return 0.0
     margin = MIN_MARGIN * np.array([w, h])
-    if (quad < margin).any() or (quad > np.array([w, h]) - 1 - margin).any():
-        return 0.0  # a corner on or past the frame: no background all round
+    within = ((quad >= margin) & (quad <= np.array([w, h]) - 1 - margin)).all(axis=1)
+    reach = MAX_CUT * np.array([w, h])
+    if within.sum() < 3 or (quad < -reach).any() or (quad > np.array([w, h]) + reach).any():
+        return 0.0  # more than one corner on or past the frame: no background all round
     for k in range(4):
         u, v = quad[k - 1] - quad[k], quad[(k + 1) % 4] - quad[k]
         cos = float(u @ v / (np.hypot(*u) * np.hypot(*v)))
@@ -224,10 +268,11 @@ def _edge_support(quad: np.ndarray, field: np.ndarray, step: float) -> float:
         a, b = quad[k], quad[(k + 1) % 4]
         n = max(8, int(np.hypot(*(b - a)) // 2))
         pts = a + np.linspace(0.05, 0.95, n)[:, None] * (b - a)
-        xs = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
-        ys = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+        # a side running past the frame (a corner cut off) is judged on what the photo shows
+        pts = pts[(pts[:, 0] >= 2) & (pts[:, 1] >= 2) & (pts[:, 0] <= w - 3) & (pts[:, 1] <= h - 3)]
+        xs, ys = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
         hits += int((magnitude[ys, xs] >= 0.5 * step).sum())
-        total += n
+        total += len(pts)
     return hits / max(1, total)
 
 
