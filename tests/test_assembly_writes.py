@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from pipeline.core.settings import Settings
-from samples.generate import generate_batch
 from storage.objects import LocalObjectStore
+from tests.batches import make_batch
 from workers import graph, runner
 
 WAIT_S = 2  # a sequential assembly would wait this long, then fail the test
@@ -22,12 +22,8 @@ WAIT_S = 2  # a sequential assembly would wait this long, then fail the test
 @pytest.fixture
 def one_document(tmp_path, monkeypatch, sohoa_home):
     monkeypatch.setenv("SOHOA_HOME", str(sohoa_home))
-    root = tmp_path / "batch"
-    generate_batch(root, per_type=1, seed=12, degraded_ratio=0.0, formats=("png",))
-    scans = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "truth.json")
-    for extra in scans[1:]:
-        extra.unlink()
-    return root
+    make_batch(tmp_path / "batch", documents=1)
+    return tmp_path / "batch"
 
 
 def test_evidence_and_pdfa_are_stored_while_the_assembly_works(one_document, tmp_path,
