@@ -139,15 +139,16 @@ def _tesseract_alone(out: Path, env: dict) -> tuple[float, float]:
     from concurrent.futures import ThreadPoolExecutor
 
     from pipeline.core.settings import Settings
+    from storage.objects import LocalObjectStore
 
-    objects = out / ".sohoa" / "objects"
+    store = LocalObjectStore(out / ".sohoa" / "objects")
     keys = [json.loads(p.read_bytes())["jpeg"]
-            for p in sorted((objects / "named" / "pages").rglob("*.json"))]
+            for p in sorted((store.root / "named" / "pages").rglob("*.json"))]
     language = Settings().ocr_language
 
     def read(key: str) -> None:
-        subprocess.run(["tesseract", str(objects / "sha256" / key[:2] / key[2:]), "-", "-l",
-                        language], env=env, capture_output=True, check=True)
+        subprocess.run(["tesseract", str(store.local_path(key)), "-", "-l", language], env=env,
+                       capture_output=True, check=True)
 
     seconds = []
     for processes in (1, 2):

@@ -159,11 +159,12 @@ def _page(ctx: Context, job: DocumentJob, index: int) -> dict:
     # The archive image is stored while Tesseract reads the page: a network store's answer
     # then costs no time. Stored before the page's record, which names it, is.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-store") as writer:
-        storing: dict[bytes, Future[str]] = {}
+        early: list[tuple[bytes, Future[str]]] = []  # the image read_page made before OCR
         record, jpeg = read_page(
             ctx.store.local_path(job.original_key), job.kind, index, s.limits(), s.ocr(),
-            _decode_permit, lambda made: storing.setdefault(made, writer.submit(ctx.store.put, made)))
-        key = storing[jpeg].result() if jpeg in storing else ctx.store.put(jpeg)
+            _decode_permit, lambda made: early.append((made, writer.submit(ctx.store.put, made))))
+        # the page turned over by OCR (rare) has another image
+        key = early[0][1].result() if early and early[0][0] == jpeg else ctx.store.put(jpeg)
     return {"page": record.to_dict(), "jpeg": key}
 
 

@@ -107,9 +107,10 @@ def _outlines(field: np.ndarray) -> list[np.ndarray]:
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
         for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:2] + 1:
-            x, y, bw, bh, area = stats[i]
+            if stats[i, cv2.CC_STAT_AREA] < MIN_AREA * h * w:
+                continue
             region = (labels == i).astype(np.uint8)
-            if area < MIN_AREA * h * w or _frame_contact(region) > MAX_FRAME_CONTACT:
+            if _frame_contact(region) > MAX_FRAME_CONTACT:
                 continue
             contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             outlines.append(max(contours, key=cv2.contourArea))
@@ -125,6 +126,16 @@ def _frame_contact(region: np.ndarray) -> float:
     """Share of the frame's border that `region` covers (0: background all round it)."""
     border = np.concatenate([region[0], region[-1], region[1:-1, 0], region[1:-1, -1]])
     return float(border.mean())
+
+
+FRAME_EDGE_PX = 2  # a point this close to the frame's edge lies on it (work-size pixels)
+
+
+def _inside_frame(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which (x, y) points lie inside the frame, off its edge."""
+    h, w = shape
+    m = FRAME_EDGE_PX
+    return (points[:, 0] >= m) & (points[:, 1] >= m) & (points[:, 0] <= w - 1 - m) & (points[:, 1] <= h - 1 - m)
 
 
 def _quad(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
@@ -148,9 +159,7 @@ def _quad(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
         return None
     quad = _ordered(quad)
     points = outline.reshape(-1, 2).astype(np.float64)
-    h, w = shape
-    off_frame = (points[:, 0] > 1) & (points[:, 1] > 1) & (points[:, 0] < w - 2) & (points[:, 1] < h - 2)
-    points = points[off_frame]  # the frame's edge along a cut corner is no side of the page
+    points = points[_inside_frame(points, shape)]  # the frame's edge along a cut corner is no side
     lines = []
     for k in range(4):
         a, b = quad[k], quad[(k + 1) % 4]
@@ -178,12 +187,8 @@ def _quad(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
 def _cut_corner(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     """The four corners of a five-sided outline one of whose sides runs along the frame's
     edge (both its ends on it): that side's neighbours, extended, meet at the cut corner."""
-    h, w = shape
-
-    def on_frame(p: np.ndarray) -> bool:
-        return bool(p[0] <= 2 or p[1] <= 2 or p[0] >= w - 3 or p[1] >= h - 3)
-
-    cut = [k for k in range(5) if on_frame(polygon[k]) and on_frame(polygon[(k + 1) % 5])]
+    on_frame = ~_inside_frame(polygon, shape)
+    cut = [k for k in range(5) if on_frame[k] and on_frame[(k + 1) % 5]]
     if len(cut) != 1:
         return None
     k = cut[0]
@@ -269,7 +274,7 @@ def _edge_support(quad: np.ndarray, field: np.ndarray, step: float) -> float:
         n = max(8, int(np.hypot(*(b - a)) // 2))
         pts = a + np.linspace(0.05, 0.95, n)[:, None] * (b - a)
         # a side running past the frame (a corner cut off) is judged on what the photo shows
-        pts = pts[(pts[:, 0] >= 2) & (pts[:, 1] >= 2) & (pts[:, 0] <= w - 3) & (pts[:, 1] <= h - 3)]
+        pts = pts[_inside_frame(pts, (h, w))]
         xs, ys = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
         hits += int((magnitude[ys, xs] >= 0.5 * step).sum())
         total += len(pts)

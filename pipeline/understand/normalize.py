@@ -219,15 +219,15 @@ _MISREAD_DIGIT = re.compile(r"[^\w\s.,;:)…_\-–'\"]")
 
 
 _SYMBOL = r"[A-ZĐ]{2,}(?:-[A-ZĐ]{2,})*"  # a paper's symbol: TLKS, XNTTHN, TLKS-BS
+# a number and its symbol with the slash lost, or read as a speck: "147 TLKS", "208 'XNTTHN"
+_SLASH_LOST = re.compile(rf"\s*({_DIGITISH}{{1,7}})(?:\s+|\s*[^\w\s/]\s*)({_SYMBOL})(?!\S)")
 
 
 def as_register_number(value: str, options: dict) -> str | None:
     """Số of a civil-status paper as printed after "Số:": 198; 127/2021 (the Thông tư
     04/2020 forms: number/year); 305/TLKS-BS (an extract or a copy: number/its symbol). A
     slash followed by something else is unreadable, not a bare number."""
-    # The slash lost, or read as a speck, between number and symbol: "147 TLKS", "208 'XNTTHN"
-    found = re.match(rf"\s*({_DIGITISH}{{1,7}})\s*/\s*(\S+)", value) or re.match(
-        rf"\s*({_DIGITISH}{{1,7}})(?:\s+|\s*[^\w\s]\s*)({_SYMBOL})(?!\S)", value)
+    found = re.match(rf"\s*({_DIGITISH}{{1,7}})\s*/\s*(\S+)", value) or _SLASH_LOST.match(value)
     if not found:
         return as_digits(value, options)
     number, rest = digits(found.group(1)), found.group(2).rstrip(".,;:")
@@ -272,8 +272,8 @@ def as_code(value: str, options: dict) -> str | None:
 def as_symbol(value: str, options: dict) -> str | None:
     """Số, ký hiệu of an administrative document: 511/QĐ-UBND (no spaces inside)."""
     # a speck after the slash ("1878 /!SYT-KT": ink of the handwritten number) is no letter
-    found = re.search(rf"({_DIGITISH}+)\s*/\s*[^\w\s]?\s*([\wĐđ][\wĐđ\s\-]*)", value) or re.match(
-        rf"\s*({_DIGITISH}+)(?:\s+|\s*[^\w\s/]\s*)({_SYMBOL})(?!\S)", value)  # the slash lost
+    found = re.search(rf"({_DIGITISH}+)\s*/\s*[^\w\s]?\s*([\wĐđ][\wĐđ\s\-]*)", value) or \
+        _SLASH_LOST.match(value)
     if not found:
         return None
     number = digits(found.group(1))
