@@ -491,6 +491,21 @@ def test_the_2016_card_with_vietnamese_only_labels():
     assert got.fields["noi_thuong_tru"] == "Tổ 4, phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"
 
 
+def test_an_address_wrapping_beside_a_label_of_the_column_on_its_left_goes_on():
+    # the card's expiry is printed under the photo, on the row of the address's second line
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
+            [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số: 062168482317")],
+            [(0.35, "Họ và tên:")], [(0.35, "TRẦN HOÀI MỸ NGỌC")],
+            [(0.35, "Ngày, tháng, năm sinh: 17/07/1968")],
+            [(0.35, "Giới tính: Nữ"), (0.6, "Quốc tịch: Việt Nam")],
+            [(0.35, "Quê quán: Phú Hòa, Kon Tum, Kon Tum")],
+            [(0.35, "Nơi thường trú: Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh")],
+            [(0.02, "Có giá trị đến: 17/07/2028"), (0.35, "Lạng Sơn")]]
+    got = understand([page(rows, width=2024, height=1276)], load_types())
+    assert got.fields["noi_thuong_tru"] == "Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh Lạng Sơn"
+    assert got.fields["co_gia_tri_den"] == "2028-07-17"
+
+
 def test_a_bilingual_label_without_its_colon_still_finds_the_name_under_it():
     rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.3, "SOCIALIST REPUBLIC OF VIET NAM")],
             [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số / No.: 062090001234")],

@@ -198,11 +198,13 @@ def _value(layout: Layout, hit: LabelHit, rule: FieldRule, starts: set, columns:
             line, tokens = below, _rest_of_row(below, first, starts, band)
     if tokens and rule.multiline:
         left = band[0] if band else hit.line.x0 - line.height  # wrapped rows hang from the row start
-        while (below := _next_line(layout, line)) is not None and (
-                _wrapped(layout, line, tokens) and not _new_item(below, starts)
-                if band is None else _unlabelled(below, starts)):
+        while (below := _next_line(layout, line)) is not None:
             first = next((i for i, t in enumerate(below.tokens) if t.x0 >= left), None)
-            more = _rest_of_row(below, first, starts, band) if first is not None else []
+            if first is None or not (
+                    _wrapped(layout, line, tokens) and not _new_item(below, first, starts)
+                    if band is None else _unlabelled(below, starts)):
+                break
+            more = _rest_of_row(below, first, starts, band)
             if not more:
                 break
             tokens, line = tokens + more, below
@@ -214,10 +216,13 @@ def _wrapped(layout: Layout, line: Line, tokens: list[Token]) -> bool:
     return tokens[-1].x1 >= layout.text_right.get(line.page, line.x1) - 4 * line.height
 
 
-def _new_item(line: Line, starts: set) -> bool:
-    """Does the row open another labelled item, perhaps after its enumerator ("c) Diện
-    tích:", "2. Nhà ở:")? Then it does not continue the value above."""
-    for i, token in enumerate(line.tokens[:3]):
+def _new_item(line: Line, first: int, starts: set) -> bool:
+    """Does the row open another labelled item under the value, perhaps after its
+    enumerator ("c) Diện tích:", "2. Nhà ở:")? Then it does not continue the value above.
+    Only from token `first`, the first under the value: a label further left belongs to
+    another column (an ID card's "Có giá trị đến" under the photo, beside the address's
+    second line)."""
+    for i, token in enumerate(line.tokens[first:first + 3], first):
         if (line.index, i) in starts:
             return True
         if len(token.text) > 3:
