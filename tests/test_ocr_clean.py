@@ -44,6 +44,22 @@ def test_black_print_under_a_seal_stays_in_a_blurred_photo():
     assert cleaned[120:128, 350:380].min() > 200  # the ring itself, away from print, went
 
 
+def test_a_seal_ring_broken_into_short_arcs_by_a_photo_is_still_one_seal():
+    """In a blurred photo a seal's thin ring keeps its colour only in arcs shorter than a
+    mark; the paler ring between joins them into the seal they are (a signer's first name
+    under the ring had been lost)."""
+    page = Image.new("RGB", (800, 450), (236, 240, 244))
+    draw = ImageDraw.Draw(page)
+    for start in range(0, 360, 30):  # 12 arcs of 14 degrees (~8 mm at 150 dpi), pale between
+        draw.arc([260, 100, 460, 300], start, start + 30, fill=(236, 212, 212), width=3)
+        draw.arc([260, 100, 460, 300], start, start + 14, fill=(200, 40, 50), width=3)
+    photo = cv2.GaussianBlur(np.asarray(page), (0, 0), 0.8)
+    grey = orient.to_grey(photo)
+    cleaned = prepare.paint_out_colour_marks(photo, grey, 150)
+    arcs = grey < 150
+    assert arcs.sum() > 500 and (cleaned[arcs] < 150).sum() == 0  # all of them stayed before
+
+
 def test_seal_is_painted_out_and_black_print_under_it_stays():
     page = _signed_page()
     grey = prepare.paint_out_colour_marks(page, orient.to_grey(page), 300)

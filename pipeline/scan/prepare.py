@@ -144,6 +144,7 @@ def flatten(grey: np.ndarray) -> np.ndarray:
 # --- coloured marks -------------------------------------------------------------------
 
 COLOUR_INK = 40  # chroma against the paper; stamp and ballpoint ink >= 60, black print < 20
+FAINT_INK = 20  # ... and the thin, blurred strokes of coloured ink in a photo
 MARK_MM = 12.0  # a coloured mark this long is a seal, signature or emblem, never one letter
 MARK_FILL = 0.35  # ... if drawn with thin strokes; merged letters of a coloured title fill more
 STAMP_MAX_MM = 70.0  # larger marks are frames and borders: only their own strokes go
@@ -183,14 +184,19 @@ def colour_marks(rgb: np.ndarray, dpi: float) -> tuple[list[tuple[int, tuple, bo
     """Large coloured marks found on a half-size copy: (label, full-size box (x0, y0, x1,
     y1), stamp-sized) each, and the half-size label image."""
     small = cv2.resize(rgb, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    mask = (_flat_chroma(small) > COLOUR_INK).view(np.uint8)
+    chroma = _flat_chroma(small)
+    mask = (chroma > FAINT_INK).view(np.uint8)
     mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # rejoin thin strokes broken by halving
     _, labels, stats, _ = components(mask)
+    # only blobs holding surely coloured ink: the faint parts join them up (a seal's thin
+    # ring, blurred in a photo, breaks into arcs too short to be a mark)
+    sure = np.bincount(labels[chroma > COLOUR_INK].ravel(), minlength=len(stats)) > 0
     x, y, w, h, area = (stats[:, i] for i in range(5))
     px_per_mm = dpi / MM_PER_IN * 0.5
     fill = area / np.maximum(1, w * h)
     long = MARK_MM * px_per_mm
     mark = (np.maximum(w, h) >= long) & ((fill < MARK_FILL) | (np.minimum(w, h) >= long))
+    mark &= sure
     mark[0] = False
     stamp = np.maximum(w, h) <= STAMP_MAX_MM * px_per_mm
     boxes = 2 * np.stack([x, y, x + w, y + h], axis=1)
