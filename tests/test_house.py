@@ -88,6 +88,7 @@ def test_a_page_past_its_ocr_deadline_is_cancelled_by_tesseract():
 def test_probe_finds_the_installed_programs_and_refuses_an_absent_model():
     found = probe_tools(OcrOptions())
     assert found["tesseract"].startswith(("4.", "5.")) and found["pdftoppm"]
+    assert found["ppocr"] == "ch_PP-OCRv4_rec_infer"
     with pytest.raises(ToolMissing, match="khongco"):
         probe_tools(OcrOptions(language="khongco"))
 

@@ -272,6 +272,43 @@ def test_a_number_read_with_signs_in_it_takes_its_cut_out_reading(first):
     assert ocr.recheck_digits(image, OcrOptions(), [replace(words[1], text="102")])[0].text == "102"
 
 
+HAND = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf"
+
+
+def _written(text: str) -> tuple[prepare.OcrImage, tuple[int, int, int, int]]:
+    """`text` slanted, as a clerk's ballpoint fills a blank, after a printed "Số:"; the OCR
+    copy and the written text's box."""
+    page = Image.new("L", (900, 200), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 80), "Số:", font=ImageFont.truetype(FONT, 40), fill=20)
+    draw.text((170, 74), text, font=ImageFont.truetype(HAND, 46), fill=60)
+    return prepare.OcrImage(np.asarray(page), 300), draw.textbbox((170, 74), text, font=ImageFont.truetype(HAND, 46))
+
+
+@pytest.mark.parametrize(("written", "tesseract_read", "conf"), [
+    ("195", "?", 34.0),  # garbled into a sign
+    ("118", "]1lạ", 5.0),  # digits and stray letters
+    ("325", "32", 67.0),  # a digit lost
+])
+def test_a_number_written_by_hand_takes_the_other_engines_reading(written, tesseract_read, conf):
+    """Tesseract reads handwritten numbers badly; the unsure reading is read again by the
+    other engine (PP-OCR), whose clean number replaces it, flagged for a person."""
+    image, (x0, y0, x1, y1) = _written(written)
+    words = [Word("Số:", 60, 80, 70, 45, 96.0, 0), Word(tesseract_read, x0, y0, x1 - x0, y1 - y0, conf, 0)]
+    got = ocr.recheck_digits(image, OcrOptions(), words)
+    assert got[1].text == written and got[1].conf <= ocr.DISAGREED_CONF
+    assert got[0] == words[0]
+
+
+def test_a_sign_that_is_a_sign_stays_and_a_sure_number_is_left_as_read():
+    image, (x0, y0, x1, y1) = _written("?")
+    sign = Word("?", x0, y0, x1 - x0, y1 - y0, 40.0, 0)
+    assert ocr.recheck_digits(image, OcrOptions(), [sign]) == [sign]
+    image, (x0, y0, x1, y1) = _written("207")
+    sure = Word("207", x0, y0, x1 - x0, y1 - y0, 96.0, 0)
+    assert ocr.recheck_digits(image, OcrOptions(), [sure]) == [sure]
+
+
 def test_leaders_go_on_paper_whose_grain_joins_the_rows():
     """Dot-sized grain between the rows joins a leader's run to the rows above and below;
     looked at row by row, the leader's dots are still found."""

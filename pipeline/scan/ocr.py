@@ -27,7 +27,7 @@ from pipeline.core.errors import OcrError
 from pipeline.core.model import OcrOptions, Word
 from pipeline.core.reading import reading_text
 from pipeline.scan.prepare import LEADER_INK, OcrImage, components, letter_boxes
-from pipeline.tools import tesseract
+from pipeline.tools import ppocr, tesseract
 
 log = logging.getLogger(__name__)
 
@@ -214,17 +214,52 @@ def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list
 # --- digits read twice --------------------------------------------------------------------
 
 DISAGREED_CONF = 30.0  # a word whose digits two readings disagree on: a person must look
-RECHECK_GLYPH = 0.6  # × word height: the glyph size told to _stack, so words are enlarged
 
 
 def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> list[Word]:
-    """Read every word holding digits (numbers, dates, personal IDs) a second time, cut out
-    and enlarged, all in one strip and one Tesseract call. Tesseract's confidence says little
-    about a single wrong digit (a 3 read as 8 at 90); two readings of different pixels that
-    disagree do: such a word's confidence drops to DISAGREED_CONF."""
-    targets = [w for w in words if any(c.isdigit() for c in w.text)]
-    if not targets:
+    """Read every word holding digits (numbers, dates, personal IDs) a second time: the sure
+    ones cut out and enlarged, all in one strip and one Tesseract call; the unsure ones, and
+    unsure words of signs where a number should be, by another engine (pipeline.tools.ppocr).
+    Tesseract's confidence says little about a single wrong digit (a 3 read as 8 at 90);
+    two readings that disagree do: such a word's confidence drops to DISAGREED_CONF. A
+    number written by hand that Tesseract garbled ("/93", "?", "]1lạ") or read short ("32"
+    of "325") takes the other engine's clean reading, and a person still checks it."""
+    sure = [w for w in words if w.conf >= OTHER_ENGINE_CONF and any(c.isdigit() for c in w.text)]
+    unsure = [w for w in words if w.conf < OTHER_ENGINE_CONF and (
+        any(c.isdigit() for c in w.text) or (w.conf < BROKEN_CONF and _GARBLE.search(w.text)))]
+    if not sure and not unsure:
         return words
+    again = _read_in_strip(image, options, sure)
+    other = dict(zip(map(id, unsure), ppocr.read_words([_cut_out(image.grey, w) for w in unsure])))
+    # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
+    # alone loses the line's context, so its letter-like digits (l for 1, O for 0) are taken
+    # as digits, and a reading with other digits' count is its own segmentation failing.
+    doubtful, reread = set(), {}
+    for w in sure + unsure:
+        label, number = _after_label(w.text)
+        first = _digits(number)
+        if id(w) in other:
+            text, score = other[id(w)]
+            second = _after_label(text)[1]
+            if _CLEAN_NUMBER.fullmatch(second) and _takes_second(number, second, w.conf, score):
+                reread[id(w)] = label + second
+                continue
+        else:
+            second = again.get(id(w), "")
+            if _MALFORMED_NUMBER.fullmatch(w.text) and second.isdigit() and len(second) >= len(first):
+                reread[id(w)] = second  # the cut-out read alone, all digits, is the better one
+                continue
+        digits = _digits(second.translate(_DIGIT_LIKE))
+        if digits and len(digits) == len(first) and digits != first:
+            doubtful.add(id(w))
+    return [replace(w, text=reread.get(id(w), w.text), conf=min(w.conf, DISAGREED_CONF))
+            if id(w) in doubtful or id(w) in reread else w for w in words]
+
+
+def _read_in_strip(image: OcrImage, options: OcrOptions, targets: list[Word]) -> dict[int, str]:
+    """id(word) -> Tesseract's reading of each word cut out, enlarged, in one strip."""
+    if not targets:
+        return {}
     regions = [_Region(w.left, w.top, w.left + w.width, w.top + w.height,
                        max(1, round(w.height * RECHECK_GLYPH))) for w in targets]
     strip, placed = _stack(image.grey, regions)
@@ -234,22 +269,60 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
         band = next((i for i, (top, bottom, *_) in enumerate(placed) if top <= middle < bottom),
                     None)
         if band is not None:
-            again[band] = again.get(band, "") + word.text
-    # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
-    # alone loses the line's context, so its letter-like digits (l for 1, O for 0) are taken
-    # as digits, and a reading with other digits' count is its own segmentation failing.
-    doubtful, reread = set(), {}
-    for i, w in enumerate(targets):
-        first, second = _digits(w.text), _digits(again.get(i, "").translate(_DIGIT_LIKE))
-        if second and len(second) == len(first) and second != first:
-            doubtful.add(id(w))
-        elif _MALFORMED_NUMBER.fullmatch(w.text) and again.get(i, "").isdigit() \
-                and len(again[i]) >= len(first):
-            # a handwritten number read with signs in it ("/11", "10?", "1⁄49"): the cut-out
-            # read alone, all digits, is the better reading, and still one to check
-            reread[id(w)] = again[i]
-    return [replace(w, text=reread.get(id(w), w.text), conf=min(w.conf, DISAGREED_CONF))
-            if id(w) in doubtful or id(w) in reread else w for w in words]
+            key = id(targets[band])
+            again[key] = again.get(key, "") + word.text
+    return again
+
+
+RECHECK_GLYPH = 0.6  # × word height: the glyph size told to _stack, so words are enlarged
+OTHER_ENGINE_CONF = 90  # words read less surely than this are read by the other engine too
+BROKEN_CONF = 60  # below this a short word of signs, or of digits and signs, is a garbled number
+# the second engine's score (0-1) for its reading to replace a garbled one, and one that
+# looks right but lacks digits or the slash
+GARBLED_SCORE, SURE_SCORE = 0.7, 0.9
+_GARBLE = re.compile(r"[?#%*⁄®©@$&§ˆ\]\[|]")
+_CLEAN_NUMBER = re.compile(r"\d+(?:/\d+)?")
+
+
+def _after_label(text: str) -> tuple[str, str]:
+    """("Số:", "195") of "Số:195": a number run into its label's colon; else ("", text)."""
+    label, colon, rest = text.rpartition(":")
+    return (label + colon, rest) if colon and any(c.isalpha() for c in label) else ("", text)
+
+
+def _takes_second(number: str, second: str, conf: float, score: float) -> bool:
+    """Whether the other engine's clean reading `second` of a number is the better one:
+    Tesseract's is garbled, or lacks digits the other saw ("32" of a handwritten "325"),
+    or read the slash as a digit ("42242021" for "224/2021")."""
+    if _broken(number, conf):
+        return score >= GARBLED_SCORE and len(second) >= len(_digits(number))
+    if score < SURE_SCORE or not number.isdigit():
+        return False
+    if len(second) == len(number):
+        return all(a == b or b == "/" for a, b in zip(number, second)) and "/" in second
+    return len(number) < len(_digits(second)) and _within(number, _digits(second))
+
+
+def _within(short: str, long: str) -> bool:
+    """Whether `short` is `long` with some characters left out."""
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
+def _broken(number: str, conf: float) -> bool:
+    """A reading of a handwritten number Tesseract garbled: signs among digits where no
+    number, date or symbol prints them ("/11", "10?", "1⁄49"), or, read unsurely, a short
+    word of signs, or of digits with signs or a stray letter ("?", "]1lạ", "x13")."""
+    if _MALFORMED_NUMBER.fullmatch(number):
+        return True
+    return conf < BROKEN_CONF and 0 < len(number) <= 5 and bool(
+        _GARBLE.search(number) or (any(c.isdigit() for c in number) and not number.isdigit()))
+
+
+def _cut_out(grey: np.ndarray, word: Word) -> np.ndarray:
+    pad = max(2, word.height // 4)
+    return grey[max(0, word.top - pad):word.top + word.height + pad,
+                max(0, word.left - pad):word.left + word.width + pad]
 
 
 # digits with signs no number, date or symbol prints where they are: a leading slash, or

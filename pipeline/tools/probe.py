@@ -4,10 +4,10 @@ sentence instead of failing every page."""
 from __future__ import annotations
 
 from pipeline.core.model import OcrOptions
-from pipeline.tools import poppler, tesseract
+from pipeline.tools import poppler, ppocr, tesseract
 
 
 def probe_tools(ocr: OcrOptions) -> dict[str, str]:
     """{program: version}; raises ToolMissing for the first one that is not usable."""
     info = tesseract.probe(ocr)
-    return {"tesseract": info.version, "pdftoppm": poppler.probe()}
+    return {"tesseract": info.version, "pdftoppm": poppler.probe(), "ppocr": ppocr.probe()}
