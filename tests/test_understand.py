@@ -599,6 +599,17 @@ def test_a_number_written_against_its_label_is_read():
     assert "20:43" in [line.text for line in Layout.from_pages([page([[(0.1, "20:43")]])]).lines]
 
 
+def test_a_number_whose_colon_a_hand_covered_is_read_but_an_address_number_is_no_label():
+    # the clerk's "184" covers the colon; OCR leaves leader junk before "Quyển số:"
+    rows = [[(0.1, "Số 184 à É"), (0.5, "Quyển số: 02/2023")] if row[0][1] == "Số: 224" else row
+            for row in BIRTH]
+    got = understand([page(rows)], load_types())
+    assert got.fields["so"] == "184" and got.fields["quyen_so"] == "02/2023"
+    rows = [[(0.1, "Số 24 đường Lê Lợi, Điện thoại: 0912")] if row[0][1] == "Số: 224" else row
+            for row in BIRTH]
+    assert understand([page(rows)], load_types()).fields.get("so") is None
+
+
 def test_a_piece_of_a_labels_english_half_is_no_value():
     rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.3, "SOCIALIST REPUBLIC OF VIET NAM")],
             [(0.35, "CĂN CƯỚC CÔNG DÂN")], [(0.35, "Số / No.: 062090001234")],

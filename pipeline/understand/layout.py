@@ -244,11 +244,23 @@ def _best_window(line: Line, start: int, key: str, size: int):
     return best
 
 
+def _opens_a_row_of_labels(line: Line, end: int) -> bool:
+    """Whether the row goes on, after the words up to `end`, with a number and then the
+    next label's colon, nothing worded between: "Số 184 Quyển số: 02/2018", a row of the
+    form whose first colon a handwritten number covered."""
+    if end >= len(line.tokens) or not any(c.isdigit() for c in line.tokens[end].text):
+        return False
+    for i in range(end + 1, len(line.tokens)):
+        if sum(c.isalpha() for c in line.tokens[i].text) >= 3:
+            return any(COLON.search(t.text) for t in line.tokens[i:i + 2])
+    return False
+
+
 def _label_like(line: Line, start: int, end: int, key: str) -> bool:
     last = line.tokens[end - 1].text
     colon = bool(COLON.search(last)) or (end < len(line.tokens) and line.tokens[end].text.strip() in ":：")
-    if len(key) <= 3:
-        return colon  # "Số" without a colon is just a word ("Số 24 đường ...")
+    if len(key) <= 3:  # "Số" without a colon is just a word ("Số 24 đường ..."), unless
+        return colon or (start == 0 and _opens_a_row_of_labels(line, end))
     if colon:
         return True
     if start == 0:  # a row starting with the label words: a label if a value follows, or
