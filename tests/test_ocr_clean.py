@@ -289,6 +289,7 @@ def _written(text: str) -> tuple[prepare.OcrImage, tuple[int, int, int, int]]:
     ("195", "?", 34.0),  # garbled into a sign
     ("118", "]1lạ", 5.0),  # digits and stray letters
     ("325", "32", 67.0),  # a digit lost
+    ("37913", "379/3", 70.0),  # a 1 read as a slash
 ])
 def test_a_number_written_by_hand_takes_the_other_engines_reading(written, tesseract_read, conf):
     """Tesseract reads handwritten numbers badly; the unsure reading is read again by the
@@ -298,6 +299,9 @@ def test_a_number_written_by_hand_takes_the_other_engines_reading(written, tesse
     got = ocr.recheck_digits(image, OcrOptions(), words)
     assert got[1].text == written and got[1].conf <= ocr.DISAGREED_CONF
     assert got[0] == words[0]
+    # read as one word with its label, the label is kept
+    joined = Word("Số:" + tesseract_read, 60, min(80, y0), x1 - 60, max(125, y1) - min(80, y0), conf, 0)
+    assert ocr.recheck_digits(image, OcrOptions(), [joined])[0].text == "Số:" + written
 
 
 def test_a_sign_that_is_a_sign_stays_and_a_sure_number_is_left_as_read():

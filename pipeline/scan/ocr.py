@@ -279,15 +279,22 @@ OTHER_ENGINE_CONF = 90  # words read less surely than this are read by the other
 BROKEN_CONF = 60  # below this a short word of signs, or of digits and signs, is a garbled number
 # the second engine's score (0-1) for its reading to replace a garbled one, and one that
 # looks right but lacks digits or the slash
-GARBLED_SCORE, SURE_SCORE = 0.7, 0.9
-_GARBLE = re.compile(r"[?#%*⁄®©@$&§ˆ\]\[|]")
+GARBLED_SCORE, SURE_SCORE = 0.7, 0.85
+_GARBLE = re.compile(r"[?#%*⁄®©@$&§ˆ\]\[|)!”]")
 _CLEAN_NUMBER = re.compile(r"\d+(?:/\d+)?")
 
 
 def _after_label(text: str) -> tuple[str, str]:
-    """("Số:", "195") of "Số:195": a number run into its label's colon; else ("", text)."""
+    """("Số:", "195") of "Số:195", ("ngày", "24") of "ngày24": a number run into the word
+    before it (a label, or a date's "ngày", "tháng"); else ("", text)."""
     label, colon, rest = text.rpartition(":")
-    return (label + colon, rest) if colon and any(c.isalpha() for c in label) else ("", text)
+    if colon and any(c.isalpha() for c in label):  # "S6:195": the other engine's "Số:"
+        return label + colon, rest.strip()
+    joined = _RUN_IN.fullmatch(text)
+    return (joined.group(1), joined.group(2)) if joined else ("", text)
+
+
+_RUN_IN = re.compile(r"([^\W\d_]{2,})([^\w\s:].*|\d.*)")
 
 
 def _takes_second(number: str, second: str, conf: float, score: float) -> bool:
@@ -296,11 +303,13 @@ def _takes_second(number: str, second: str, conf: float, score: float) -> bool:
     or read the slash as a digit ("42242021" for "224/2021")."""
     if _broken(number, conf):
         return score >= GARBLED_SCORE and len(second) >= len(_digits(number))
-    if score < SURE_SCORE or not number.isdigit():
+    if score < SURE_SCORE:
         return False
-    if len(second) == len(number):
-        return all(a == b or b == "/" for a, b in zip(number, second)) and "/" in second
-    return len(number) < len(_digits(second)) and _within(number, _digits(second))
+    if len(second) == len(number):  # where they differ, Tesseract read a sign or letter, or
+        # the other saw the slash ("379/3" for "37913", "7Z2g8", "42242021" for "224/2021")
+        return second != number and all(a == b or not a.isdigit() or b == "/"
+                                         for a, b in zip(number, second))
+    return number.isdigit() and len(number) < len(_digits(second)) and _within(number, _digits(second))
 
 
 def _within(short: str, long: str) -> bool:
