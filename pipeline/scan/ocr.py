@@ -241,7 +241,7 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
         if id(w) in other:
             text, score = other[id(w)]
             second = _after_label(text)[1]
-            if _CLEAN_NUMBER.fullmatch(second) and _takes_second(number, second, w.conf, score):
+            if _takes_second(number, second, w.conf, score):
                 reread[id(w)] = label + second
                 continue
         else:
@@ -282,6 +282,7 @@ BROKEN_CONF = 60  # below this a short word of signs, or of digits and signs, is
 GARBLED_SCORE, SURE_SCORE = 0.7, 0.85
 _GARBLE = re.compile(r"[?#%*⁄®©@$&§ˆ\]\[|)!”]")
 _CLEAN_NUMBER = re.compile(r"\d+(?:/\d+)?")
+_LETTERS_OF_A_CODE = re.compile(r"[A-Z]{2,4}")  # a land book's "CS", "CH" before its digits
 
 
 def _after_label(text: str) -> tuple[str, str]:
@@ -298,12 +299,17 @@ _RUN_IN = re.compile(r"([^\W\d_]{2,})([^\w\s:].*|\d.*)")
 
 
 def _takes_second(number: str, second: str, conf: float, score: float) -> bool:
-    """Whether the other engine's clean reading `second` of a number is the better one:
-    Tesseract's is garbled, or lacks digits the other saw ("32" of a handwritten "325"),
-    or read the slash as a digit ("42242021" for "224/2021")."""
+    """Whether the other engine's reading `second` of a number is the better one: a clean
+    number where Tesseract's is garbled (or a code's capitals where it read only signs),
+    or lacks digits the other saw ("32" of a handwritten "325"), or differs only where
+    Tesseract read signs or letters, or a digit where the other saw the slash."""
     if _broken(number, conf):
-        return score >= GARBLED_SCORE and len(second) >= len(_digits(number))
-    if score < SURE_SCORE:
+        if score < GARBLED_SCORE:
+            return False
+        if _CLEAN_NUMBER.fullmatch(second):
+            return len(second) >= len(_digits(number))
+        return not _digits(number) and bool(_LETTERS_OF_A_CODE.fullmatch(second))  # "©$": CS
+    if score < SURE_SCORE or not _CLEAN_NUMBER.fullmatch(second):
         return False
     if len(second) == len(number):  # where they differ, Tesseract read a sign or letter, or
         # the other saw the slash ("379/3" for "37913", "7Z2g8", "42242021" for "224/2021")
