@@ -312,7 +312,7 @@ def _takes_second(number: str, second: str, conf: float, score: float) -> bool:
     if score < SURE_SCORE or not _CLEAN_NUMBER.fullmatch(second):
         return False
     if len(second) == len(number):  # where they differ, Tesseract read a sign or letter, or
-        # the other saw the slash ("379/3" for "37913", "7Z2g8" for "77268", "4772021")
+        # the other saw the slash ("379/3" for "37913", "7Z2g8" for "77268")
         return second != number and all(a == b or not a.isdigit() or b == "/"
                                          for a, b in zip(number, second))
     return number.isdigit() and len(number) < len(_digits(second)) and _within(number, _digits(second))
