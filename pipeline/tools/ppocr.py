@@ -4,10 +4,11 @@ shipped inside the rapidocr-onnxruntime wheel, run by ONNX Runtime).
 Tesseract reads print well and numbers written by hand badly: a ballpoint "195" after
 "Số:" came out as "/93", "118" as "]1lạ", "9" as "?". This recogniser, trained on far more
 varied lines, reads such cut-outs better: on 11 cut from the tuning batches' photos it read
-6 right, Tesseract with a digits-only whitelist 1. It costs 20-30 ms a word on one core,
-so only unsure words go to it (pipeline.scan.ocr.recheck_digits). It is also an
-independent second reading of every number: two engines that agree are worth more than
-one engine twice. Only recognition is used (no detection): sohoa gives it word boxes.
+6 right; Tesseract with a digits-only whitelist, 1 (sohoa's model) or 3 (`eng`). It costs
+20-30 ms a word on one core, so only unsure words go to it (pipeline.scan.ocr.recheck_digits),
+where it is also the independent second reading of the number: two engines that agree are
+worth more than one engine twice. Only recognition is used (no detection): sohoa gives it
+word boxes.
 
 One session per process, created on first use; ONNX Runtime's `run` is thread-safe. One
 thread per session: pages are already worked on in parallel.
