@@ -224,11 +224,12 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     two readings that disagree do: such a word's confidence drops to DISAGREED_CONF. A
     number written by hand that Tesseract garbled ("/93", "?", "]1lạ") or read short ("32"
     of "325") takes the other engine's clean reading, and a person still checks it."""
-    sure = [w for w in words if w.conf >= OTHER_ENGINE_CONF and any(c.isdigit() for c in w.text)]
-    unsure = [w for w in words if w.conf < OTHER_ENGINE_CONF and (
-        any(c.isdigit() for c in w.text) or (w.conf < BROKEN_CONF and _GARBLE.search(w.text)))]
-    if not sure and not unsure:
+    numbers = [w for w in words if any(c.isdigit() for c in w.text)
+               or (w.conf < BROKEN_CONF and _GARBLE.search(w.text))]
+    if not numbers:
         return words
+    sure = [w for w in numbers if w.conf >= OTHER_ENGINE_CONF]
+    unsure = [w for w in numbers if w.conf < OTHER_ENGINE_CONF]
     again = _read_in_strip(image, options, sure)
     other = dict(zip(map(id, unsure), ppocr.read_words([_cut_out(image.grey, w) for w in unsure])))
     # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
