@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.core.model import Limits, OcrOptions, Word
-from pipeline.scan import ocr, orient, prepare
+from pipeline.scan import blanks, ocr, orient, prepare
 from pipeline.scan.load import load_page
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -299,9 +299,60 @@ def test_a_number_written_by_hand_takes_the_other_engines_reading(written, tesse
     got = ocr.recheck_digits(image, OcrOptions(), words)
     assert got[1].text == written and got[1].conf <= ocr.DISAGREED_CONF
     assert got[0] == words[0]
-    # read as one word with its label, the label is kept
+    # read as one word with its label, the label is kept and comes apart from the number
     joined = Word("Số:" + tesseract_read, 60, min(80, y0), x1 - 60, max(125, y1) - min(80, y0), conf, 0)
-    assert ocr.recheck_digits(image, OcrOptions(), [joined])[0].text == "Số:" + written
+    label, number = ocr.recheck_digits(image, OcrOptions(), [joined])
+    assert (label.text, number.text) == ("Số:", written) and number.conf <= ocr.DISAGREED_CONF
+    assert label.left + label.width <= number.left
+
+
+@pytest.mark.parametrize(("label", "read_as"), [("Số:", "Số:"), ("ngày", "ngàyl?")])
+def test_a_number_swallowed_into_its_labels_box_is_read_out_of_it(label, read_as):
+    """Tesseract gave the label and the number written after it as one unsure word, the
+    number lost ("Số:" three letters' width over "Số: 195") or read as signs ("ngàyl?"):
+    the other engine reads the word, and the number comes out of it, flagged."""
+    page = Image.new("L", (900, 200), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 80), label, font=ImageFont.truetype(FONT, 40), fill=20)
+    right = draw.textbbox((60, 80), label, font=ImageFont.truetype(FONT, 40))[2]
+    draw.text((right + 12, 74), "195", font=ImageFont.truetype(HAND, 46), fill=60)
+    x1 = draw.textbbox((right + 12, 74), "195", font=ImageFont.truetype(HAND, 46))[2]
+    image = prepare.OcrImage(np.asarray(page), 300)
+    word = Word(read_as, 60, 76, x1 - 60, 50, 55.0, 0)
+    got = ocr.recheck_digits(image, OcrOptions(), [word])
+    assert [w.text for w in got] == [label, "195"] and got[1].conf <= ocr.DISAGREED_CONF
+    # the label alone, its box no wider than its letters, is not read again
+    bare = Word("Số:", 60, 76, 62, 50, 55.0, 0)
+    assert ocr.recheck_digits(image, OcrOptions(), [bare]) == [bare]
+
+
+def _blank_row(written: str) -> tuple[prepare.OcrImage, list[Word]]:
+    """A printed row "Số: ____ Quyển số: 01/2021" with `written` in the blank, and the
+    words Tesseract gave for it: all but the written ones."""
+    page = Image.new("L", (1200, 200), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 40)
+    words = []
+    for x, text in ((60, "Số:"), (600, "Quyển"), (740, "số:"), (830, "01/2021")):
+        draw.text((x, 80), text, font=font, fill=20)
+        x0, y0, x1, y1 = draw.textbbox((x, 80), text, font=font)
+        words.append(Word(text, x0, y0, x1 - x0, y1 - y0, 95.0, 0))
+    draw.text((230, 70), written, font=ImageFont.truetype(HAND, 46), fill=90)
+    return prepare.OcrImage(np.asarray(page), 300), words
+
+
+def test_a_number_written_in_a_blank_and_not_read_at_all_is_found():
+    """Tesseract often leaves a number written by hand out altogether ("Số: Quyển số:"):
+    the ink in the blank after a word is read by the other engine, and the number joins
+    the row, flagged for a person."""
+    image, words = _blank_row("34")
+    got = blanks.read_blanks(image, words)
+    assert got[:4] == words and [w.text for w in got[4:]] == ["34"]
+    found = got[4]
+    assert found.conf == blanks.WRITTEN_CONF and 150 < found.left < 330 and found.line == 0
+    for empty in ("", "~"):  # a blank left blank, or struck through, adds nothing
+        image, words = _blank_row(empty)
+        assert blanks.read_blanks(image, words) == words
 
 
 def test_a_sign_that_is_a_sign_stays_and_a_sure_number_is_left_as_read():

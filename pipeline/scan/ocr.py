@@ -26,6 +26,7 @@ import numpy as np
 from pipeline.core.errors import OcrError
 from pipeline.core.model import OcrOptions, Word
 from pipeline.core.reading import reading_text
+from pipeline.scan import blanks
 from pipeline.scan.prepare import LEADER_INK, OcrImage, components, letter_boxes
 from pipeline.tools import ppocr, tesseract
 
@@ -65,6 +66,7 @@ def read(image: OcrImage, options: OcrOptions) -> OcrResult:
             if exc.code != "ocr_timeout":
                 raise
             log.warning("%s skipped: %s", look_again.__name__, exc.detail)
+    words = blanks.read_blanks(image, words)
     if (image.scale_x, image.scale_y) != (1.0, 1.0):
         sx, sy = image.scale_x, image.scale_y
         words = [replace(w, left=round(w.left / sx), top=round(w.top / sy),
@@ -224,8 +226,7 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     two readings that disagree do: such a word's confidence drops to DISAGREED_CONF. A
     number written by hand that Tesseract garbled ("/93", "?", "]1lạ") or read short ("32"
     of "325") takes the other engine's clean reading, and a person still checks it."""
-    numbers = [w for w in words if any(c.isdigit() for c in w.text)
-               or (w.conf < BROKEN_CONF and _GARBLE.search(w.text))]
+    numbers = [w for w in words if _may_hold_number(w)]
     if not numbers:
         return words
     sure = [w for w in numbers if w.conf >= OTHER_ENGINE_CONF]
@@ -235,26 +236,45 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
     # alone loses the line's context, so its letter-like digits (l for 1, O for 0) are taken
     # as digits, and a reading with other digits' count is its own segmentation failing.
-    doubtful, reread = set(), {}
+    doubtful: set[int] = set()
+    reread: dict[int, tuple[str, str]] = {}
     for w in sure + unsure:
         label, number = _after_label(w.text)
         first = _digits(number)
         if id(w) in other:
             text, score = other[id(w)]
-            second = _after_label(text)[1]
-            if _takes_second(number, second, w.conf, score):
-                reread[id(w)] = label + second
+            their_label, second = _after_label(text)
+            if _takes_second(number, second, w.conf, score, after_label=bool(label)):
+                # "ngàyl?" read "ngay 18": the label ends where the other engine's does
+                cut = their_label and not label.endswith(":")
+                reread[id(w)] = (label[:len(their_label)] if cut else label, second)
                 continue
         else:
             second = again.get(id(w), "")
             if _MALFORMED_NUMBER.fullmatch(w.text) and second.isdigit() and len(second) >= len(first):
-                reread[id(w)] = second  # the cut-out read alone, all digits, is the better one
+                reread[id(w)] = ("", second)  # the cut-out read alone, all digits, is the better one
                 continue
         digits = _digits(second.translate(_DIGIT_LIKE))
         if digits and len(digits) == len(first) and digits != first:
             doubtful.add(id(w))
-    return [replace(w, text=reread.get(id(w), w.text), conf=min(w.conf, DISAGREED_CONF))
-            if id(w) in doubtful or id(w) in reread else w for w in words]
+    out = []
+    for w in words:
+        if id(w) in reread:
+            out.extend(_label_and_number(w, *reread[id(w)]))
+        else:
+            out.append(replace(w, conf=min(w.conf, DISAGREED_CONF)) if id(w) in doubtful else w)
+    return out
+
+
+def _label_and_number(word: Word, label: str, number: str) -> list[Word]:
+    """The word re-read as `number`, flagged (a person checks it); a label it was run into
+    ("Số:", "ngày") comes apart as a word of its own, the box shared out by characters."""
+    if not label:
+        return [replace(word, text=number, conf=min(word.conf, DISAGREED_CONF))]
+    split = word.left + round(word.width * len(label) / (len(label) + len(number)))
+    return [replace(word, text=label, width=max(1, split - word.left)),
+            replace(word, text=number, left=split, width=max(1, word.left + word.width - split),
+                    conf=min(word.conf, DISAGREED_CONF))]
 
 
 def _read_in_strip(image: OcrImage, options: OcrOptions, targets: list[Word]) -> dict[int, str]:
@@ -281,9 +301,36 @@ BROKEN_CONF = 60  # below this a short word of signs, or of digits and signs, is
 # the second engine's score (0-1) for its reading to replace a garbled one, and one that
 # looks right but lacks digits or the slash
 GARBLED_SCORE, SURE_SCORE = 0.7, 0.85
+CERTAIN_SCORE = 0.97  # where it reads a clean number this surely, Tesseract's unsure one gives way
 _GARBLE = re.compile(r"[?#%*⁄®©@$&§ˆ\]\[|)!”]")
 _CLEAN_NUMBER = re.compile(r"\d+(?:/\d+)?")
 _LETTERS_OF_A_CODE = re.compile(r"[A-Z]{2,4}")  # a land book's "CS", "CH" before its digits
+
+
+def _may_hold_number(word: Word) -> bool:
+    """A word with digits; or, read unsurely, a word of signs, or a label whose number
+    written after it was read as signs ("ngàyl?", "Số:ể'", "tháng.") or swallowed into the
+    label's box ("Số:" 3 letters' width over "Số: 68")."""
+    if any(c.isdigit() for c in word.text):
+        return True
+    if word.conf >= OTHER_ENGINE_CONF:
+        return False
+    if word.conf < BROKEN_CONF and _GARBLE.search(word.text):
+        return True
+    label, rest = _after_label(word.text)
+    if not label:
+        return False
+    if not rest:
+        return word.width > SWALLOWED_WIDTH * word.height * len(word.text)
+    if set(rest) <= set(".,;)"):  # "tháng." ends a sentence too: only when read unsurely
+        return word.conf < BROKEN_CONF
+    return not _A_WORD.search(rest)  # signs, and at most a letter between them
+
+
+# A printed word's box is about half its height wide per character ("Số:" 50 x 31 px);
+# one that also holds a number written after it, nearer a height ("Số:" 93 x 32 over "538")
+SWALLOWED_WIDTH = 0.75
+_A_WORD = re.compile(r"[^\W\d_]{2}")
 
 
 def _after_label(text: str) -> tuple[str, str]:
@@ -296,27 +343,33 @@ def _after_label(text: str) -> tuple[str, str]:
     return (joined.group(1), joined.group(2)) if joined else ("", text)
 
 
-_RUN_IN = re.compile(r"([^\W\d_]{2,})([^\w\s:].*|\d.*)")
+_RUN_IN = re.compile(r"([^\W\d_]{2,})\s*([^\w\s:].*|\d.*)")
 
 
-def _takes_second(number: str, second: str, conf: float, score: float) -> bool:
+def _takes_second(number: str, second: str, conf: float, score: float, *,
+                  after_label: bool = False) -> bool:
     """Whether the other engine's reading `second` of a number is the better one: a clean
     number where Tesseract's is garbled (or a code's capitals where it read only signs),
-    or lacks digits the other saw ("32" of a handwritten "325"), or differs only where
-    Tesseract read signs or letters, or a digit where the other saw the slash."""
-    if _broken(number, conf):
+    or is no number though a label says one follows ("ngàyl?", "Số:" over "68"), or lacks
+    digits the other saw ("32" of a handwritten "325"), or differs only where Tesseract
+    read signs or letters, or a digit where the other saw the slash; or the other engine
+    is all but certain ("1521" for Tesseract's unsure "732;")."""
+    garbled = _broken(number, conf) or (
+        after_label and not _CLEAN_NUMBER.fullmatch(number.rstrip(".,;")))
+    if garbled:
         if score < GARBLED_SCORE:
             return False
         if _CLEAN_NUMBER.fullmatch(second):
             return len(second) >= len(_digits(number))
         return not _digits(number) and bool(_LETTERS_OF_A_CODE.fullmatch(second))  # "©$": CS
-    if score < SURE_SCORE or not _CLEAN_NUMBER.fullmatch(second):
-        return False
+    if score < SURE_SCORE or not _CLEAN_NUMBER.fullmatch(second) or second == number.rstrip(".,;"):
+        return False  # the other engine leaves out a number's trailing comma ("Làng 11,")
+    if score >= CERTAIN_SCORE and len(second) >= len(number.rstrip(".,;")):
+        return True
     if len(second) == len(number):  # where they differ, Tesseract read a sign or letter, or
         # the other saw the slash ("379/3" for "37913", "7Z2g8" for "77268")
-        return second != number and all(a == b or not a.isdigit() or b == "/"
-                                         for a, b in zip(number, second))
-    return number.isdigit() and len(number) < len(_digits(second)) and _within(number, _digits(second))
+        return all(a == b or not a.isdigit() or b == "/" for a, b in zip(number, second))
+    return len(number) < len(second) and _within(number, second)
 
 
 def _within(short: str, long: str) -> bool:
