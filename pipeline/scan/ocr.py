@@ -315,7 +315,7 @@ def _may_hold_number(word: Word) -> bool:
         return True
     if word.conf >= OTHER_ENGINE_CONF:
         return False
-    if word.conf < BROKEN_CONF and _GARBLE.search(word.text):
+    if (word.conf < BROKEN_CONF and _GARBLE.search(word.text)) or _code_in_signs(word.text):
         return True
     label, rest = _after_label(word.text)
     if not label:
@@ -354,6 +354,8 @@ def _takes_second(number: str, second: str, conf: float, score: float, *,
     digits the other saw ("32" of a handwritten "325"), or differs only where Tesseract
     read signs or letters, or a digit where the other saw the slash; or the other engine
     is all but certain ("1521" for Tesseract's unsure "732;")."""
+    if _code_in_signs(number):
+        return score >= SURE_SCORE and bool(_LETTERS_OF_A_CODE.fullmatch(second))
     garbled = _broken(number, conf) or (
         after_label and not _CLEAN_NUMBER.fullmatch(number.rstrip(".,;")))
     if garbled:
@@ -370,6 +372,16 @@ def _takes_second(number: str, second: str, conf: float, score: float, *,
         # the other saw the slash ("379/3" for "37913", "7Z2g8" for "77268")
         return all(a == b or not a.isdigit() or b == "/" for a, b in zip(number, second))
     return len(number) < len(second) and _within(number, second)
+
+
+def _code_in_signs(text: str) -> bool:
+    """A land book's "CH", "CS" read as a capital and signs ("C/", "C$", "©$"); not an
+    abbreviation's dot ("KT.")."""
+    return len(text) <= 4 and bool(_CODE_SIGNS.search(text)) and any(c.isupper() or c in "©€" for c in text) \
+        and not any(c.isdigit() or c.islower() for c in text)
+
+
+_CODE_SIGNS = re.compile(r"[/$©#%&@§|\\€]")
 
 
 def _within(short: str, long: str) -> bool:

@@ -175,9 +175,11 @@ def signer(layout: Layout, spec: dict) -> Found:
     groups: list[list[list[Token]]] = []  # runs of capitalised rows; the signer's is the last
     run: list[list[Token]] = []
     for _, tokens in rows:
+        first = next((t.text for t in tokens if any(c.isalpha() for c in t.text)), "")
+        authority = bool(AUTHORITY.fullmatch(first))
         tokens = [t for t in tokens if _title_word(t.text)]  # not the signature's scrawl
         if _upper_share(_text(tokens)) >= 0.8 and len(_text(tokens)) > 2:
-            run.append(tokens)
+            run.append([] if authority else tokens)  # "KT. CHỦ TỊCH" is not the signer's
         elif run:
             groups.append(run)
             run = []
@@ -186,8 +188,10 @@ def signer(layout: Layout, spec: dict) -> Found:
     # The signer's own title is the line directly above the signature, under the authority
     # lines (TM. ỦY BAN NHÂN DÂN, KT. CHỦ TỊCH), which OCR may read without their "KT."
     # (spec documents.md: "PHÓ CHỦ TỊCH").
-    block = [row for row in (groups[-1] if groups else [])
-             if not AUTHORITY.fullmatch(row[0].text)]
+    # A lone capitalised word below it ("LUN", "CƯỜNG") is the seal's or the signature's
+    # strokes read as letters: every title is two words or more (GIÁM ĐỐC, CHỦ TỊCH).
+    blocks = [[row for row in group if len(row) >= 2] for group in groups]
+    block = next((b for b in reversed(blocks) if b), [])
     titles = block[-1] if block else []
     if spec["part"] == "title":
         return (_text(titles), titles) if titles else None
@@ -196,7 +200,8 @@ def signer(layout: Layout, spec: dict) -> Found:
 
 
 ABBREVIATION = re.compile(r"[A-ZĐ]{1,4}\.")  # KT., TM., TL., TUQ., Q.
-AUTHORITY = re.compile(r"(TM|KT|TL|TUQ)\.")  # signing for someone else (Nghị định 30)
+# signing for someone else (Nghị định 30); OCR reads the dot as a comma too
+AUTHORITY = re.compile(r"(TM|KT|TL|TUQ)[.,]")
 
 
 def _title_word(word: str) -> bool:
