@@ -326,6 +326,17 @@ def test_a_number_swallowed_into_its_labels_box_is_read_out_of_it(label, read_as
     assert ocr.recheck_digits(image, OcrOptions(), [bare]) == [bare]
 
 
+@pytest.mark.parametrize("read_as", ["C/", "C$", "©$"])
+def test_a_land_books_code_read_as_a_capital_and_signs_takes_the_other_engines_capitals(read_as):
+    image, (x0, y0, x1, y1) = _written("CH")
+    word = Word(read_as, x0, y0, x1 - x0, y1 - y0, 60.0, 0)
+    got = ocr.recheck_digits(image, OcrOptions(), [word])
+    assert [(w.text, w.conf <= ocr.DISAGREED_CONF) for w in got] == [("CH", True)]
+    image, (x0, y0, x1, y1) = _written("KT.")  # an abbreviation's dot is no sign
+    word = Word("KT.", x0, y0, x1 - x0, y1 - y0, 60.0, 0)
+    assert ocr.recheck_digits(image, OcrOptions(), [word]) == [word]
+
+
 def _blank_row(written: str) -> tuple[prepare.OcrImage, list[Word]]:
     """A printed row "Số: ____ Quyển số: 01/2021" with `written` in the blank, and the
     words Tesseract gave for it: all but the written ones."""

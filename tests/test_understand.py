@@ -648,3 +648,25 @@ def test_a_personal_id_whose_first_0_was_read_as_another_digit_is_mended_and_che
     got = understand([page(rows)], load_types())
     assert got.fields["so"] == "062070886034"
     assert any(e["field"] == "so" and "bắt đầu bằng 0" in e["message"] for e in got.errors)
+
+
+def _signed_letter(*block: str) -> list:
+    """An official letter whose signature block (right, from the "Nơi nhận:" row down) holds
+    `block`'s rows."""
+    rows = _official_letter("V/v báo cáo kết quả")
+    rows += [[(0.1, "Sở Nội vụ đề nghị các đơn vị phối hợp thực hiện.")]] * 14
+    left = ["Nơi nhận:", "- Như trên;", "- Lưu: VT."] + [""] * len(block)
+    rows += [[(0.1, left[i])] * bool(left[i]) + [(0.6, text)] for i, text in enumerate(block)]
+    return rows
+
+
+def test_a_lone_capital_word_under_the_title_is_the_seal_not_the_title():
+    """A seal's or signature's strokes read as one capitalised word ("LUN") under the
+    title are no title: every title is two words or more. The authority line ("KT. CHỦ
+    TỊCH", its dot read as a comma) is never the signer's own title."""
+    got = understand([page(_signed_letter("KT, CHỦ TỊCH", "PHÓ CHỦ TỊCH", "LUN", "Nguyễn Văn An"))],
+                     load_types())
+    assert got.fields["chuc_vu_nguoi_ky"] == "PHÓ CHỦ TỊCH" and got.fields["nguoi_ky"] == "Nguyễn Văn An"
+    lost = understand([page(_signed_letter("KT, CHỦ TỊCH", "TÊN", "Nguyễn Văn An"))], load_types())
+    assert lost.fields.get("chuc_vu_nguoi_ky") is None
+    assert any(e["field"] == "chuc_vu_nguoi_ky" for e in lost.errors)
