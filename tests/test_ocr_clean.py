@@ -290,6 +290,8 @@ def _written(text: str) -> tuple[prepare.OcrImage, tuple[int, int, int, int]]:
     ("118", "]1lạ", 5.0),  # digits and stray letters
     ("325", "32", 67.0),  # a digit lost
     ("37913", "379/3", 70.0),  # a 1 read as a slash
+    ("18/07/2018", "/9/07/2018", 35.0),  # a date that is none
+    ("22/11/2016", "22/71/2016", 58.0),
 ])
 def test_a_number_written_by_hand_takes_the_other_engines_reading(written, tesseract_read, conf):
     """Tesseract reads handwritten numbers badly; the unsure reading is read again by the

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import cv2
@@ -303,7 +304,8 @@ BROKEN_CONF = 60  # below this a short word of signs, or of digits and signs, is
 GARBLED_SCORE, SURE_SCORE = 0.7, 0.85
 CERTAIN_SCORE = 0.97  # where it reads a clean number this surely, Tesseract's unsure one gives way
 _GARBLE = re.compile(r"[?#%*⁄®©@$&§ˆ\]\[|)!”]")
-_CLEAN_NUMBER = re.compile(r"\d+(?:/\d+)?")
+_CLEAN_NUMBER = re.compile(r"\d+(?:/\d+){0,2}")  # 195, 224/2021, 18/07/2018
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _LETTERS_OF_A_CODE = re.compile(r"[A-Z]{2,4}")  # a land book's "CS", "CH" before its digits
 
 
@@ -356,6 +358,8 @@ def _takes_second(number: str, second: str, conf: float, score: float, *,
     is all but certain ("1521" for Tesseract's unsure "732;")."""
     if _code_in_signs(number):
         return score >= SURE_SCORE and bool(_LETTERS_OF_A_CODE.fullmatch(second))
+    if _is_date(second) and not _is_date(number):  # "/9/07/2018", "22/71/2016"
+        return score >= SURE_SCORE
     garbled = _broken(number, conf) or (
         after_label and not _CLEAN_NUMBER.fullmatch(number.rstrip(".,;")))
     if garbled:
@@ -372,6 +376,18 @@ def _takes_second(number: str, second: str, conf: float, score: float, *,
         # the other saw the slash ("379/3" for "37913", "7Z2g8" for "77268")
         return all(a == b or not a.isdigit() or b == "/" for a, b in zip(number, second))
     return len(number) < len(second) and _within(number, second)
+
+
+def _is_date(text: str) -> bool:
+    found = _DATE.fullmatch(text)
+    if not found:
+        return False
+    day, month, year = map(int, found.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _code_in_signs(text: str) -> bool:
