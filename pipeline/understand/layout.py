@@ -246,10 +246,13 @@ def _best_window(line: Line, start: int, key: str, size: int):
 
 def _opens_a_row_of_labels(line: Line, end: int) -> bool:
     """Whether the row goes on, after the words up to `end`, with a number and then the
-    next label's colon, nothing worded between: "Số 184 Quyển số: 02/2018", a row of the
-    form whose first colon a handwritten number covered."""
+    next label's colon, nothing worded between, or with a number that ends the row: "Số
+    184 Quyển số: 02/2018", "Số 477/2021", rows of a form whose first colon a handwritten
+    number covered."""
     if end >= len(line.tokens) or not any(c.isdigit() for c in line.tokens[end].text):
         return False
+    if end == len(line.tokens) - 1:
+        return True
     for i in range(end + 1, len(line.tokens)):
         if sum(c.isalpha() for c in line.tokens[i].text) >= 3:
             return any(COLON.search(t.text) for t in line.tokens[i:i + 2])
