@@ -308,8 +308,34 @@ def test_a_number_written_by_hand_takes_the_other_engines_reading(written, tesse
     assert label.left + label.width <= number.left
 
 
-@pytest.mark.parametrize(("label", "read_as"), [("Số:", "Số:"), ("ngày", "ngàyl?")])
-def test_a_number_swallowed_into_its_labels_box_is_read_out_of_it(label, read_as):
+def test_a_date_is_not_given_up_for_a_reading_that_is_no_date():
+    assert not ocr._takes_second("10/06/1961", "100/06/1961", 25.0, 0.99)
+    assert ocr._takes_second("/9/07/2018", "19/07/2018", 35.0, 0.9)
+
+
+def test_the_second_look_leaves_a_number_it_reads_shorter_to_the_digits_recheck():
+    """A plain-text reading of a line made "Số⁄185" "185" (the label lost) and "10.1961"
+    "101%": a number the second look reads with fewer letters and digits is left for
+    recheck_digits' other engine; one it reads whole is replaced."""
+    page = Image.new("L", (900, 200), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 80), "Số 185 ngày 12", font=ImageFont.truetype(FONT, 40), fill=20)
+    x0, y0, x1, y1 = draw.textbbox((60, 80), "Số 185", font=ImageFont.truetype(FONT, 40))
+    image = prepare.prepare(np.asarray(page), 0.0, 300)
+    unsure = Word("Số⁄185", x0, y0, x1 - x0, y1 - y0, 26.0, 0)
+    whole = [w.text for w in ocr.second_look(image, OcrOptions(), [unsure])]
+    assert whole[:2] == ["Số", "185"]
+    longer = replace(unsure, text="Số⁄1851")  # more than the second look finds there
+    got = ocr.second_look(image, OcrOptions(), [longer])
+    assert longer in got and not any(w.text == "185" for w in got)
+    assert any(w.text == "ngày" for w in got)  # the rest of the line is read as before
+
+
+@pytest.mark.parametrize(("label", "read_as", "conf"), [
+    ("Số:", "Số:", 55.0), ("ngày", "ngàyl?", 55.0),
+    ("tháng", "tháng?", 96.0),  # read surely, but no printed word ends in "?"
+])
+def test_a_number_swallowed_into_its_labels_box_is_read_out_of_it(label, read_as, conf):
     """Tesseract gave the label and the number written after it as one unsure word, the
     number lost ("Số:" three letters' width over "Số: 195") or read as signs ("ngàyl?"):
     the other engine reads the word, and the number comes out of it, flagged."""
@@ -320,7 +346,7 @@ def test_a_number_swallowed_into_its_labels_box_is_read_out_of_it(label, read_as
     draw.text((right + 12, 74), "195", font=ImageFont.truetype(HAND, 46), fill=60)
     x1 = draw.textbbox((right + 12, 74), "195", font=ImageFont.truetype(HAND, 46))[2]
     image = prepare.OcrImage(np.asarray(page), 300)
-    word = Word(read_as, 60, 76, x1 - 60, 50, 55.0, 0)
+    word = Word(read_as, 60, 76, x1 - 60, 50, conf, 0)
     got = ocr.recheck_digits(image, OcrOptions(), [word])
     assert [w.text for w in got] == [label, "195"] and got[1].conf <= ocr.DISAGREED_CONF
     # the label alone, its box no wider than its letters, is not read again

@@ -347,6 +347,7 @@ def test_personal_id_is_checked_against_birth_and_sex():
     ("Rơ Châm Hiền", False), ("Ksor H'Nhi", False), ("A THỊNH", False),  # Central Highlands names
     ("Kim Uyên", True), ("TRẦN NGỌC", True), ("NGUYỄN", True),  # a word lost: a look
     ("Thạch Sa", False), ("H'Nhi Niê", False),  # Khmer, Ê Đê: two words are a whole name
+    ("Văn Công Phong", True), ("KIM THU HÀ", True),  # most often a middle name: the family name lost
 ])
 def test_a_name_that_does_not_start_with_a_family_name_is_not_trusted_unseen(name, flagged):
     assert ("nguoi_ky" in _errors("van_ban_hanh_chinh", {"nguoi_ky": name})) is flagged
@@ -436,6 +437,23 @@ def test_a_page_without_a_title_is_typed_by_its_labels():
     assert got.document_type == "giay_chung_nhan_qsdd"
     assert got.fields["thua_dat_so"] == "128" and got.fields["to_ban_do_so"] == "15"
     assert got.fields["dien_tich_m2"] == 152.3
+
+
+def test_a_page_two_with_half_its_labels_unread_is_still_typed_by_the_rest():
+    """A blurred photo of page II: "Thửa đất số", "Hình thức" and "Mục đích" not read as
+    labels; five labels only a land certificate prints are enough."""
+    rows = [[(0.1, "®) Thừa đến số hộ 652"), (0.5, "Tờ bản đồ số: 45")],
+            [(0.1, "bộ Địa chỉ: Số 109 đường Trần Phú, phường Quang Trung")],
+            [(0.1, "©) Diện tích: 517,8 m²")],
+            [(0.1, "độ Mệnh thức sờ đựng: Sử dụng riêng")],
+            [(0.1, "® Mực địch sờ đựng - Đất trồng lúa")],
+            [(0.1, "e) Thời hạn sử dụng: Sử dụng đến ngày 15/05/2062")],
+            [(0.1, "g) Nguồn gốc sử dụng: Công nhận quyền sử dụng đất")]]
+    got = understand([page(rows)], load_types())
+    assert got.document_type == "giay_chung_nhan_qsdd" and got.type_confidence >= 0.6
+    assert got.fields["to_ban_do_so"] == "45"
+    three = understand([page(rows[2:3] + rows[5:])], load_types())  # three are not enough
+    assert three.document_type is None
 
 
 def test_a_form_with_no_known_type_waits_for_a_person():
@@ -566,6 +584,15 @@ def test_a_day_handwritten_against_ngay_still_gives_the_place_and_date():
     rows[2] = [(0.08, "Số: 1611/SNV-VP"), (0.55, "Kon Tum, ngày18 tháng 12 năm 2023")]
     got = understand([page(rows)], load_types())
     assert got.fields["dia_danh"] == "Kon Tum" and got.fields["ngay_ban_hanh"] == "2023-12-18"
+
+
+def test_an_agency_running_past_the_left_region_keeps_its_last_word():
+    """On a narrow photo the agency's line ends past 45% of the width: its column, not the
+    region's edge, says where it ends."""
+    rows = _official_letter("V/v báo cáo kết quả")
+    rows[1] = [(0.14, "PHÒNG VĂN HÓA VÀ THÔNG TIN"), (0.6, "Độc lập - Tự do - Hạnh phúc")]
+    got = understand([page(rows, width=1676, height=2355)], load_types())
+    assert got.fields["co_quan_ban_hanh"] == "PHÒNG VĂN HÓA VÀ THÔNG TIN"
 
 
 def test_the_agency_ends_above_the_number_row_whatever_ocr_made_of_so():

@@ -182,7 +182,7 @@ def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list
     if letters is None:
         _, ink = cv2.threshold(grey, LEADER_INK, 255, cv2.THRESH_BINARY_INV)
         letters = letter_boxes(components(ink)[2], image.dpi)
-    regions = unread_lines(letters, [w for w in words if w.conf >= COVER_CONF], grey.shape)
+    regions = unread_lines(letters, [w for w in words if _covers(w)], grey.shape)
     regions = inked(grey, regions, words)
     if not regions:
         return words
@@ -200,18 +200,50 @@ def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list
                     top=y0 + round((word.top - top - STRIP_MARGIN) / scale),
                     width=max(1, round(word.width / scale)), height=max(1, round(word.height / scale))))
                 break
-    confident = [w for w in words if w.conf >= COVER_CONF]
+    confident = [w for w in words if _covers(w)]
+    by_region = {i: [w for w in new if not any(_holds(c, w) for c in confident)]  # read already
+                 for i, new in by_region.items()}
+    every_new = [w for new in by_region.values() for w in new]  # a word's reading may span two lines' cuts
     for i, new in by_region.items():
-        new = [w for w in new if not any(_holds(c, w) for c in confident)]  # read already
         if not new:
             continue
         r = regions[i]
-        old = [w for w in words if w.conf < COVER_CONF and _overlaps(w, r)]
+        old = [w for w in words if not _covers(w) and _overlaps(w, r)]
+        # a number read shorter is left to recheck_digits' other engine, better at numbers:
+        # a plain-text reading made "Số⁄185" "185" and "10.1961" "101%"
+        shorter = [o for o in old if any(c.isdigit() for c in o.text)
+                   and _alnum([n for n in every_new if _beside(n, o)]) < _alnum([o])]
+        new = [n for n in new if not any(_beside(n, o) for o in shorter)]
+        old = [o for o in old if not any(o is x for x in shorter)]
+        if not new:
+            continue
         if old and np.mean([w.conf for w in new]) <= np.mean([w.conf for w in old]):
             continue
-        words = [w for w in words if not any(w is o for o in old)]
+        # an unsure word the new reading has nothing over stays: "Số" of "Số 185" where
+        # only "185" was read again
+        replaced = [o for o in old if any(_beside(o, n) for n in new) or not _worded(o)]
+        words = [w for w in words if not any(w is o for o in replaced)]
         words = _insert_line(words, new)
     return words
+
+
+def _beside(a: Word, b: Word) -> bool:
+    """Whether two words of one line share any of their width."""
+    return a.left < b.left + b.width and b.left < a.left + a.width
+
+
+def _alnum(words: list[Word]) -> int:
+    return sum(c.isalnum() for w in words for c in w.text)
+
+
+def _worded(word: Word) -> bool:
+    return any(c.isalnum() for c in word.text)
+
+
+def _covers(word: Word) -> bool:
+    """Whether a word's reading accounts for its ink: read surely enough, and as a letter
+    or digit at least ("+" of a bold "TRƯỜNG" at 46 is a reading of nothing)."""
+    return word.conf >= COVER_CONF and _worded(word)
 
 
 # --- digits read twice --------------------------------------------------------------------
@@ -230,8 +262,8 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     numbers = [w for w in words if _may_hold_number(w)]
     if not numbers:
         return words
-    sure = [w for w in numbers if w.conf >= OTHER_ENGINE_CONF]
-    unsure = [w for w in numbers if w.conf < OTHER_ENGINE_CONF]
+    sure = [w for w in numbers if w.conf >= OTHER_ENGINE_CONF and not _signs_after_label(w)]
+    unsure = [w for w in numbers if w.conf < OTHER_ENGINE_CONF or _signs_after_label(w)]
     again = _read_in_strip(image, options, sure)
     other = dict(zip(map(id, unsure), ppocr.read_words([_cut_out(image.grey, w) for w in unsure])))
     # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
@@ -315,6 +347,8 @@ def _may_hold_number(word: Word) -> bool:
     label's box ("Số:" 3 letters' width over "Số: 68")."""
     if any(c.isdigit() for c in word.text):
         return True
+    if _signs_after_label(word):
+        return True
     if word.conf >= OTHER_ENGINE_CONF:
         return False
     if (word.conf < BROKEN_CONF and _GARBLE.search(word.text)) or _code_in_signs(word.text):
@@ -329,10 +363,18 @@ def _may_hold_number(word: Word) -> bool:
     return not _A_WORD.search(rest)  # signs, and at most a letter between them
 
 
+def _signs_after_label(word: Word) -> bool:
+    """A label and a sign no printed word ends in ("tháng?", "ngàyl?"): the number written
+    after it, however surely Tesseract read the sign."""
+    label, rest = _after_label(word.text)
+    return bool(label) and bool(_NO_PRINTED_END.fullmatch(rest))
+
+
 # A printed word's box is about half its height wide per character ("Số:" 50 x 31 px);
 # one that also holds a number written after it, nearer a height ("Số:" 93 x 32 over "538")
 SWALLOWED_WIDTH = 0.75
 _A_WORD = re.compile(r"[^\W\d_]{2}")
+_NO_PRINTED_END = re.compile(r"[^\W\d_]?[?#%*⁄][^\W\d_]?")  # "tháng?", "ngàyl?" after a label
 
 
 def _after_label(text: str) -> tuple[str, str]:
@@ -360,6 +402,8 @@ def _takes_second(number: str, second: str, conf: float, score: float, *,
         return score >= SURE_SCORE and bool(_LETTERS_OF_A_CODE.fullmatch(second))
     if _is_date(second) and not _is_date(number):  # "/9/07/2018", "22/71/2016"
         return score >= SURE_SCORE
+    if _is_date(number.rstrip(".,;")) and not _is_date(second):  # nor a date for none
+        return False
     garbled = _broken(number, conf) or (
         after_label and not _CLEAN_NUMBER.fullmatch(number.rstrip(".,;")))
     if garbled:

@@ -30,6 +30,10 @@ TITLE_AREA = 0.45  # titles sit in the top part of the first page
 # labels are on the page, scaled so that about 60% of a form's distinctive labels (page II
 # of a land certificate: parcel, map sheet, area, use, term, origin) pass MIN_SCORE.
 LABELS_ALONE = 0.85
+# Labels weighing this much together (a label only one type prints weighs 1), less those of
+# other types, are as sure as all of a type's labels: five of page II's eight land labels
+# read through a blurred photo's noise pass MIN_SCORE, three do not.
+DISTINCT_LABELS = 6.0
 MIN_LABELLED_FIELDS = 3  # a type with fewer labelled fields (Nghị định 30) has no label evidence
 
 
@@ -76,7 +80,8 @@ def label_evidence(layout: Layout, types: dict[str, DocumentType]) -> tuple[dict
     """Per type, how well the printed labels fit it (0..1): the weight of its fields whose
     label is on the page, over the weight of all its fields plus that of labels printed for
     fields it does not have (a birth certificate's "mother" labels speak against a marriage
-    certificate, whose labels it otherwise all prints). A field printed by k types weighs 1/k.
+    certificate, whose labels it otherwise all prints); or, if more, that weight less the
+    foreign one, over DISTINCT_LABELS. A field printed by k types weighs 1/k.
     Also: how many distinct field labels were found at all."""
     fields = _labelled_fields(types)
     weights = {labels: weight for f in fields.values() for labels, weight in f}
@@ -88,7 +93,10 @@ def label_evidence(layout: Layout, types: dict[str, DocumentType]) -> tuple[dict
         total = sum(weight for _, weight in type_fields)
         found = sum(weights[labels] for labels in printed & own)
         foreign = sum(weights[labels] for labels in printed - own)
-        shares[key] = found / (total + foreign) if total else 0.0
+        # a page of a many-field form (page II of a land certificate) prints only part of
+        # it: enough labels only that type prints say so on their own
+        shares[key] = max(found / (total + foreign), min(1.0, (found - foreign) / DISTINCT_LABELS)) \
+            if total else 0.0
     return shares, len(printed)
 
 

@@ -62,6 +62,18 @@ def _columns_of(line: Line, tokens: list[Token]) -> list[list[Token]]:
     return parts
 
 
+def _whole_column(line: Line, tokens: list[Token]) -> list[Token]:
+    """`tokens` and the words that follow them in their column: a region's edge cuts the
+    column it names at a fixed fraction of the page, a printed line ends where it ends
+    ("PHÒNG VĂN HÓA VÀ THÔNG TIN" past 45% of a narrow photo's width)."""
+    end = line.tokens.index(tokens[-1])
+    for token in line.tokens[end + 1:]:
+        if token.x0 - tokens[-1].x1 > COLUMN_GAP * line.height:
+            break
+        tokens = [*tokens, token]
+    return tokens
+
+
 def _slice_folded(tokens: list[Token], start: int, end: int) -> str:
     out, pos = [], 0
     for token in tokens:
@@ -87,7 +99,8 @@ def block(layout: Layout, spec: dict) -> Found:
         after = re.compile(spec["after"], re.IGNORECASE)
         begin = next((i for i, (_, t) in enumerate(candidates) if after.search(fold(_text(t)))), None)
         candidates = candidates[begin + 1:] if begin is not None else []
-    for _line, tokens in candidates:
+    for line, tokens in candidates:
+        tokens = _whole_column(line, tokens)
         text = _text(tokens)
         if until.search(fold(text, keep_punct=True)) or any(SYMBOL.search(t.text) for t in tokens):
             break

@@ -63,21 +63,22 @@ def _places_no_province_has(doc_type: DocumentType, fields: dict) -> list[dict]:
 
 def _names_without_a_family_name(doc_type: DocumentType, fields: dict) -> list[dict]:
     """A person's name read without a known family name first ("Thế Khoa" under a
-    signature's tail, "BẢO NHUNG") has most likely lost its first word; a rarer family
-    name is worth a look too. So is a name of fewer than three words, unless its peoples'
+    signature's tail, "BẢO NHUNG"), or with one mostly met as a middle name ("Văn Công
+    Phong"), has most likely lost its first word; a rarer family name is worth a look too. So is a name of fewer than three words, unless its peoples'
     names often have two (reference "surnames": two_word_names): a Kinh name so short is
     rare (Lê Lợi), one that lost a word under a seal or a signature is not ("Kim Uyên" of
     Trần Kim Uyên). Not an error in the name: a reason not to trust it unseen."""
     surnames = {fold(s) for s in reference("surnames")["surnames"]}
     # folded, H'Nhi is two words ("h nhi"), as Ksor H'Nhi is three
     whole_in_two = [fold(s) + " " for s in reference("surnames")["two_word_names"]]
+    middle = {fold(s) for s in reference("surnames")["mostly_middle_names"]}
     errors = []
     for rule in doc_type.fields:
         value = fields.get(rule.key)
         if rule.kind != "name" or not isinstance(value, str) or not value.split():
             continue
         words = fold(value).split()
-        if words[0] not in surnames and " ".join(words[:2]) not in surnames:
+        if (words[0] not in surnames and " ".join(words[:2]) not in surnames) or words[0] in middle:
             errors.append({"field": rule.key, "message": f"{doc_type.display_name(rule.key)}: "
                            f"“{value}” không bắt đầu bằng một họ thường gặp (có thể thiếu chữ "
                            "đầu), cần đối chiếu bản giấy."})
