@@ -418,3 +418,24 @@ def test_leaders_go_on_paper_whose_grain_joins_the_rows():
         area = image.grey[round(y0 * scale):round(y1 * scale), round(x0 * scale):round(x1 * scale)]
         dots = cv2.connectedComponentsWithStats((area < 128).view(np.uint8))[2][1:]
         assert (dots[:, 2] >= 5).sum() < 10, "the leader's dots are still there"
+
+
+def test_a_line_runs_on_over_a_first_word_a_seal_ring_touches():
+    """"Nguyễn" joined to a seal ring's pale remnant is one blob, no letter, so the line's
+    letters began at "Đức": the line is run on through dark ink beside it, not across a
+    wide gap nor over words already read, and only the part run on loses its pale marks."""
+    grey = np.full((100, 700), 250, np.uint8)
+    grey[40:60, 110:170] = 30  # "Nguyễn", touched by the ring
+    grey[30:40, 90:180] = 215  # the ring's pale remnant
+    grey[40:60, 180:300] = 30  # "Đức Tuấn": the letters found
+    grey[40:60, 400:450] = 30  # another column, beyond a wide gap
+    region = ocr._Region(180, 40, 300, 60, 20)
+    (run_on,) = ocr._run_on(grey, [region], [])
+    assert (run_on.x0, run_on.x1, run_on.run_on) == (110, 300, (70, 0))
+    read_before = [Word("Nguyễn", 110, 40, 60, 20, 95.0, 0)]
+    assert ocr._run_on(grey, [region], read_before)[0].x0 == 180
+    crop = grey[30:62, 100:310].copy()
+    crop[:, 150:160] = 215  # a pale stroke in the line's own letters
+    cleaned = ocr._paper_beside(crop, run_on, 100, 1.0)
+    assert cleaned[0:10, 0:80].min() == 255 and cleaned[:, 150:160].max() == 215
+    assert crop[0:10, 0:80].max() == 215  # the page itself is not changed

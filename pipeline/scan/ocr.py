@@ -172,6 +172,7 @@ class _Region:
     x1: int
     y1: int
     glyph: int  # median letter height, px
+    run_on: tuple[int, int] = (0, 0)  # px added left and right for ink beside its letters
 
 
 def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list[Word]:
@@ -182,10 +183,11 @@ def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list
     if letters is None:
         _, ink = cv2.threshold(grey, LEADER_INK, 255, cv2.THRESH_BINARY_INV)
         letters = letter_boxes(components(ink)[2], image.dpi)
-    regions = unread_lines(letters, [w for w in words if _covers(w)], grey.shape)
-    regions = inked(grey, regions, words)
+    covering = [w for w in words if _covers(w)]
+    regions = inked(grey, unread_lines(letters, covering, grey.shape), words)
     if not regions:
         return words
+    regions = _run_on(grey, regions, covering)
     strip, placed = _stack(grey, regions)
     found = _words(_tesseract(strip, 300, options, psm=6))
     by_region: dict[int, list[Word]] = {}
@@ -225,6 +227,35 @@ def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list
         words = [w for w in words if not any(w is o for o in replaced)]
         words = _insert_line(words, new)
     return words
+
+
+WIDEN_GAP = 1.0  # letter heights of blank paper that end a line's unread ink
+WIDEN_MAX = 8  # letter heights a line is run on by, at most, each way
+DARK_PRINT = 150  # grey: print, not a painted-out seal's pale remnant
+PAPER_GREY = 200  # paler than this is paper in a second-look line
+
+
+def _run_on(grey: np.ndarray, regions: list[_Region], covering: list[Word]) -> list[_Region]:
+    """Each line run on sideways through dark ink no word covers. A first word touched by a
+    seal's ring ("Nguyễn" of "Nguyễn Đức Tuấn") joins the ring's remnant into one blob, no
+    letter, so the line's letters start after it."""
+    free = grey < DARK_PRINT
+    for word in covering:
+        free[max(0, word.top - 2):word.top + word.height + 2,
+             max(0, word.left - 2):word.left + word.width + 2] = False
+    widened = []
+    for r in regions:
+        inked = free[r.y0:r.y1 + 1].any(axis=0)
+        gap, most = max(2, round(WIDEN_GAP * r.glyph)), WIDEN_MAX * r.glyph
+        x0 = r.x0
+        while x0 > max(0, r.x0 - most) and (ink := np.flatnonzero(inked[max(0, x0 - gap):x0])).size:
+            x0 = max(0, x0 - gap) + int(ink[0])
+        x1 = r.x1
+        while x1 < min(len(inked) - 1, r.x1 + most) and (ink := np.flatnonzero(inked[x1 + 1:x1 + 1 + gap])).size:
+            x1 = x1 + 1 + int(ink[-1])
+        x0, x1 = max(x0, r.x0 - most), min(x1, r.x1 + most)
+        widened.append(replace(r, x0=x0, x1=x1, run_on=(r.x0 - x0, x1 - r.x1)))
+    return widened
 
 
 def _beside(a: Word, b: Word) -> bool:
@@ -583,7 +614,7 @@ def _stack(grey: np.ndarray, regions: list[_Region]) -> tuple[np.ndarray, list[t
         scale = max(1.0, GLYPH_PX / max(1, r.glyph))
         if scale > 1.0:
             crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        cuts.append((crop, x0, y0, scale))
+        cuts.append((_paper_beside(crop, r, x0, scale), x0, y0, scale))
     width = max(c.shape[1] for c, *_ in cuts) + 2 * STRIP_MARGIN
     for crop, x0, y0, scale in cuts:
         row = np.full((crop.shape[0] + 2 * STRIP_MARGIN, width), 255, np.uint8)
@@ -592,6 +623,19 @@ def _stack(grey: np.ndarray, regions: list[_Region]) -> tuple[np.ndarray, list[t
         placed.append((top, top + row.shape[0], x0, y0, scale))
         top += row.shape[0]
     return np.vstack(rows), placed
+
+
+def _paper_beside(crop: np.ndarray, r: _Region, x0: int, scale: float) -> np.ndarray:
+    """The cut-out with pale marks made paper where the line was run on: a seal ring's grey
+    remnant across "Nguyễn" hid the word from Tesseract. Not in the line's own letters:
+    a photo's blurred grey print would lose its edges."""
+    if r.run_on == (0, 0):
+        return crop
+    crop = crop.copy()  # unenlarged, it is a view of the page
+    left, right = round((r.x0 - x0 + r.run_on[0]) * scale), round((r.x1 - r.run_on[1] - x0) * scale)
+    for part in (crop[:, :left], crop[:, right:]):
+        part[part > PAPER_GREY] = 255
+    return crop
 
 
 def _holds(word: Word, other: Word) -> bool:
