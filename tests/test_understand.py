@@ -268,6 +268,9 @@ def test_address_unit_words_are_mended_where_an_address_prints_them(raw, expecte
     # an official phrase of three words or more with one letter slipped
     ("Ủy ban nhân đâm phường Thống Nhất", False, "Ủy ban nhân dân phường Thống Nhất"),
     ("Ủy bạn nhân dân", False, "Ủy ban nhân dân"),
+    ("Úy bạm nhân đầm xã Hà Mòn", False, "Ủy ban nhân dân xã Hà Mòn"),  # two slips in 15 letters
+    # a name is no slip of the phrase's word ("Hà" is one letter from "xã")
+    ("Ủy ban nhân dân Hà Nội", False, "Ủy ban nhân dân Hà Nội"),
     ("ỦY BAN NHÂN DÂN TỈNH KON TƯUM", False, "ỦY BAN NHÂN DÂN TỈNH KON TUM"),
     # what is read as a real place is never changed, nor is text that is no place
     ("Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh Lạng Sơn", True, "Xóm 11, xã Tân Tiến, huyện Cao Lộc, tỉnh Lạng Sơn"),

@@ -99,6 +99,8 @@ def mend_phrases(text: str, phrases: WordList | None = None) -> str:
             best = closest(read, phrases.by_fold.get(fold(read), ()))
             if best is None and size >= FUZZY_MIN_WORDS:
                 best = _near_official(read)
+                if best is not None and _names_a_place(read, best, text.isupper()):
+                    best = None
             if best is None:
                 continue
             mended = [p[0] + _same_case(known, p[1]) + p[2] for p, known in zip(parts, best.split())]
@@ -111,7 +113,7 @@ def mend_phrases(text: str, phrases: WordList | None = None) -> str:
 
 
 FUZZY_MIN_WORDS = 3
-FUZZY_LETTERS_PER_EDIT = 12  # "Ủy ban nhân đâm": one slip in 15 letters, still the phrase
+FUZZY_LETTERS_PER_EDIT = 7  # "Úy bạm nhân đầm": two slips in 15 letters, still the phrase
 
 
 def _near_official(read: str) -> str | None:
@@ -125,6 +127,15 @@ def _near_official(read: str) -> str | None:
     near = [p for p, f in _official_phrases() if f.count(" ") == folded.count(" ")
             and Levenshtein.distance(f, folded, score_cutoff=allowed) <= allowed]
     return near[0] if len(near) == 1 else None
+
+
+def _names_a_place(read: str, phrase: str, all_capitals: bool) -> bool:
+    """Whether a word the near phrase would change is a name, not the phrase's word: "Hà" of
+    "Ủy ban nhân dân Hà Nội" is one letter from "xã", but capitalised where the phrase's
+    word is not."""
+    return not all_capitals and any(
+        fold(r) != fold(p) and r[:1].isupper() and p[:1].islower()
+        for r, p in zip(read.split(), phrase.split()))
 
 
 @cache
