@@ -512,6 +512,21 @@ def test_the_2016_card_with_vietnamese_only_labels():
     assert got.fields["noi_thuong_tru"] == "Tổ 4, phường Quyết Thắng, thành phố Kon Tum, tỉnh Kon Tum"
 
 
+def test_a_card_whose_title_and_expiry_were_not_read_is_typed_by_its_labels():
+    """Labels other types print too ("Ngày, tháng, năm sinh" of the birth certificate) are
+    the card's own, not evidence against it: its title lost on guilloche and its expiry
+    garbled, the card had been left untyped."""
+    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
+            [(0.35, "số: 062098895135")], [(0.3, "Họ và tên:")], [(0.3, "PHAN MINH TRÍ")],
+            [(0.3, "Ngày, tháng, năm sinh: 22/03/1998")],
+            [(0.3, "Giới tính: Nam"), (0.55, "Quốc tịch: Việt Nam")],
+            [(0.3, "Quê quán: Ngọc Lâm, Kon Rẫy, Kon Tum")],
+            [(0.3, "Nơi thường trú: Số 172 đường Lê Hồng Phong, xã")],
+            [(0.0, "có gám đến 22/03/2023"), (0.3, "Ngọc Lâm, huyện Đắk Hà, tỉnh Kon Tum")]]
+    got = understand([page(rows, width=1012, height=638)], load_types())
+    assert got.document_type == "can_cuoc" and got.fields["so"] == "062098895135"
+
+
 def test_an_address_wrapping_beside_a_label_of_the_column_on_its_left_goes_on():
     # the card's expiry is printed under the photo, on the row of the address's second line
     rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],

@@ -86,13 +86,17 @@ def label_evidence(layout: Layout, types: dict[str, DocumentType]) -> tuple[dict
     fields = _labelled_fields(types)
     weights = {labels: weight for f in fields.values() for labels, weight in f}
     hits = find_labels(layout, sorted({label for labels in weights for label in labels}))
-    printed = {labels for labels in weights if labels.intersection(h.label for h in hits)}
+    seen = {h.label for h in hits}
+    printed = {labels for labels in weights if labels & seen}
     shares = {}
     for key, type_fields in fields.items():
         own = {labels for labels, _ in type_fields}
+        own_labels = frozenset().union(*own)
         total = sum(weight for _, weight in type_fields)
         found = sum(weights[labels] for labels in printed & own)
-        foreign = sum(weights[labels] for labels in printed - own)
+        # another type's field speaks against this one only by a label this one does not
+        # print: "Ngày, tháng, năm sinh" is the card's own label, whoever else prints it
+        foreign = sum(weights[labels] for labels in printed - own if not labels & seen <= own_labels)
         # a page of a many-field form (page II of a land certificate) prints only part of
         # it: enough labels only that type prints say so on their own
         shares[key] = max(found / (total + foreign), min(1.0, (found - foreign) / DISTINCT_LABELS)) \
