@@ -475,6 +475,18 @@ def test_a_page_that_is_none_of_the_types_needs_nobody():
     assert got.document_type is None and got.errors == []
 
 
+def test_a_page_read_too_poorly_to_be_typed_is_not_surely_none():
+    """A Công văn photographed so badly that neither motto nor labels were read got no type
+    and was `done` as none of them: a page read at 51 may be any type."""
+    rows = [[(0.1, "S Mi tG/YÊN VÀ MẾX TRO Độc lập Hạnh phúc:")], [(0.3, "QUYẾT ĐV#4")],
+            [(0.1, "Căn cứ Luật TỔ chức chính quyển đĩa xương ngớy 19 fháng 6 năm")]]
+    poor = page(rows)
+    poor = replace(poor, ocr_confidence=50.7, words=[replace(w, conf=50.7) for w in poor.words])
+    got = understand([poor], load_types())
+    assert got.document_type is None and "quá kém" in got.errors[0]["message"]
+    assert understand([page(rows)], load_types()).errors == []  # the same words read surely
+
+
 def test_a_field_every_variant_prints_but_not_read_needs_a_person():
     rows = [row for row in BIRTH if not row[0][1].startswith("Giới tính")]
     got = understand([page(rows)], load_types())
