@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.core.model import Limits, OcrOptions, Word
 from pipeline.scan import blanks, ocr, orient, prepare
 from pipeline.scan.load import load_page
+from pipeline.understand.document import LOW_CODE_CONFIDENCE
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
@@ -439,3 +440,14 @@ def test_a_line_runs_on_over_a_first_word_a_seal_ring_touches():
     cleaned = ocr._paper_beside(crop, run_on, 100, 1.0)
     assert cleaned[0:10, 0:80].min() == 255 and cleaned[:, 150:160].max() == 215
     assert crop[0:10, 0:80].max() == 215  # the page itself is not changed
+
+
+def test_a_number_whose_box_is_wider_than_its_digits_is_not_sure():
+    """A handwritten "22" whose digits touch was read "2" at 94: its box (28 px wide, 28
+    tall) holds more than one digit, so the reading is not trusted. Printed digits are at
+    most 0.92 of their height wide."""
+    run_together = Word("2", 325, 411, 28, 28, 94.0, 0)
+    printed = [Word("02/2018", 1070, 413, 116, 25, 97.0, 0), Word("2018", 900, 413, 72, 25, 97.0, 0),
+               Word("7", 800, 413, 17, 25, 96.0, 0)]
+    doubted = ocr.doubt_numbers_cut_short([run_together, *printed])
+    assert doubted[0].conf < LOW_CODE_CONFIDENCE and doubted[1:] == printed  # a person checks it

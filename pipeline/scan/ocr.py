@@ -68,6 +68,7 @@ def read(image: OcrImage, options: OcrOptions) -> OcrResult:
                 raise
             log.warning("%s skipped: %s", look_again.__name__, exc.detail)
     words = blanks.read_blanks(image, words)
+    words = doubt_numbers_cut_short(words)
     if (image.scale_x, image.scale_y) != (1.0, 1.0):
         sx, sy = image.scale_x, image.scale_y
         words = [replace(w, left=round(w.left / sx), top=round(w.top / sy),
@@ -588,6 +589,21 @@ def _unread_end(members: np.ndarray, unread: np.ndarray) -> np.ndarray:
     if max(lead, tail) < 2:
         return members[:0]
     return members[:lead] if lead >= tail else members[len(members) - tail:]
+
+
+# Width of a box of printed digits per digit, in box heights: 0.71 median, 0.83 at the 99th
+# percentile, 0.92 at most (495 numbers read at 90+ on tuning batches). Wider, the box holds
+# more than was read: a handwritten "22" read "2" at 94.
+DIGIT_WIDTH = 0.95
+CUT_SHORT_CONF = 50.0  # what a number wider than its digits is worth: a person checks it
+
+
+def doubt_numbers_cut_short(words: list[Word]) -> list[Word]:
+    """Numbers whose box is too wide for the digits read lose their confidence: Tesseract is
+    sure of the digits it read, not of those it ran together."""
+    return [replace(w, conf=min(w.conf, CUT_SHORT_CONF))
+            if w.text.isdigit() and w.width > DIGIT_WIDTH * w.height * len(w.text) else w
+            for w in words]
 
 
 DOT_SHARE = 0.45  # a blob this small beside the page's letters (both sides) is a dot
