@@ -204,6 +204,9 @@ def test_a_wide_space_inside_a_value_is_no_gutter():
     ("name", "ÐNN A NHÂN", "A NHÂN"),  # no vowel, no syllable: a speck read as letters
     ("name", "ÐỖ VĂN AN", "ĐỖ VĂN AN"),  # the Icelandic eth read for Đ
     ("name", "so e LÊ DIỆU NGỌC ue", "LÊ DIỆU NGỌC"),  # specks around a name in capitals
+    ("name", "In NGUYỄN VĂN MINH TOÀN", "NGUYỄN VĂN MINH TOÀN"),  # a word in small letters
+    ("name", "veceusosseeXes a LÊ XUÂN TÂM", "LÊ XUÂN TÂM"),
+    ("name", "NGUYỄn THỊ AN", "NGUYỄn THỊ AN"),  # a slip of case inside a word is no speck
     ("name", "Nguyễn Thế Khoa", "Nguyễn Thế Khoa"),
     ("code", "BÙ 194943", "BU 194943"),  # serial letters are plain Latin
     ("text", "Trạm Ÿ tế xã An Phú", "Trạm Y tế xã An Phú"),  # Vietnamese has no diaeresis

@@ -105,18 +105,23 @@ def as_name(value: str, options: dict) -> str | None:
              and (len(w) == 1 or any(c in _VOWELS for c in strip_accents(w).lower()))]
     if not words or not any(c.isalpha() for c in value):
         return None
-    # a name printed in capitals: words with no capital at its ends are specks and stains
-    # read as letters ("so e LÊ DIỆU NGỌC"); every name word opens with a capital
+    # a name printed in capitals: words mostly in small letters at its ends are specks,
+    # stains and label ends read as letters ("so e LÊ DIỆU NGỌC", "In NGUYỄN VĂN MINH
+    # TOÀN", "Full ngưng" of "Full name"); a slip of case inside a word ("NGUYỄn") is not
     if sum(w.isupper() and len(w) > 1 for w in words) >= 2:
-        while words and not any(c.isupper() for c in words[0]):
+        while words and _mostly_small(words[0]):
             words = words[1:]
-        while words and not any(c.isupper() for c in words[-1]):
+        while words and _mostly_small(words[-1]):
             words = words[:-1]
     words = [part for w in words for part in _unmerged(w)]
     words = [_unstuttered(w) for w in words]
     # OCR slips on marks (NGUYÊN, TRƯNG): mended only from names known, never on a tie
     words = [mend_word(w, word_list("surnames" if i == 0 else "names")) for i, w in enumerate(words)]
     return " ".join(words)
+
+
+def _mostly_small(word: str) -> bool:
+    return sum(c.islower() for c in word) >= sum(c.isupper() for c in word)
 
 
 def _unstuttered(word: str) -> str:
