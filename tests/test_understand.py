@@ -588,12 +588,22 @@ def _official_letter(subject_line: str) -> list:
             [(0.1, "Sở Nội vụ đề nghị các đơn vị báo cáo kết quả thực hiện.")]]
 
 
-@pytest.mark.parametrize("read", ["V/v", "VỊ", "Vlv", "V|v", "V/V", "V/y"])
+@pytest.mark.parametrize("read", ["V/v", "VỊ", "Vlv", "V|v", "V/V", "V/y", "VA", "VẤ"])
 def test_a_letter_whose_v_v_is_misread_is_still_a_cong_van_with_its_subject(read):
     got = understand([page(_official_letter(f"{read} đôn đốc thực hiện Đề án 06"))], load_types())
     assert got.document_type == "van_ban_hanh_chinh"
     assert got.fields["loai_van_ban"] == "Công văn"
     assert got.fields["trich_yeu"] == "V/v đôn đốc thực hiện Đề án 06"
+
+
+def test_a_letter_whose_number_and_v_v_are_garbled_is_typed_by_its_header():
+    """"Số: ?83PNYV-VP" beside "Cà Meu, ngày 09 tháng 7": the number's dash and code, and
+    the place and date after it, are a Nghị định 30 header though the number is garbled."""
+    rows = _official_letter("Nội dung đôn đốc thực hiện Đề án 06")
+    rows[2] = [(0.08, "Số: ?83PNYV-VP"), (0.55, "Cà Meu, ngày 09 tháng 7 năm 2023")]
+    rows[4] = [(0.3, "Đề nghị các đơn vị thực hiện")]
+    got = understand([page(rows)], load_types())
+    assert got.document_type == "van_ban_hanh_chinh"
 
 
 def test_words_like_v_v_lower_down_or_before_a_capital_are_left_as_read():

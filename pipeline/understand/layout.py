@@ -100,8 +100,9 @@ class Layout:
 
 
 # "V/v" (về việc) as OCR prints it: VỊ, Vlv, V|v, V/V, V/y, V/ (the slash taken for an I or
-# an l, the small v lost); a capital I-like letter: "Vì", "Vị" are words, "VỊ" is not one
-_VV_MISREAD = re.compile(r"V(?:[/|l1!\\ỊÌÍĨỈ][vVyY]?|I[vVyY])")
+# an l, the small v lost); a capital I-like letter: "Vì", "Vị" are words, "VỊ" is not one;
+# the slash and v run together into a capital A ("VA", "VẤ" of a blurred photo)
+_VV_MISREAD = re.compile(r"V(?:[/|l1!\\ỊÌÍĨỈ][vVyY]?|I[vVyY]|[AÀÁÂẤẦ])")
 
 
 def _mend_vv(line: Line) -> None:
