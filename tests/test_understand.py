@@ -534,13 +534,12 @@ def test_a_card_whose_title_and_expiry_were_not_read_is_typed_by_its_labels():
     """Labels other types print too ("Ngày, tháng, năm sinh" of the birth certificate) are
     the card's own, not evidence against it: its title lost on guilloche and its expiry
     garbled, the card had been left untyped."""
-    rows = [[(0.3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(0.35, "Độc lập - Tự do - Hạnh phúc")],
-            [(0.35, "số: 062098895135")], [(0.3, "Họ và tên:")], [(0.3, "PHAN MINH TRÍ")],
-            [(0.3, "Ngày, tháng, năm sinh: 22/03/1998")],
-            [(0.3, "Giới tính: Nam"), (0.55, "Quốc tịch: Việt Nam")],
-            [(0.3, "Quê quán: Ngọc Lâm, Kon Rẫy, Kon Tum")],
-            [(0.3, "Nơi thường trú: Số 172 đường Lê Hồng Phong, xã")],
-            [(0.0, "có gám đến 22/03/2023"), (0.3, "Ngọc Lâm, huyện Đắk Hà, tỉnh Kon Tum")]]
+    read = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "số: 062098895135",
+            "Họ và tên:", "PHAN MINH TRÍ", "Ngày, tháng, năm sinh: 22/03/1998"]
+    rows = [[(0.3, text)] for text in read] + [
+        [(0.3, "Giới tính: Nam"), (0.55, "Quốc tịch: Việt Nam")], [(0.3, "Quê quán: Ngọc Lâm, Kon Rẫy, Kon Tum")],
+        [(0.3, "Nơi thường trú: Số 172 đường Lê Hồng Phong, xã")],
+        [(0.0, "có gám đến 22/03/2023"), (0.3, "Ngọc Lâm, huyện Đắk Hà, tỉnh Kon Tum")]]
     got = understand([page(rows, width=1012, height=638)], load_types())
     assert got.document_type == "can_cuoc" and got.fields["so"] == "062098895135"
 
