@@ -123,7 +123,8 @@ def test_copies_verify_with_both_signatures_in_order(certified, digitized, sohoa
         assert report.pdfa.passed and report.signatures[1].coverage == "entire_file"
         base = tmp_path / f"{c['copy_id']}-base.pdf"
         base.write_bytes(first_revision(data))  # the PDF/A before any signature
-        assert pikepdf.pdfa.validate_written(base, "2b").verdict == "pass"
+        checked = pikepdf.pdfa.validate_written(base, "2b")
+        assert checked.verdict == "pass", (checked.violations, len(base.read_bytes()), len(data))
         sigs = pdfsig(out / c["file"])
         assert [s["Signature Field Name"] for s in sigs] == [CERTIFIER_FIELD, AGENCY_FIELD]
         assert [s["Signature Validation"] for s in sigs] == ["Signature is Valid."] * 2
