@@ -203,8 +203,7 @@ def second_look(image: OcrImage, options: OcrOptions, words: list[Word]) -> list
                     top=y0 + round((word.top - top - STRIP_MARGIN) / scale),
                     width=max(1, round(word.width / scale)), height=max(1, round(word.height / scale))))
                 break
-    confident = [w for w in words if _covers(w)]
-    by_region = {i: [w for w in new if not any(_holds(c, w) for c in confident)]  # read already
+    by_region = {i: [w for w in new if not any(_holds(c, w) for c in covering)]  # read already
                  for i, new in by_region.items()}
     every_new = [w for new in by_region.values() for w in new]  # a word's reading may span two lines' cuts
     for i, new in by_region.items():
@@ -240,10 +239,7 @@ def _run_on(grey: np.ndarray, regions: list[_Region], covering: list[Word]) -> l
     """Each line run on sideways through dark ink no word covers. A first word touched by a
     seal's ring ("Nguyễn" of "Nguyễn Đức Tuấn") joins the ring's remnant into one blob, no
     letter, so the line's letters start after it."""
-    free = grey < DARK_PRINT
-    for word in covering:
-        free[max(0, word.top - 2):word.top + word.height + 2,
-             max(0, word.left - 2):word.left + word.width + 2] = False
+    free = (grey < DARK_PRINT) & ~_covered(grey.shape, covering)
     widened = []
     for r in regions:
         inked = free[r.y0:r.y1 + 1].any(axis=0)
@@ -257,6 +253,15 @@ def _run_on(grey: np.ndarray, regions: list[_Region], covering: list[Word]) -> l
         x0, x1 = max(x0, r.x0 - most), min(x1, r.x1 + most)
         widened.append(replace(r, x0=x0, x1=x1, run_on=(r.x0 - x0, x1 - r.x1)))
     return widened
+
+
+def _covered(shape: tuple[int, ...], words: list[Word]) -> np.ndarray:
+    """The page's pixels in (or within 2 px of) the words' boxes."""
+    covered = np.zeros(shape[:2], bool)
+    for word in words:
+        covered[max(0, word.top - 2):word.top + word.height + 2,
+                max(0, word.left - 2):word.left + word.width + 2] = True
+    return covered
 
 
 def _beside(a: Word, b: Word) -> bool:
@@ -519,10 +524,7 @@ def unread_lines(letters: np.ndarray, covering: list[Word], shape: tuple[int, in
     if len(letters) < 3:
         return []
     letters = _without_dots(letters)
-    covered = np.zeros(shape, bool)
-    for word in covering:
-        covered[max(0, word.top - 2):word.top + word.height + 2,
-                max(0, word.left - 2):word.left + word.width + 2] = True
+    covered = _covered(shape, covering)
     cx = np.clip((letters[:, 0] + letters[:, 2]) // 2, 0, shape[1] - 1)
     cy = np.clip((letters[:, 1] + letters[:, 3]) // 2, 0, shape[0] - 1)
     free = ~covered[cy, cx]

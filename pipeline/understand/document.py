@@ -134,7 +134,6 @@ def _evidence(got: Extracted, pages: list[PageResult]) -> dict:
             "box": [round(min(max(v, 0.0), 1.0), 4) for v in box]}
 
 
-
 def _untyped(kind: Classification, types: dict[str, DocumentType], layout: Layout,
              pages: list[PageResult]) -> list[dict]:
     """Why a page with no type still needs a person, if it does."""

@@ -53,7 +53,7 @@ def as_text(value: str, options: dict) -> str | None:
         value = settle_address(value)
     value = mend_phrases(value, word_list("address phrases" if options.get("places") else "phrases"))
     if options.get("places"):  # an address: the unit word opening each part ("tỉnh", "Tổ")
-        parts = [mend_word(w, word_list("places")) + rest if w and not _opens_a_place_name(w + rest) else w + rest
+        parts = [w + rest if not w or _opens_a_place_name(w + rest) else mend_word(w, word_list("places")) + rest
                  for w, rest in (_first_word(p) for p in value.split(","))]
         value = _HOUSE_THEN_UNIT.sub(lambda m: m[1] + mend_word(m[2], word_list("places")),
                                      ",".join(parts))
@@ -87,7 +87,8 @@ def _opens_a_place_name(part: str) -> bool:
     """Whether the part opens with a commune's or district's name as printed: "Ngô Mây"
     (a ward) is no "Ngõ" (a lane) read with the wrong mark."""
     words, known = part.split(), word_list("address phrases")
-    return any(" ".join(words[:n]).casefold() in known.known for n in range(2, min(len(words), known.longest) + 1))
+    longest = min(len(words), known.longest)
+    return any(" ".join(words[:n]).casefold() in known.known for n in range(2, longest + 1))
 
 
 _VOWELS = set("aeiouy")

@@ -64,8 +64,8 @@ def _places_no_province_has(doc_type: DocumentType, fields: dict) -> list[dict]:
 def _names_without_a_family_name(doc_type: DocumentType, fields: dict) -> list[dict]:
     """A person's name read without a known family name first ("Thế Khoa" under a
     signature's tail, "BẢO NHUNG"), or with one mostly met as a middle name ("Văn Công
-    Phong"), has most likely lost its first word; a rarer family name is worth a look too. So is a name of fewer than three words, unless its peoples'
-    names often have two (reference "surnames": two_word_names): a Kinh name so short is
+    Phong"), has most likely lost its first word; a rarer family name is worth a look too.
+    So is a name of fewer than three words, unless its peoples' names often have two (reference "surnames": two_word_names): a Kinh name so short is
     rare (Lê Lợi), one that lost a word under a seal or a signature is not ("Kim Uyên" of
     Trần Kim Uyên). Not an error in the name: a reason not to trust it unseen."""
     surnames = {fold(s) for s in reference("surnames")["surnames"]}
