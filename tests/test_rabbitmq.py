@@ -34,7 +34,8 @@ from tests.workers_at_hand import (
 )
 
 RABBITMQ = "127.0.0.1:5672"
-DOCS = 8  # a first document done leaves the worker most of the batch to hold
+DOCS = 12  # a first document done leaves the worker most of the batch to hold (8 finished
+# before the kill once, the queues polled through rabbitmqctl at about a second a look)
 LIMITS = dict(page_time_limit_s=20, document_time_limit_s=20, broker_visibility_timeout_s=25,
               wait_report_s=5)
 
