@@ -756,3 +756,33 @@ def test_a_name_read_under_90_is_checked_by_a_person(conf, reviewed):
     got = understand([replace(sure, words=words)], load_types())
     assert got.fields["me_ho_ten"] == "NGUYỄN PHƯƠNG GIANG"
     assert any(e.get("field") == "me_ho_ten" for e in got.errors) is reviewed
+
+
+def test_specks_before_the_signers_title_are_not_its_words():
+    """"_PHÓ GIÁM ĐỐC" (a speck read into the first word) lost its "PHÓ" and became the
+    head's own title, read at 92 and `done`. A word at the title's start that is no title
+    word ("KƑ;" of a garbled "KT.") leaves the title unsure of whose it is."""
+    types = load_types()
+    got = understand([page(_signed_letter("KT. GIÁM ĐỐC", "_PHÓ GIÁM ĐỐC", "Nguyễn Văn An"))], types)
+    assert got.fields["chuc_vu_nguoi_ky"] == "PHÓ GIÁM ĐỐC"
+    assert not any(e["field"] == "chuc_vu_nguoi_ky" for e in got.errors)
+    garbled = understand([page(_signed_letter(",KƑ; TRƯỞNG PHÒNG", "Nguyễn Văn An"))], types)
+    assert garbled.fields["chuc_vu_nguoi_ky"] == "TRƯỞNG PHÒNG"
+    assert any(e["field"] == "chuc_vu_nguoi_ky" and "KT." in e["message"] for e in garbled.errors)
+
+
+@pytest.mark.parametrize("doc_type,key,value,flagged", [
+    ("can_cuoc", "noi_thuong_tru", "Số 222 đường Võ Thị Sáu, xã Tân huyện Trùng Khánh, tỉnh Cao Bằng",
+     True),  # "Phú," lost: no unit is called "Tân"
+    ("can_cuoc", "noi_thuong_tru", "Số 222 đường Võ Thị Sáu, xã Tân Phú, huyện Trùng Khánh, "
+                                   "tỉnh Cao Bằng", False),
+    ("giay_khai_sinh", "noi_sinh", "Bệnh viện Đa khoa thành phố Phan Rang - Tháp Chàm, tỉnh Ninh Thuận",
+     False),  # the register writes "Phan Rang-Tháp Chàm"
+    ("giay_khai_sinh", "noi_dang_ky", "Ủy ban nhân dân Quận 3, thành phố Hồ Chí Minh", False),
+    ("van_ban_hanh_chinh", "co_quan_ban_hanh", "ỦY BAN NHÂN DÂN XÃ TÂN PHÚ", False),
+    ("van_ban_hanh_chinh", "co_quan_ban_hanh", "ỦY BAN NHÂN DÂN HUYỆN TRÙNG KHÁNHS", True),
+    ("van_ban_hanh_chinh", "trich_yeu", "V/v hỗ trợ xã Tân", False),  # free text: not checked
+])
+def test_a_unit_name_no_unit_has_is_not_trusted_unseen(doc_type, key, value, flagged):
+    messages = _errors(doc_type, {key: value}).get(key, [])
+    assert any("không có đơn vị hành chính nào tên" in m for m in messages) == flagged

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, FieldRule
-from pipeline.understand.finders import FINDERS
+from pipeline.understand.finders import FINDERS, Found
 from pipeline.understand.layout import LabelHit, Layout, Line, Token, find_labels
 from pipeline.understand.normalize import mended_first_digit, normalise
 
@@ -299,9 +299,9 @@ def _by_finders(layout: Layout, rule: FieldRule) -> Extracted | None:
         got = FINDERS[finder["kind"]](layout, finder)
         if got is None:
             continue
-        raw, tokens = got
+        raw, tokens, doubt = Found(*got)
         value = normalise(rule.kind, raw, {**rule.options, **finder.get("options", {})})
         if value is not None and (rule.pattern is None or re.fullmatch(rule.pattern, str(value))):
             conf = min((t.conf for t in tokens), default=0.0)
-            return Extracted(value, raw, conf, list(tokens))
+            return Extracted(value, raw, conf, list(tokens), doubt)
     return None

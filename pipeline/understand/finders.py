@@ -8,13 +8,20 @@ Rules name finders in `<type>.rules.json` ("find": [{"kind": "regex", ...}, ...]
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
 from pipeline.core.text import fold, is_syllable
 from pipeline.understand.layout import Layout, Line, Token
 
-Found = tuple[str, list[Token]] | None
+
+
+class Found(NamedTuple):
+    text: str
+    tokens: list[Token]
+    doubt: str | None = None  # why a person must look, whatever the OCR's confidence
 
 
 def _band(line: Line, region: dict) -> list[Token]:
@@ -35,7 +42,7 @@ def _text(tokens: list[Token]) -> str:
 COLUMN_GAP = 1.5  # × row height: a gap this wide between two words parts two columns
 
 
-def regex(layout: Layout, spec: dict) -> Found:
+def regex(layout: Layout, spec: dict) -> Found | None:
     """The first row in the region whose text (or folded text) matches; group `value`.
     With `by_column`, each column of a row is matched apart, so `^` anchors at a column's
     start ("Hà Giang, ngày..." after a handwritten number in the column on its left)."""
@@ -89,7 +96,7 @@ def _slice_folded(tokens: list[Token], start: int, end: int) -> str:
 SYMBOL = re.compile(r"[A-ZĐ]{2,}-[A-ZĐ]{2,}")
 
 
-def block(layout: Layout, spec: dict) -> Found:
+def block(layout: Layout, spec: dict) -> Found | None:
     """Consecutive capitalised rows from the top of the region (or under the row matching
     `after`) until a row matching `until`; with `drop_parent`, a first row is the parent agency unless it matches `keep_first`."""
     rows = []
@@ -117,7 +124,7 @@ def block(layout: Layout, spec: dict) -> Found:
     return _text(tokens), tokens
 
 
-def vocabulary(layout: Layout, spec: dict) -> Found:
+def vocabulary(layout: Layout, spec: dict) -> Found | None:
     """The first row in the region that is one of the choices (fuzzy, accents ignored)."""
     hit = _vocabulary_row(layout, spec)
     if hit:
@@ -144,7 +151,7 @@ def _vocabulary_row(layout: Layout, spec: dict):
     return None
 
 
-def after_row(layout: Layout, spec: dict) -> Found:
+def after_row(layout: Layout, spec: dict) -> Found | None:
     """The rows right under the anchor row (found like `vocabulary` or `regex`), until a
     gap, a capitalised row or a row matching `until`."""
     anchor = spec["anchor"]
@@ -177,7 +184,7 @@ def after_row(layout: Layout, spec: dict) -> Found:
     return (_text(tokens), tokens) if tokens else None
 
 
-def signer(layout: Layout, spec: dict) -> Found:
+def signer(layout: Layout, spec: dict) -> Found | None:
     """The signature block: title rows in capitals, then (below the signature) the name."""
     region = spec.get("region", {})
     start = re.compile(spec.get("start", "$^"), re.IGNORECASE)
@@ -187,10 +194,14 @@ def signer(layout: Layout, spec: dict) -> Found:
     rows = rows[begin:] if begin is not None else rows
     groups: list[list[list[Token]]] = []  # runs of capitalised rows; the signer's is the last
     run: list[list[Token]] = []
+    cut_short: set[int] = set()  # id() of the first kept word of rows that lost words before it
     for _, tokens in rows:
         first = next((t.text for t in tokens if any(c.isalpha() for c in t.text)), "")
         authority = bool(AUTHORITY.fullmatch(first))
-        tokens = [t for t in tokens if _title_word(t.text)]  # not the signature's scrawl
+        printed = [replace(t, text=_SPECKS.sub("", t.text)) for t in tokens]
+        tokens = [t for t in printed if _title_word(t.text)]  # not the signature's scrawl
+        if tokens and any(c.isalpha() for t in printed[:printed.index(tokens[0])] for c in t.text):
+            cut_short.add(id(tokens[0]))
         if _upper_share(_text(tokens)) >= 0.8 and len(_text(tokens)) > 2:
             run.append([] if authority else tokens)  # "KT. CHỦ TỊCH" is not the signer's
         elif run:
@@ -207,12 +218,19 @@ def signer(layout: Layout, spec: dict) -> Found:
     block = next((b for b in reversed(blocks) if b), [])
     titles = block[-1] if block else []
     if spec["part"] == "title":
-        return (_text(titles), titles) if titles else None
+        # A word before the title that is no title word ("KƑ;" of "KT. GIÁM ĐỐC", the row
+        # being the authority's, not the signer's) may be what tells whose title it is.
+        doubt = TITLE_CUT_SHORT if titles and id(titles[0]) in cut_short else None
+        return Found(_text(titles), titles, doubt) if titles else None
     names = [tokens for _, tokens in rows if _looks_like_name(_text(tokens))]
-    return (_text(names[-1]), names[-1]) if names else None
+    return Found(_text(names[-1]), names[-1]) if names else None
 
 
+TITLE_CUT_SHORT = ("trước chức vụ có chữ không đọc được (có thể là “KT.”, “PHÓ”), cần đối "
+                   "chiếu bản giấy.")
 ABBREVIATION = re.compile(r"[A-ZĐ]{1,4}\.")  # KT., TM., TL., TUQ., Q.
+# specks read at a word's edges ("'PHÓ", "_PHÓ"); a title word's dot ("KT.") stays
+_SPECKS = re.compile(r"^[^\w.]+|[^\w.]+$|^_+|_+$")
 # signing for someone else (Nghị định 30); OCR reads the dot as a comma too
 AUTHORITY = re.compile(r"(TM|KT|TL|TUQ)[.,]")
 
