@@ -42,12 +42,12 @@ _AFTER_TINH = re.compile(r"(?<!\S)tinh\s+(?=(\S.*)$)")
 def _places_no_province_has(doc_type: DocumentType, fields: dict) -> list[dict]:
     """"… MÔI TRƯỜNG TỈNH GIÁM" (the province lost under a seal, a word of the signer's
     title in its place), "…, phường Bình" (a wrapped address cut at its line's end): a
-    value whose "tỉnh …" names no province, or an address (rule option `address`) that
+    place's or body's value whose "tỉnh …" names no province, or an address (rule option `address`) that
     does not end in one, is not what is printed. Not an error in the value: a reason not
     to trust it unseen."""
     provinces = register().provinces
     errors = []
-    for rule in doc_type.fields:
+    for rule in _naming_places(doc_type):
         value = fields.get(rule.key)
         if not isinstance(value, str):
             continue
@@ -73,13 +73,16 @@ def _units_the_register_lacks(doc_type: DocumentType, fields: dict) -> list[dict
     """"xã Tân, huyện Trùng Khánh" (the commune's second word lost at 96): a unit word
     followed by a name no administrative unit has, in an address or a body's name (rule
     option `places` or `units`), was not read as printed. Names the register no longer
-    holds here (units merged, renamed) are still names some unit has, so old papers pass."""
+    holds here (units merged, renamed) are still names some unit has, so old papers pass.
+    A value that stops at "THÀNH" or "THỊ" with no unit word before it ("SỞ TÀI NGUYÊN VÀ
+    MÔI TRƯỜNG THÀNH": "PHỐ HÀ NỘI" wrapped onto a row not read) lost its place's name.
+    ("HUYỆN LONG THÀNH" ends in a name, after its unit word.)"""
     provinces = register().provinces  # "thành phố Đà Nẵng" is one
     names = _unit_names()
     errors = []
-    for rule in doc_type.fields:
+    for rule in _naming_places(doc_type):
         value = fields.get(rule.key)
-        if not isinstance(value, str) or not (rule.options.get("places") or rule.options.get("units")):
+        if not isinstance(value, str):
             continue
         for part in re.split(r"[,;()]", value):
             pieces = _UNIT_WORD.split(part)  # text, unit, name, unit, name, ...
@@ -90,7 +93,19 @@ def _units_the_register_lacks(doc_type: DocumentType, fields: dict) -> list[dict
                     errors.append({"field": rule.key, "message": f"{doc_type.display_name(rule.key)}: "
                                    f"không có đơn vị hành chính nào tên “{name}” (có thể thiếu chữ "
                                    "hoặc đọc sai), cần đối chiếu bản giấy."})
+        last = re.split(r"[,;()]", value)[-1]
+        if len(_UNIT_WORD.split(last)) == 1 and fold(last).split()[-1:] in (["thanh"], ["thi"]):
+            errors.append({"field": rule.key, "message": f"{doc_type.display_name(rule.key)}: "
+                           f"“{value}” dừng ở chữ đầu của “thành phố”, “thị xã” (tên địa danh "
+                           "sau đó không đọc được), cần đối chiếu bản giấy."})
     return errors
+
+
+def _naming_places(doc_type: DocumentType) -> list:
+    """The rules whose values name places: addresses and places (option `places`), bodies
+    named after their area (option `units`). Free text is not held to the register: "Tình
+    hình …" opens a subject, folded it reads like "tỉnh"."""
+    return [r for r in doc_type.fields if r.options.get("places") or r.options.get("units")]
 
 
 @cache
