@@ -451,3 +451,16 @@ def test_a_number_whose_box_is_wider_than_its_digits_is_not_sure():
                Word("7", 800, 413, 17, 25, 96.0, 0)]
     doubted = ocr.doubt_numbers_cut_short([run_together, *printed])
     assert doubted[0].conf < LOW_CODE_CONFIDENCE and doubted[1:] == printed  # a person checks it
+
+
+def test_a_number_two_engines_read_alike_is_sure_and_one_they_differ_on_is_not():
+    """Tesseract is unsure of print it reads right on a photo ("207" at 75); the other
+    engine reading the same digits near certain makes it sure. Where they read different
+    digits, a person looks; a guess (under AGREEING_CONF) is never made sure."""
+    image, (x0, y0, x1, y1) = _written("207")
+    unsure = Word("207", x0, y0, x1 - x0, y1 - y0, 75.0, 0)
+    assert ocr.recheck_digits(image, OcrOptions(), [unsure])[0].conf == ocr.AGREED_CONF
+    wrong = replace(unsure, text="201")
+    assert ocr.recheck_digits(image, OcrOptions(), [wrong])[0].conf <= ocr.DISAGREED_CONF
+    guess = replace(unsure, conf=40.0)
+    assert ocr.recheck_digits(image, OcrOptions(), [guess])[0].conf == 40.0

@@ -42,6 +42,16 @@ _VIETNAMESE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302",
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
+def tone_key(text: str) -> str:
+    """`text` casefolded with each word's tone moved to its end: "Hoà" and "Hòa" (the old
+    and the new placement, both printed, the register using both) are one spelling."""
+    words = []
+    for word in unicodedata.normalize("NFD", text.casefold()).split():
+        tones = "".join(c for c in word if c in _TONES)
+        words.append("".join(c for c in word if c not in _TONES) + tones)
+    return " ".join(words)
+
+
 def vietnamese_marks(text: str) -> str:
     """Undo two OCR slips no Vietnamese word makes: a mark Vietnamese never writes on a
     letter (“Ÿ tế”, “ÏA”), and a vowel read twice with two tones (“NGUYẼỄN”, “Rấẫy”;

@@ -307,6 +307,7 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     # alone loses the line's context, so its letter-like digits (l for 1, O for 0) are taken
     # as digits, and a reading with other digits' count is its own segmentation failing.
     doubtful: set[int] = set()
+    agreed: set[int] = set()
     reread: dict[int, tuple[str, str]] = {}
     for w in sure + unsure:
         label, number = _after_label(w.text)
@@ -318,6 +319,9 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
                 # "ngàyl?" read "ngay 18": the label ends where the other engine's does
                 cut = their_label and not label.endswith(":")
                 reread[id(w)] = (label[:len(their_label)] if cut else label, second)
+                continue
+            if _agree(number, second, w.conf, score):
+                agreed.add(id(w))
                 continue
         else:
             second = again.get(id(w), "")
@@ -331,9 +335,20 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     for w in words:
         if id(w) in reread:
             out.extend(_label_and_number(w, *reread[id(w)]))
+        elif id(w) in agreed:
+            out.append(replace(w, conf=max(w.conf, AGREED_CONF)))
         else:
             out.append(replace(w, conf=min(w.conf, DISAGREED_CONF)) if id(w) in doubtful else w)
     return out
+
+
+def _agree(number: str, second: str, conf: float, score: float) -> bool:
+    """Whether two engines read one clean number alike, each surely enough to count:
+    Tesseract not at a guess, the other engine near certain. Two models that fail in
+    different ways rarely fail into the same digits."""
+    number = number.rstrip(".,;")
+    return (conf >= AGREEING_CONF and score >= CERTAIN_SCORE and second == number
+            and bool(_CLEAN_NUMBER.fullmatch(number)) and sum(c.isdigit() for c in number) >= 2)
 
 
 def _label_and_number(word: Word, label: str, number: str) -> list[Word]:
@@ -372,6 +387,9 @@ BROKEN_CONF = 60  # below this a short word of signs, or of digits and signs, is
 # looks right but lacks digits or the slash
 GARBLED_SCORE, SURE_SCORE = 0.7, 0.85
 CERTAIN_SCORE = 0.97  # where it reads a clean number this surely, Tesseract's unsure one gives way
+# A number Tesseract read from AGREEING_CONF up and the other engine read the same, near
+# certain, is read surely: its confidence rises to AGREED_CONF (understand's floor).
+AGREEING_CONF, AGREED_CONF = 60.0, 90.0
 _GARBLE = re.compile(r"[?#%*⁄®©@$&§ˆ\]\[|)!”]")
 _CLEAN_NUMBER = re.compile(r"\d+(?:/\d+){0,2}")  # 195, 224/2021, 18/07/2018
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")

@@ -27,7 +27,7 @@ from functools import cache
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.core.text import fold
+from pipeline.core.text import fold, tone_key
 from pipeline.understand.doctypes import reference
 
 _AFFIXES = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
@@ -36,8 +36,12 @@ _AFFIXES = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
 @dataclass(frozen=True)
 class WordList:
     by_fold: dict[str, tuple[str, ...]]  # folded word -> known spellings
-    known: frozenset[str]  # casefolded known spellings
+    known: frozenset[str]  # known spellings, by tone_key
     longest: int  # words in the longest entry
+
+    def knows(self, text: str) -> bool:
+        """Whether `text` is a known spelling (in any case, the tone placed either way)."""
+        return tone_key(text) in self.known
 
     @classmethod
     def of(cls, words) -> WordList:
@@ -46,7 +50,7 @@ class WordList:
             spellings = by_fold.setdefault(fold(word), [])
             if word.casefold() not in (s.casefold() for s in spellings):  # case is the reader's
                 spellings.append(word)
-        return cls({k: tuple(v) for k, v in by_fold.items()}, frozenset(w.casefold() for w in words),
+        return cls({k: tuple(v) for k, v in by_fold.items()}, frozenset(tone_key(w) for w in words),
                    max((len(k.split()) for k in by_fold), default=0))
 
 
@@ -72,7 +76,7 @@ def word_list(name: str) -> WordList:
 def mend_word(word: str, words: WordList) -> str:
     """The known spelling of one word read with wrong marks, else the word as read."""
     before, core, after = _AFFIXES.match(word).groups()
-    if not core or core.casefold() in words.known:
+    if not core or words.knows(core):
         return word
     best = closest(core, words.by_fold.get(fold(core), ()))
     return word if best is None else before + _same_case(best, core) + after
@@ -93,7 +97,7 @@ def mend_phrases(text: str, phrases: WordList | None = None) -> str:
             if any(p[2] for p in parts[:-1]) or any(p[0] for p in parts[1:]):
                 continue
             read = " ".join(p[1] for p in parts)
-            if read.casefold() in phrases.known:  # read as printed: nothing in it to mend
+            if phrases.knows(read):  # read as printed: nothing in it to mend
                 settled.update(range(i, i + size))
                 break
             best = closest(read, phrases.by_fold.get(fold(read), ()))

@@ -88,7 +88,7 @@ def _opens_a_place_name(part: str) -> bool:
     (a ward) is no "Ngõ" (a lane) read with the wrong mark."""
     words, known = part.split(), word_list("address phrases")
     longest = min(len(words), known.longest)
-    return any(" ".join(words[:n]).casefold() in known.known for n in range(2, longest + 1))
+    return any(known.knows(" ".join(words[:n])) for n in range(2, longest + 1))
 
 
 _VOWELS = set("aeiouy")
@@ -129,15 +129,15 @@ def _unstuttered(word: str) -> str:
     """A name word OCR read with one letter twice, once with a mark (DƯUNG, TRƯUNG): the
     one known name word left when one of the pair is taken out; an unknown word with no
     such fit, or more than one, is left as read."""
-    known = word_list("names").known
-    if word.casefold() in known or not word.isalpha():
+    known = word_list("names")
+    if known.knows(word) or not word.isalpha():
         return word
     bare = fold(word)
     if len(bare) != len(word):  # folding merged letters: positions no longer line up
         return word
     doubled = [i for i in range(1, len(word)) if bare[i] == bare[i - 1]]
     fits = {cut for i in doubled for cut in (word[:i] + word[i + 1:], word[:i - 1] + word[i:])
-            if cut.casefold() in known}
+            if known.knows(cut)}
     return fits.pop() if len(fits) == 1 else word
 
 

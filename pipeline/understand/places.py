@@ -41,7 +41,7 @@ class Register:
     # folded province -> folded name -> spellings, of its districts and of its communes
     districts: dict[str, dict[str, tuple[str, ...]]]
     communes: dict[str, dict[str, tuple[str, ...]]]
-    names: frozenset[str]  # every unit's name, casefolded
+    names: frozenset[str]  # every unit's name, casefolded, dashes as dashed() writes them
 
 
 @cache
@@ -55,8 +55,14 @@ def register() -> Register:
     for province, inside in tree.items():
         districts[fold(province)] = _by_fold(d for d in inside if d)
         communes[fold(province)] = _by_fold(c for cs in inside.values() for c in cs)
-    names = frozenset(n.casefold() for n in reference("divisions")["names"])
+    names = frozenset(dashed(n) for n in reference("divisions")["names"])
     return Register(provinces, districts, communes, names)
+
+
+def dashed(name: str) -> str:
+    """A name casefolded with its dash unspaced: "Phan Rang - Tháp Chàm" is printed with
+    spaces, the register writes "Phan Rang-Tháp Chàm"; one name."""
+    return re.sub(r"\s*-\s*", "-", name.casefold())
 
 
 def _by_fold(units) -> dict[str, tuple[str, ...]]:
@@ -92,7 +98,7 @@ def settle_address(value: str) -> str:
         near, far = (districts, communes) if i == len(parts) - 2 else (communes, districts)
         spellings = near.get(fold(read)) or far.get(fold(read), ())
         # a name some unit has is kept: it may be a unit the register no longer holds here
-        if not read or read.casefold() in reg.names:
+        if not read or dashed(read) in reg.names:
             continue
         known = closest(read, spellings) or _misread_unit(read, near, far)
         if known:  # the name is the part's tail

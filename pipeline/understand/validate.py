@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
 
 from jsonschema import Draft202012Validator, FormatChecker
 
 from pipeline.core.text import fold
 from pipeline.understand.doctypes import DocumentType, reference
 from pipeline.understand.normalize import snap
-from pipeline.understand.places import register
+from pipeline.understand.places import dashed, register
 
 
 def validate(doc_type: DocumentType, fields: dict, today: date | None = None) -> list[dict]:
@@ -78,7 +77,7 @@ def _units_the_register_lacks(doc_type: DocumentType, fields: dict) -> list[dict
     MÔI TRƯỜNG THÀNH": "PHỐ HÀ NỘI" wrapped onto a row not read) lost its place's name.
     ("HUYỆN LONG THÀNH" ends in a name, after its unit word.)"""
     provinces = register().provinces  # "thành phố Đà Nẵng" is one
-    names = _unit_names()
+    names = register().names
     errors = []
     for rule in _naming_places(doc_type):
         value = fields.get(rule.key)
@@ -88,7 +87,7 @@ def _units_the_register_lacks(doc_type: DocumentType, fields: dict) -> list[dict
             pieces = _UNIT_WORD.split(part)  # text, unit, name, unit, name, ...
             for unit, name in zip(pieces[1::2], pieces[2::2]):
                 name = name.strip(" .-")
-                if unit.casefold() != "tỉnh" and name and _dashed(name) not in names \
+                if unit.casefold() != "tỉnh" and name and dashed(name) not in names \
                         and fold(name) not in provinces:
                     errors.append({"field": rule.key, "message": f"{doc_type.display_name(rule.key)}: "
                                    f"không có đơn vị hành chính nào tên “{name}” (có thể thiếu chữ "
@@ -106,16 +105,6 @@ def _naming_places(doc_type: DocumentType) -> list:
     named after their area (option `units`). Free text is not held to the register: "Tình
     hình …" opens a subject, folded it reads like "tỉnh"."""
     return [r for r in doc_type.fields if r.options.get("places") or r.options.get("units")]
-
-
-@cache
-def _unit_names() -> frozenset[str]:
-    return frozenset(_dashed(n) for n in register().names)
-
-
-def _dashed(name: str) -> str:
-    """"Phan Rang - Tháp Chàm" as the register spells it ("phan rang-tháp chàm")."""
-    return re.sub(r"\s*-\s*", "-", name.casefold())
 
 
 def _names_without_a_family_name(doc_type: DocumentType, fields: dict) -> list[dict]:
