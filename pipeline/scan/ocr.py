@@ -290,8 +290,10 @@ DISAGREED_CONF = 30.0  # a word whose digits two readings disagree on: a person 
 
 def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> list[Word]:
     """Read every word holding digits (numbers, dates, personal IDs) a second time: the sure
-    ones cut out and enlarged, all in one strip and one Tesseract call; the unsure ones, and
-    unsure words of signs where a number should be, by another engine (pipeline.tools.ppocr).
+    ones cut out and enlarged, all in one strip and one Tesseract call; the unsure ones,
+    unsure words of signs where a number should be, and whole dates and personal IDs (one
+    wrong digit in them nothing else on the page can catch, and Tesseract read twice makes
+    the same slip: "29/12/1972" for 25 at 92, twice) by another engine (pipeline.tools.ppocr).
     Tesseract's confidence says little about a single wrong digit (a 3 read as 8 at 90);
     two readings that disagree do: such a word's confidence drops to DISAGREED_CONF. A
     number written by hand that Tesseract garbled ("/93", "?", "]1lạ") or read short ("32"
@@ -299,8 +301,9 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     numbers = [w for w in words if _may_hold_number(w)]
     if not numbers:
         return words
-    sure = [w for w in numbers if w.conf >= OTHER_ENGINE_CONF and not _signs_after_label(w)]
-    unsure = [w for w in numbers if w.conf < OTHER_ENGINE_CONF or _signs_after_label(w)]
+    unsure = [w for w in numbers if w.conf < OTHER_ENGINE_CONF or _signs_after_label(w)
+              or _WHOLE_DATE_OR_ID.fullmatch(w.text)]
+    sure = [w for w in numbers if w not in unsure]
     again = _read_in_strip(image, options, sure)
     other = dict(zip(map(id, unsure), ppocr.read_words([_cut_out(image.grey, w) for w in unsure])))
     # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
@@ -523,6 +526,7 @@ def _cut_out(grey: np.ndarray, word: Word) -> np.ndarray:
 
 # digits with signs no number, date or symbol prints where they are: a leading slash, or
 # ? # % * ⁄ among the digits
+_WHOLE_DATE_OR_ID = re.compile(r"\d{1,2}/\d{1,2}/\d{4}[.,;]?|\d{9,12}[.,;]?")
 _MALFORMED_NUMBER = re.compile(r"/\d+|\d*[?#%*⁄]\d*[?#%*⁄\d]*|\d+[?#%*⁄]")
 
 
