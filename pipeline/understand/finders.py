@@ -17,7 +17,6 @@ from pipeline.core.text import fold, is_syllable
 from pipeline.understand.layout import Layout, Line, Token
 
 
-
 class Found(NamedTuple):
     text: str
     tokens: list[Token]
