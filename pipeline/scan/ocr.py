@@ -301,9 +301,11 @@ def recheck_digits(image: OcrImage, options: OcrOptions, words: list[Word]) -> l
     numbers = [w for w in words if _may_hold_number(w)]
     if not numbers:
         return words
-    unsure = [w for w in numbers if w.conf < OTHER_ENGINE_CONF or _signs_after_label(w)
-              or _WHOLE_DATE_OR_ID.fullmatch(w.text)]
-    sure = [w for w in numbers if w not in unsure]
+    def to_other_engine(w: Word) -> bool:
+        return w.conf < OTHER_ENGINE_CONF or _signs_after_label(w) or bool(_WHOLE_DATE_OR_ID.fullmatch(w.text))
+
+    unsure = [w for w in numbers if to_other_engine(w)]
+    sure = [w for w in numbers if not to_other_engine(w)]
     again = _read_in_strip(image, options, sure)
     other = dict(zip(map(id, unsure), ppocr.read_words([_cut_out(image.grey, w) for w in unsure])))
     # Only two readings of as many digits that differ count ("80" and "30"). A cut-out read
@@ -524,9 +526,9 @@ def _cut_out(grey: np.ndarray, word: Word) -> np.ndarray:
                 max(0, word.left - pad):word.left + word.width + pad]
 
 
+_WHOLE_DATE_OR_ID = re.compile(r"\d{1,2}/\d{1,2}/\d{4}[.,;]?|\d{9,12}[.,;]?")
 # digits with signs no number, date or symbol prints where they are: a leading slash, or
 # ? # % * ⁄ among the digits
-_WHOLE_DATE_OR_ID = re.compile(r"\d{1,2}/\d{1,2}/\d{4}[.,;]?|\d{9,12}[.,;]?")
 _MALFORMED_NUMBER = re.compile(r"/\d+|\d*[?#%*⁄]\d*[?#%*⁄\d]*|\d+[?#%*⁄]")
 
 
